@@ -1,0 +1,73 @@
+# Sourced by scripts/run, scripts/test and scripts/bench: installs what is missing
+# (Debian and npm packages), then builds into build/. Idempotent and quiet when
+# nothing is missing; never asks a question (CI has no standard input).
+set -euo pipefail
+
+VR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export VR_ROOT
+cd "$VR_ROOT"
+
+# Debian packages the build, the server and the tests need.
+VR_APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libcaf-dev catch2 rapidjson-dev libboost-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-nice gstreamer1.0-tools libnice-dev
+  chromium
+)
+
+vr_log() { printf '[setup] %s\n' "$*" >&2; }
+
+vr_sudo() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
+}
+
+vr_install_apt() {
+  local missing=() p
+  for p in "${VR_APT_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' \
+      || missing+=("$p")
+  done
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  vr_log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  vr_sudo apt-get update -qq
+  vr_sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+vr_install_npm() {
+  # Reinstall only when package.json or the lock changed since the last install.
+  local stamp=node_modules/.vr-stamp want
+  want="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  vr_log "installing npm packages"
+  if [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  else
+    npm install --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+  echo "$want" > "$stamp"
+}
+
+vr_build_client() {
+  npm run --silent build:client
+}
+
+vr_build() {
+  local dir="${1:-build}"; shift || true
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+  # Progress lines hidden; pipefail keeps the build's own exit status.
+  cmake --build "$dir" -j"$(nproc)" | { grep -vE '^\[[0-9]+/[0-9]+\] ' || true; }
+}
+
+vr_setup() {
+  vr_install_apt "$@"
+  vr_install_npm
+  vr_build_client
+  vr_build build
+}
