@@ -1,0 +1,111 @@
+#include "actors/config.hpp"
+
+#include "actors/messages.hpp"
+#include "actors/room_rules.hpp"
+
+#include <caf/config_option_set.hpp>
+#include <caf/deep_to_string.hpp>
+
+#include <fstream>
+
+namespace vr {
+
+config::config() {
+  opt_group{custom_options_, "http"}
+    .add(http_host, "host", "address to listen on")
+    .add(http_port, "port", "HTTP/WebSocket port")
+    .add(http_static_dir, "static-dir", "built client files")
+    .add(http_io_threads, "io-threads", "threads running the network I/O");
+  opt_group{custom_options_, "rooms"}
+    .add(rooms_default_type, "default-type", "type of a room whose creator names none")
+    .add(rooms_max_publishers, "max-publishers", "publisher seats per room")
+    .add(rooms_max_viewers, "max-viewers", "viewers per room (0 = unlimited)")
+    .add(rooms_request_timeout, "request-timeout", "timeout of requests between actors");
+  opt_group{custom_options_, "socket"}
+    .add(socket_max_frame_bytes, "max-frame-bytes", "larger frames close the socket (1009)")
+    .add(socket_idle_timeout, "idle-timeout", "a socket silent this long is closed")
+    .add(socket_max_json_depth, "max-json-depth", "deepest JSON nesting accepted in a frame")
+    .add(socket_max_connections, "max-connections", "open connections at most");
+  opt_group{custom_options_, "hls"}.add(hls_stage, "stage", "first path segment of HLS URLs");
+  opt_group{custom_options_, "ice"}
+    .add(ice_local_addresses, "local-addresses", "pin ICE candidates to these addresses")
+    .add(ice_min_port, "min-port", "lowest UDP port for ICE (0 = any)")
+    .add(ice_max_port, "max-port", "highest UDP port for ICE (0 = any)")
+    .add(ice_stun_servers, "stun-servers", "stun://host:port")
+    .add(ice_turn_servers, "turn-servers", "turn://user:password@host:port");
+  register_message_types(*this);
+}
+
+std::string config::load(int argc, char** argv) {
+  if (auto err = parse(argc, argv))
+    return "invalid command line: " + render(err);
+  if (cli_helptext_printed)
+    return {};
+  if (auto msg = check_file(); !msg.empty())
+    return msg;
+  return check_values();
+}
+
+namespace {
+
+// Walks the parsed file and reports the first key no option knows, or whose
+// value the option would refuse.
+std::string check_settings(const caf::config_option_set& opts, const caf::settings& xs,
+                           const std::string& prefix) {
+  for (const auto& [key, value] : xs) {
+    auto name = prefix.empty() ? key : prefix + "." + key;
+    if (auto* dict = caf::get_if<caf::settings>(&value)) {
+      if (auto msg = check_settings(opts, *dict, name); !msg.empty())
+        return msg;
+      continue;
+    }
+    auto* opt = opts.qualified_name_lookup(name);
+    if (opt == nullptr)
+      return "unknown configuration key '" + name + "'";
+    if (auto err = opt->check(value))
+      return "configuration key '" + name + "' has a value of the wrong type: " +
+             caf::deep_to_string(value);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string config::check_file() const {
+  if (config_file_path.empty())
+    return {};
+  std::ifstream probe{config_file_path};
+  if (!probe)
+    return "cannot read config file '" + config_file_path + "'";
+  auto parsed = parse_config_file(config_file_path.c_str());
+  if (!parsed)
+    return "cannot parse config file '" + config_file_path + "': " + render(parsed.error());
+  return check_settings(custom_options_, *parsed, "");
+}
+
+std::string config::check_values() const {
+  if (!parse_room_type(rooms_default_type))
+    return "rooms.default-type must be one of group, audio, broadcast, call";
+  if (rooms_max_publishers < 1)
+    return "rooms.max-publishers must be at least 1";
+  if (ice_min_port > ice_max_port)
+    return "ice.min-port must not exceed ice.max-port";
+  if ((ice_min_port == 0) != (ice_max_port == 0))
+    return "ice.min-port and ice.max-port are set together";
+  if (socket_max_frame_bytes < 1024)
+    return "socket.max-frame-bytes must be at least 1024";
+  if (socket_max_json_depth < 4)
+    return "socket.max-json-depth must be at least 4";
+  if (http_io_threads < 1)
+    return "http.io-threads must be at least 1";
+  for (const auto& s : ice_stun_servers)
+    if (s.rfind("stun://", 0) != 0)
+      return "ice.stun-servers entries look like stun://host:port, not '" + s + "'";
+  for (const auto& s : ice_turn_servers)
+    if (s.rfind("turn://", 0) != 0 && s.rfind("turns://", 0) != 0)
+      return "ice.turn-servers entries look like turn://user:password@host:port, not '" +
+             s + "'";
+  return {};
+}
+
+}  // namespace vr

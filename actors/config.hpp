@@ -1,0 +1,52 @@
+// The server's configuration: CAF's actor_system_config with our keys. Each key is
+// read from --config-file=FILE and may be overridden on the command line.
+#pragma once
+
+#include <caf/actor_system_config.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vr {
+
+class config : public caf::actor_system_config {
+public:
+  config();
+
+  // Parses argv and the config file; CAF alone ignores unknown or ill-typed keys
+  // in the file, so they are checked here. Returns an error text naming the key,
+  // or an empty string when all is well.
+  std::string load(int argc, char** argv);
+
+  // http
+  std::string http_host = "0.0.0.0";
+  std::uint16_t http_port = 4000;
+  std::string http_static_dir = "client/dist";
+  std::size_t http_io_threads = 2;
+  // rooms
+  std::string rooms_default_type = "group";
+  std::size_t rooms_max_publishers = 9;
+  std::size_t rooms_max_viewers = 0;  // 0 = unlimited
+  caf::timespan rooms_request_timeout = std::chrono::seconds(5);
+  // socket
+  std::size_t socket_max_frame_bytes = 1 << 20;
+  caf::timespan socket_idle_timeout = std::chrono::seconds(60);
+  std::size_t socket_max_json_depth = 32;
+  std::size_t socket_max_connections = 10000;
+  // hls
+  std::string hls_stage = "dev";
+  // ice
+  std::vector<std::string> ice_local_addresses;
+  std::uint16_t ice_min_port = 0;
+  std::uint16_t ice_max_port = 0;
+  std::vector<std::string> ice_stun_servers;  // stun://host:port
+  std::vector<std::string> ice_turn_servers;  // turn://user:password@host:port
+
+private:
+  std::string check_file() const;
+  std::string check_values() const;
+};
+
+}  // namespace vr

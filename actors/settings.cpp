@@ -1,0 +1,65 @@
+#include "actors/settings.hpp"
+
+#include "actors/config.hpp"
+#include "signaling/json.hpp"
+#include "signaling/metrics.hpp"
+
+namespace vr {
+
+namespace {
+
+// Percent-decoding is not needed: GStreamer's turn:// form carries the user
+// and password verbatim before the last '@'.
+std::string turn_entry(const std::string& url) {
+  auto scheme_end = url.find("://");
+  auto scheme = url.substr(0, scheme_end);  // turn or turns
+  auto rest = url.substr(scheme_end + 3);
+  auto at = rest.rfind('@');
+  std::string user, pass, host = rest;
+  if (at != std::string::npos) {
+    auto creds = rest.substr(0, at);
+    host = rest.substr(at + 1);
+    auto colon = creds.find(':');
+    user = creds.substr(0, colon);
+    pass = colon == std::string::npos ? "" : creds.substr(colon + 1);
+  }
+  return R"({"urls":)" + signaling::json::quote(scheme + ":" + host) +
+         R"(,"username":)" + signaling::json::quote(user) + R"(,"credential":)" +
+         signaling::json::quote(pass) + "}";
+}
+
+}  // namespace
+
+std::string browser_ice_servers(const std::vector<std::string>& stun,
+                                const std::vector<std::string>& turn) {
+  std::string out = "[";
+  auto sep = [&] { if (out.size() > 1) out += ','; };
+  for (const auto& s : stun) {
+    sep();
+    out += R"({"urls":)" + signaling::json::quote("stun:" + s.substr(s.find("://") + 3)) + "}";
+  }
+  for (const auto& t : turn) {
+    sep();
+    out += turn_entry(t);
+  }
+  return out + "]";
+}
+
+settings_ptr make_settings(const config& cfg, std::shared_ptr<signaling::metrics> m) {
+  auto s = std::make_shared<node_settings>();
+  s->limits = {cfg.rooms_max_publishers, cfg.rooms_max_viewers};
+  s->default_type = parse_room_type(cfg.rooms_default_type).value_or(room_type::group);
+  s->request_timeout = cfg.rooms_request_timeout;
+  s->max_json_depth = cfg.socket_max_json_depth;
+  s->hls_stage = cfg.hls_stage;
+  s->ice_servers_json = browser_ice_servers(cfg.ice_stun_servers, cfg.ice_turn_servers);
+  s->ice_local_addresses = cfg.ice_local_addresses;
+  s->ice_min_port = cfg.ice_min_port;
+  s->ice_max_port = cfg.ice_max_port;
+  s->stun_servers = cfg.ice_stun_servers;
+  s->turn_servers = cfg.ice_turn_servers;
+  s->metrics = std::move(m);
+  return s;
+}
+
+}  // namespace vr
