@@ -144,8 +144,9 @@ caf::behavior engine_actor(self_ptr self, std::string room_id, room_type type,
   st.settings = std::move(settings);
   return {
     [self](add_peer_atom, peer_info& info, caf::actor& channel) {
-      auto id = info.id;
-      self->state.peers[id] = engine_peer{std::move(info), std::move(channel)};
+      auto& p = self->state.peers[info.id];
+      p.info = std::move(info);
+      p.channel = std::move(channel);
     },
     [self](rm_peer_atom, const std::string& id) {
       auto& peers = self->state.peers;

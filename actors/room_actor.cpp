@@ -206,6 +206,13 @@ void relay(self_ptr self, const std::string& from, const std::string& data) {
   push(self, to_id, "mediaEvent", media_event::encode_payload("relay", inner));
 }
 
+// Only a member's own channel speaks for it.
+bool from_member(self_ptr self, const std::string& peer) {
+  auto& channels = self->state.channels;
+  auto it = channels.find(peer);
+  return it != channels.end() && it->second.address() == self->current_sender();
+}
+
 }  // namespace
 
 caf::behavior room_actor(self_ptr self, std::string id, room_type type, caf::actor registry,
@@ -232,19 +239,17 @@ caf::behavior room_actor(self_ptr self, std::string id, room_type type, caf::act
   return {
     [self](join_atom, const std::string&, const join_request& req) { return join(self, req); },
     [self](leave_atom, const std::string& peer) {
-      auto& channels = self->state.channels;
-      auto it = channels.find(peer);
-      if (it != channels.end() && it->second.address() == self->current_sender())
+      if (from_member(self, peer))
         remove_peer(self, peer);
     },
     [self](request_atom, const std::string& from, const std::string& event,
            const std::string& payload) -> request_reply {
-      if (self->state.room->find(from) == nullptr)
+      if (!from_member(self, from))
         return error_reply("not_found");
       return on_request(self, from, event, payload);
     },
     [self](media_atom, const std::string& from, const std::string& type, std::string& data) {
-      if (self->state.room->find(from) == nullptr)
+      if (!from_member(self, from))
         return;
       if (type == "relay")
         relay(self, from, data);
