@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 namespace vr {
 
@@ -90,6 +91,10 @@ const member* room_state::find(std::string_view peer_id) const {
   return it == members_.end() ? nullptr : &*it;
 }
 
+member* room_state::find_member(std::string_view peer_id) {
+  return const_cast<member*>(std::as_const(*this).find(peer_id));
+}
+
 std::size_t room_state::count(peer_role r) const {
   return static_cast<std::size_t>(
     std::count_if(members_.begin(), members_.end(), [r](const member& m) { return m.role == r; }));
@@ -152,7 +157,7 @@ bool room_state::leave(std::string_view peer_id, bool* owner_changed) {
 }
 
 request_outcome room_state::raise_hand(std::string_view from) {
-  auto* m = const_cast<member*>(find(from));
+  auto* m = find_member(from);
   if (m == nullptr)
     return {"not_found"};
   if ((type_ != room_type::group && type_ != room_type::audio) || m->role != peer_role::viewer)
@@ -167,7 +172,7 @@ request_outcome room_state::answer_hand(std::string_view from, std::string_view 
     return {"not_found"};
   if (owner() != from)
     return {"forbidden"};
-  auto* t = const_cast<member*>(find(target));
+  auto* t = find_member(target);
   if (t == nullptr || t->role != peer_role::viewer || !t->hand_raised)
     return {"not_found"};
   if (!accept) {

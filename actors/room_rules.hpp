@@ -94,6 +94,8 @@ public:
   bool can_publish(std::string_view peer_id) const;
 
 private:
+  member* find_member(std::string_view peer_id);
+
   std::string id_;
   room_type type_;
   room_limits limits_;
