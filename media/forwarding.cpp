@@ -1,0 +1,241 @@
+#include "media/forwarding.hpp"
+
+#include "media/runtime.hpp"
+
+#include <cstring>
+
+namespace vr::media {
+
+caps_ptr forwarded_caps(const GstCaps* in) {
+  static const char* const kept[] = {"media", "encoding-name", "payload", "clock-rate", "ssrc",
+                                     "encoding-params",
+                                     // H264: the subscriber's decoder must match these
+                                     "packetization-mode", "profile-level-id", "level-asymmetry-allowed",
+                                     // Opus
+                                     "useinbandfec", "minptime", "stereo"};
+  caps_ptr out(gst_caps_copy(in));
+  for (guint i = 0; i < gst_caps_get_size(out.get()); i++) {
+    gst_structure_filter_and_map_in_place(
+        gst_caps_get_structure(out.get(), i),
+        [](GQuark field, GValue*, gpointer) -> gboolean {
+          const char* name = g_quark_to_string(field);
+          if (g_str_has_prefix(name, "rtcp-fb-")) return TRUE;
+          for (const char* k : kept)
+            if (!std::strcmp(name, k)) return TRUE;
+          return FALSE;
+        },
+        nullptr);
+  }
+  return out;
+}
+
+// --- source ----------------------------------------------------------------
+
+struct source::shared {
+  runtime* rt = nullptr;
+  gint64 throttle_us = 0;
+  std::function<void(caps_ptr)> on_caps;
+
+  std::mutex mutex;
+  caps_ptr caps;
+  pad_ptr tee_sink;  // reset by ~source so late timers do nothing
+  gint64 last_request_us = 0;
+  bool requested_before = false;
+  bool trailing_scheduled = false;
+
+  // The throttle: at most one keyframe request per `throttle_us` goes to the
+  // publisher. A request inside the window is not lost but deferred to the end
+  // of the window (coalesced), so a subscriber that asked always gets a
+  // keyframe that was produced after its request.
+  bool admit(bool trailing, const std::shared_ptr<shared>& self) {
+    std::lock_guard lock(mutex);
+    gint64 now = g_get_monotonic_time();
+    if (trailing || !requested_before || now - last_request_us >= throttle_us) {
+      requested_before = true;
+      last_request_us = now;
+      return true;
+    }
+    if (!trailing_scheduled) {
+      trailing_scheduled = true;
+      auto delay = std::chrono::milliseconds((last_request_us + throttle_us - now) / 1000 + 1);
+      rt->post_after(delay, [weak = std::weak_ptr<shared>(self)] {
+        if (auto s = weak.lock()) s->send_trailing();
+      });
+    }
+    return false;
+  }
+
+  void send_trailing() {
+    pad_ptr pad;
+    {
+      std::lock_guard lock(mutex);
+      trailing_scheduled = false;
+      pad = retain(tee_sink.get());
+    }
+    if (pad) gst_pad_push_event(pad.get(), keyframe_event(true));
+  }
+
+  static GstEvent* keyframe_event(bool trailing) {
+    // ssrc and payload are filled in upstream by rtpssrcdemux / rtpptdemux,
+    // which rtpsession needs to turn this into a PLI (or FIR).
+    GstStructure* s = gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE, nullptr);
+    if (trailing) gst_structure_set(s, "vr-trailing", G_TYPE_BOOLEAN, TRUE, nullptr);
+    return gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s);
+  }
+};
+
+namespace {
+
+GstPadProbeReturn on_downstream_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto& st = unbox<source::shared>(data);
+  GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+  switch (GST_EVENT_TYPE(ev)) {
+    case GST_EVENT_EOS:
+      // webrtcbin sends EOS out of a src pad when its m-line goes inactive;
+      // into subscribers' webrtcbins it would end their whole send path.
+      return GST_PAD_PROBE_DROP;
+    case GST_EVENT_CAPS: {
+      GstCaps* caps = nullptr;
+      gst_event_parse_caps(ev, &caps);
+      caps_ptr fwd = forwarded_caps(caps);
+      bool changed;
+      {
+        std::lock_guard lock(st->mutex);
+        changed = !st->caps || !gst_caps_is_equal(st->caps.get(), fwd.get());
+        if (changed) st->caps = retain(fwd.get());
+      }
+      info->data = gst_event_new_caps(fwd.get());
+      gst_event_unref(ev);
+      if (changed && st->on_caps) st->on_caps(std::move(fwd));
+      return GST_PAD_PROBE_OK;
+    }
+    default:
+      return GST_PAD_PROBE_OK;
+  }
+}
+
+GstPadProbeReturn on_upstream_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto& st = unbox<source::shared>(data);
+  GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(ev) != GST_EVENT_CUSTOM_UPSTREAM) return GST_PAD_PROBE_OK;
+  const GstStructure* s = gst_event_get_structure(ev);
+  if (!s || !gst_structure_has_name(s, "GstForceKeyUnit")) return GST_PAD_PROBE_OK;
+  return st->admit(gst_structure_has_field(s, "vr-trailing"), st) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
+}  // namespace
+
+source::source(GstBin* pipeline, GstPad* webrtc_src, runtime& rt, std::chrono::milliseconds keyframe_throttle,
+               std::function<void(caps_ptr)> on_caps)
+    : pipeline_(pipeline), tee_(make_element("tee")), webrtc_src_(retain(webrtc_src)),
+      shared_(std::make_shared<shared>()) {
+  shared_->rt = &rt;
+  shared_->throttle_us = std::chrono::duration_cast<std::chrono::microseconds>(keyframe_throttle).count();
+  shared_->on_caps = std::move(on_caps);
+  if (caps_ptr current{gst_pad_get_current_caps(webrtc_src)}) shared_->caps = forwarded_caps(current.get());
+
+  // With no subscriber yet the tee has no src pad: that must not be an error.
+  g_object_set(tee_.get(), "allow-not-linked", TRUE, nullptr);
+  tee_sink_.reset(gst_element_get_static_pad(tee_.get(), "sink"));
+  shared_->tee_sink = retain(tee_sink_.get());
+  downstream_probe_ =
+      add_probe(tee_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &on_downstream_event, shared_);
+  upstream_probe_ = add_probe(tee_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &on_upstream_event, shared_);
+
+  gst_bin_add(pipeline_, tee_.get());
+  gst_element_sync_state_with_parent(tee_.get());
+  gst_pad_link(webrtc_src, tee_sink_.get());
+}
+
+source::~source() {
+  {
+    std::lock_guard lock(shared_->mutex);
+    shared_->tee_sink.reset();
+  }
+  // Removing the probes drops their references to `shared_` (no cycle via the pad).
+  gst_pad_remove_probe(tee_sink_.get(), downstream_probe_);
+  gst_pad_remove_probe(tee_sink_.get(), upstream_probe_);
+  if (pad_ptr peer{gst_pad_get_peer(tee_sink_.get())}) gst_pad_unlink(peer.get(), tee_sink_.get());
+  gst_element_set_state(tee_.get(), GST_STATE_NULL);
+  gst_bin_remove(pipeline_, tee_.get());
+}
+
+caps_ptr source::caps() const {
+  std::lock_guard lock(shared_->mutex);
+  return retain(shared_->caps.get());
+}
+
+void source::request_keyframe() { gst_pad_push_event(tee_sink_.get(), shared::keyframe_event(false)); }
+
+// --- branch ----------------------------------------------------------------
+
+namespace {
+
+struct branch_state {
+  std::shared_ptr<forward_counters> counters;
+};
+
+// Forwards buffers to the webrtcbin sink pad ourselves and always reports OK
+// upstream: a failing subscriber (flushing, erroring, gone) must never return
+// an error through the tee, which would stop the publisher's track for
+// everybody.
+GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  auto& st = unbox<branch_state>(data);
+  pad_ptr peer{gst_pad_get_peer(pad)};
+  if (!peer) return GST_PAD_PROBE_DROP;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+    st->counters->packets.fetch_add(1, std::memory_order_relaxed);
+    st->counters->bytes.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
+    gst_pad_chain(peer.get(), buf);
+  } else {
+    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    guint n = gst_buffer_list_length(list);
+    std::uint64_t bytes = 0;
+    for (guint i = 0; i < n; i++) bytes += gst_buffer_get_size(gst_buffer_list_get(list, i));
+    st->counters->packets.fetch_add(n, std::memory_order_relaxed);
+    st->counters->bytes.fetch_add(bytes, std::memory_order_relaxed);
+    gst_pad_chain_list(peer.get(), list);
+  }
+  info->data = nullptr;  // ownership went to gst_pad_chain
+  GST_PAD_PROBE_INFO_FLOW_RETURN(info) = GST_FLOW_OK;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+void on_overrun(GstElement*, gpointer data) {
+  unbox<branch_state>(data)->counters->dropped.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+branch::branch(GstBin* pipeline, source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters)
+    : pipeline_(pipeline), tee_(retain(src.tee())), queue_(make_element("queue")),
+      webrtc_sink_(retain(webrtc_sink)) {
+  auto st = std::make_shared<branch_state>(branch_state{std::move(counters)});
+  // Leaky: a stalled subscriber loses its oldest packets instead of blocking
+  // the tee. ~1000 packets hold a few seconds of video, enough for a keyframe.
+  g_object_set(queue_.get(), "leaky", 2 /* downstream */, "max-size-buffers", 1000u, "max-size-bytes", 0u,
+               "max-size-time", guint64(0), "silent", FALSE, nullptr);
+  connect(queue_.get(), "overrun", &on_overrun, st);
+
+  gst_bin_add(pipeline_, queue_.get());
+  pad_ptr queue_src{gst_element_get_static_pad(queue_.get(), "src")};
+  gst_pad_link(queue_src.get(), webrtc_sink_.get());
+  add_probe(queue_src.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), &isolate,
+            st);
+  gst_element_sync_state_with_parent(queue_.get());
+
+  tee_src_.reset(gst_element_request_pad_simple(tee_.get(), "src_%u"));
+  pad_ptr queue_sink{gst_element_get_static_pad(queue_.get(), "sink")};
+  gst_pad_link(tee_src_.get(), queue_sink.get());
+}
+
+branch::~branch() {
+  gst_element_release_request_pad(tee_.get(), tee_src_.get());
+  pad_ptr queue_src{gst_element_get_static_pad(queue_.get(), "src")};
+  gst_pad_unlink(queue_src.get(), webrtc_sink_.get());
+  gst_element_set_state(queue_.get(), GST_STATE_NULL);
+  gst_bin_remove(pipeline_, queue_.get());
+}
+
+}  // namespace vr::media

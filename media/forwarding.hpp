@@ -1,0 +1,78 @@
+// Forwarding without decoding: a published track's RTP goes from its publish
+// webrtcbin src pad into a `tee` (a `source`); each subscriber gets a
+// `tee ! queue ! webrtcbin sink pad` branch (a `branch`).
+#pragma once
+
+#include "media/gst_ptr.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+namespace vr::media {
+
+class runtime;
+
+// Counters bumped on streaming threads, read by session::get_stats.
+struct forward_counters {
+  std::atomic<std::uint64_t> packets{0}, bytes{0}, dropped{0};
+};
+
+// The caps a subscriber's m-line needs, nothing else: media, encoding-name,
+// payload, clock-rate, ssrc, encoding-params, rtcp-fb-* and the H264/Opus fmtp
+// parameters the browser's decoder matches on. Drops extmap-* (the publisher's
+// header extension ids mean nothing on the subscribe connection), Opus sprop-*
+// and webrtcbin's a-* / ssrc-* leftovers.
+caps_ptr forwarded_caps(const GstCaps* in);
+
+// One published track. Created on the streaming thread that emits pad-added
+// (the src pad must be linked before that thread returns or the publish
+// connection's data flow errors out), then handed to the media thread.
+class source {
+ public:
+  // `on_caps` runs on a streaming thread when the forwarded caps change.
+  source(GstBin* pipeline, GstPad* webrtc_src, runtime& rt, std::chrono::milliseconds keyframe_throttle,
+         std::function<void(caps_ptr)> on_caps);
+  ~source();  // unlinks the tee, sets it to NULL and removes it
+  source(const source&) = delete;
+  source& operator=(const source&) = delete;
+
+  GstElement* tee() const { return tee_.get(); }
+  caps_ptr caps() const;  // forwarded caps, null until known
+
+  // Asks the publisher for a keyframe (PLI), through the per-source throttle.
+  void request_keyframe();
+
+  struct shared;  // state shared with pad probes and timers
+
+ private:
+  GstBin* pipeline_;
+  element_ptr tee_;
+  pad_ptr tee_sink_;
+  pad_ptr webrtc_src_;
+  std::shared_ptr<shared> shared_;
+  gulong downstream_probe_ = 0, upstream_probe_ = 0;
+};
+
+// One subscriber's copy of one track: tee src pad → leaky queue → webrtcbin
+// sink pad. The queue gives every subscriber its own thread and drops old
+// packets for a stalled subscriber instead of blocking the tee.
+class branch {
+ public:
+  branch(GstBin* pipeline, source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters);
+  ~branch();  // releases the tee pad first (no more data), then stops the queue
+  branch(const branch&) = delete;
+  branch& operator=(const branch&) = delete;
+
+ private:
+  GstBin* pipeline_;
+  element_ptr tee_;
+  element_ptr queue_;
+  pad_ptr tee_src_;
+  pad_ptr webrtc_sink_;
+};
+
+}  // namespace vr::media

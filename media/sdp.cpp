@@ -1,0 +1,281 @@
+#include "media/sdp.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <set>
+
+namespace vr::media::sdp {
+namespace {
+
+void free_media(GstSDPMedia* m) { gst_sdp_media_free(m); }
+using media_ptr = std::unique_ptr<GstSDPMedia, detail::call_deleter<free_media>>;
+
+// gst_sdp_message_get_media only hands out const pointers although the message
+// owns the media; the copy we edit is ours, so casting is safe.
+GstSDPMedia* media_at(GstSDPMessage* msg, unsigned i) {
+  return const_cast<GstSDPMedia*>(gst_sdp_message_get_media(msg, i));
+}
+
+std::string attr(const GstSDPMedia* m, const char* key) {
+  const char* v = gst_sdp_media_get_attribute_val(m, key);
+  return v ? v : "";
+}
+
+bool has_attr(const GstSDPMedia* m, const char* key) {
+  return gst_sdp_media_get_attribute_val(m, key) != nullptr;
+}
+
+const char* direction_of(const GstSDPMedia* m) {
+  for (const char* d : {"sendrecv", "sendonly", "recvonly", "inactive"})
+    if (has_attr(m, d)) return d;
+  return "sendrecv";  // RFC 4566 default
+}
+
+void set_direction(GstSDPMedia* m, const char* dir) {
+  for (guint i = gst_sdp_media_attributes_len(m); i-- > 0;) {
+    const char* k = gst_sdp_media_get_attribute(m, i)->key;
+    if (!std::strcmp(k, "sendrecv") || !std::strcmp(k, "sendonly") || !std::strcmp(k, "recvonly") ||
+        !std::strcmp(k, "inactive"))
+      gst_sdp_media_remove_attribute(m, i);
+  }
+  gst_sdp_media_add_attribute(m, dir, "");
+}
+
+// "96 VP8/90000" → (96, "vp8", 90000)
+struct rtpmap {
+  int pt = -1;
+  std::string name;  // lower case
+  int clock = 0;
+};
+std::map<int, rtpmap> rtpmaps(const GstSDPMedia* m) {
+  std::map<int, rtpmap> out;
+  for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, i);
+    if (std::strcmp(a->key, "rtpmap") || !a->value) continue;
+    rtpmap r;
+    char* end = nullptr;
+    r.pt = static_cast<int>(std::strtol(a->value, &end, 10));
+    while (end && *end == ' ') end++;
+    std::string rest = end ? end : "";
+    auto slash = rest.find('/');
+    r.name = rest.substr(0, slash);
+    std::transform(r.name.begin(), r.name.end(), r.name.begin(), ::tolower);
+    if (slash != std::string::npos) r.clock = std::atoi(rest.c_str() + slash + 1);
+    out[r.pt] = r;
+  }
+  return out;
+}
+
+std::string fmtp_of(const GstSDPMedia* m, int pt) {
+  std::string prefix = std::to_string(pt) + " ";
+  for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, i);
+    if (!std::strcmp(a->key, "fmtp") && a->value && !std::strncmp(a->value, prefix.c_str(), prefix.size()))
+      return a->value + prefix.size();
+  }
+  return "";
+}
+
+std::string fmtp_param(const std::string& fmtp, const std::string& key) {
+  std::size_t pos = 0;
+  while (pos < fmtp.size()) {
+    auto end = fmtp.find(';', pos);
+    if (end == std::string::npos) end = fmtp.size();
+    std::string kv = fmtp.substr(pos, end - pos);
+    kv.erase(0, kv.find_first_not_of(' '));
+    auto eq = kv.find('=');
+    if (eq != std::string::npos && kv.substr(0, eq) == key) return kv.substr(eq + 1);
+    pos = end + 1;
+  }
+  return "";
+}
+
+// Constrained baseline is profile_idc 0x42 with constraint_set1, or main /
+// extended with the flags that make them a subset of it (RFC 6184 table 5).
+bool constrained_baseline(const std::string& profile_level_id) {
+  if (profile_level_id.size() != 6) return false;
+  unsigned long v = std::strtoul(profile_level_id.c_str(), nullptr, 16);
+  unsigned idc = (v >> 16) & 0xff, iop = (v >> 8) & 0xff;
+  return (idc == 0x42 && (iop & 0x40)) || (idc == 0x4d && (iop & 0x80)) ||
+         (idc == 0x58 && (iop & 0xc0) == 0xc0);
+}
+
+// Preference rank of a primary format, or -1 if we do not forward it.
+int rank(const GstSDPMedia* m, const rtpmap& r, const codec_policy& policy) {
+  if (r.name == "opus" && r.clock == 48000) return 0;
+  if (r.name == "vp8" && r.clock == 90000) return policy.prefer_h264 ? 1 : 0;
+  if (r.name == "h264" && r.clock == 90000) {
+    std::string fmtp = fmtp_of(m, r.pt);
+    if (fmtp_param(fmtp, "packetization-mode") != "1") return -1;
+    if (!constrained_baseline(fmtp_param(fmtp, "profile-level-id"))) return -1;
+    return policy.prefer_h264 ? 0 : 1;
+  }
+  return -1;
+}
+
+// Keeps only forwarded codecs (and the RTX formats protecting them), ordered
+// by preference: the browser sends with the first format of our answer.
+// Returns the number of primary formats kept.
+int filter_codecs(GstSDPMedia* m, const codec_policy& policy) {
+  auto maps = rtpmaps(m);
+  std::vector<std::pair<int, int>> primaries;  // (rank, pt) in offer order
+  for (guint i = 0; i < gst_sdp_media_formats_len(m); i++) {
+    int pt = std::atoi(gst_sdp_media_get_format(m, i));
+    auto it = maps.find(pt);
+    if (it == maps.end()) continue;
+    int r = rank(m, it->second, policy);
+    if (r >= 0) primaries.emplace_back(r, pt);
+  }
+  if (primaries.empty()) return 0;
+  std::stable_sort(primaries.begin(), primaries.end(),
+                   [](auto& a, auto& b) { return a.first < b.first; });
+
+  std::vector<int> order;
+  std::set<int> keep;
+  for (auto& [r, pt] : primaries) {
+    order.push_back(pt);
+    keep.insert(pt);
+  }
+  for (auto& [pt, r] : maps) {
+    if (r.name != "rtx") continue;
+    int apt = std::atoi(fmtp_param(fmtp_of(m, pt), "apt").c_str());
+    if (keep.count(apt)) {
+      order.push_back(pt);
+      keep.insert(pt);
+    }
+  }
+
+  while (gst_sdp_media_formats_len(m) > 0) gst_sdp_media_remove_format(m, 0);
+  for (int pt : order) gst_sdp_media_add_format(m, std::to_string(pt).c_str());
+
+  for (guint i = gst_sdp_media_attributes_len(m); i-- > 0;) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, i);
+    if (std::strcmp(a->key, "rtpmap") && std::strcmp(a->key, "fmtp") && std::strcmp(a->key, "rtcp-fb"))
+      continue;
+    if (!a->value || a->value[0] == '*') continue;  // wildcard rtcp-fb applies to all
+    if (!keep.count(std::atoi(a->value))) gst_sdp_media_remove_attribute(m, i);
+  }
+  return static_cast<int>(primaries.size());
+}
+
+}  // namespace
+
+std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec_policy policy) {
+  publish_plan plan;
+  plan.for_webrtcbin = copy_sdp(&offer);
+  GstSDPMessage* msg = plan.for_webrtcbin.get();
+
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg); i++) {
+    GstSDPMedia* m = media_at(msg, i);
+    publish_mline ml;
+    ml.mid = attr(m, "mid");
+    if (ml.mid.empty()) return std::nullopt;
+    ml.kind = gst_sdp_media_get_media(m) ? gst_sdp_media_get_media(m) : "";
+    // Port 0 with a=bundle-only is a bundled m-line (RFC 8843), not a stopped one.
+    ml.port_zero = gst_sdp_media_get_port(m) == 0 && !has_attr(m, "bundle-only");
+    std::string dir = direction_of(m);
+    ml.sending = !ml.port_zero && (dir == "sendonly" || dir == "sendrecv");
+
+    if (ml.port_zero) {
+      plan.mlines.push_back(std::move(ml));
+      continue;
+    }
+    if (ml.kind != "audio" && ml.kind != "video") {
+      if (ml.sending) ml.refusal = "unsupported_media";
+      plan.mlines.push_back(std::move(ml));
+      continue;
+    }
+
+    // Trial run on a copy: if no codec survives, webrtcbin keeps the original
+    // formats (so its answer stays well-formed) and the browser gets `inactive`.
+    GstSDPMedia* trial = nullptr;
+    gst_sdp_media_copy(m, &trial);
+    media_ptr trial_owner(trial);
+    bool codec_ok = filter_codecs(trial, policy) > 0;
+    if (codec_ok) filter_codecs(m, policy);
+
+    if (!codec_ok)
+      ml.refusal = "unsupported_codec";
+    else if (policy.audio_only && ml.kind == "video")
+      ml.refusal = "audio_only";
+    ml.accepted = ml.sending && ml.refusal.empty();
+    if (!ml.sending) ml.refusal.clear();
+
+    // Pin what webrtcbin sees: it always receives on this m-line, whatever the
+    // browser does with it now or later (see the header).
+    if (dir != "sendonly" && dir != "sendrecv") set_direction(m, "sendonly");
+    plan.mlines.push_back(std::move(ml));
+  }
+  return plan;
+}
+
+sdp_ptr answer_for_browser(const GstSDPMessage& answer, publish_plan& plan) {
+  sdp_ptr out = copy_sdp(&answer);
+  GstSDPMessage* msg = out.get();
+  std::set<std::string> unbundled;
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg) && i < plan.mlines.size(); i++) {
+    GstSDPMedia* m = media_at(msg, i);
+    publish_mline& ml = plan.mlines[i];
+    if (gst_sdp_media_get_port(m) == 0 && ml.accepted) {
+      ml.accepted = false;  // webrtcbin found nothing it could receive
+      ml.refusal = "unsupported_codec";
+    }
+    if (ml.port_zero) {
+      gst_sdp_media_set_port_info(m, 0, 0);
+      unbundled.insert(ml.mid);
+    } else if (!ml.accepted && gst_sdp_media_get_port(m) != 0) {
+      set_direction(m, "inactive");
+    }
+  }
+  if (unbundled.empty()) return out;
+
+  // A stopped m-line must leave the BUNDLE group (RFC 8843 7.3.3).
+  for (guint i = 0; i < gst_sdp_message_attributes_len(msg); i++) {
+    const GstSDPAttribute* a = gst_sdp_message_get_attribute(msg, i);
+    if (std::strcmp(a->key, "group") || !a->value || std::strncmp(a->value, "BUNDLE", 6)) continue;
+    std::string group = "BUNDLE";
+    std::string rest = a->value + 6;
+    std::size_t pos = 0;
+    while (pos < rest.size()) {
+      auto start = rest.find_first_not_of(' ', pos);
+      if (start == std::string::npos) break;
+      auto end = rest.find(' ', start);
+      std::string mid = rest.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      if (!unbundled.count(mid)) group += " " + mid;
+      pos = end == std::string::npos ? rest.size() : end;
+    }
+    GstSDPAttribute replacement;
+    gst_sdp_attribute_set(&replacement, "group", group.c_str());
+    gst_sdp_message_replace_attribute(msg, i, &replacement);
+    break;
+  }
+  return out;
+}
+
+std::vector<mline_ssrcs> ssrcs_by_mline(const GstSDPMessage& msg) {
+  std::vector<mline_ssrcs> out;
+  for (guint i = 0; i < gst_sdp_message_medias_len(&msg); i++) {
+    const GstSDPMedia* m = gst_sdp_message_get_media(&msg, i);
+    mline_ssrcs entry;
+    entry.mid = attr(m, "mid");
+    for (guint j = 0; j < gst_sdp_media_attributes_len(m); j++) {
+      const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, j);
+      if (std::strcmp(a->key, "ssrc") || !a->value) continue;
+      auto ssrc = static_cast<std::uint32_t>(std::strtoul(a->value, nullptr, 10));
+      if (std::find(entry.ssrcs.begin(), entry.ssrcs.end(), ssrc) == entry.ssrcs.end())
+        entry.ssrcs.push_back(ssrc);
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+bool mline_accepted(const GstSDPMessage& msg, unsigned index) {
+  if (index >= gst_sdp_message_medias_len(&msg)) return false;
+  const GstSDPMedia* m = gst_sdp_message_get_media(&msg, index);
+  return gst_sdp_media_get_port(m) != 0 || has_attr(m, "bundle-only");
+}
+
+}  // namespace vr::media::sdp

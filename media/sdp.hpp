@@ -1,0 +1,54 @@
+// SDP munging for the publish connection, and reading m-lines of our offers.
+//
+// webrtcbin 1.22 cannot change a transceiver's direction after the first
+// negotiation, and setting a bundled receiving m-line `inactive` stops media on
+// the whole connection. So webrtcbin always sees publish m-lines as
+// "the browser sends" and the browser alone is told `inactive`/rejected.
+#pragma once
+
+#include "media/gst_ptr.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vr::media::sdp {
+
+struct publish_mline {
+  std::string mid;
+  std::string kind;       // "audio", "video" or the SDP media name
+  bool port_zero = false; // stopped by the browser
+  bool sending = false;   // the browser offers to send (sendonly/sendrecv)
+  bool accepted = false;  // we will receive it (codec supported, allowed by room)
+  std::string refusal;    // why not accepted, when the browser wanted to send
+};
+
+struct publish_plan {
+  sdp_ptr for_webrtcbin;  // filtered codecs, directions pinned to "sending"
+  std::vector<publish_mline> mlines;
+};
+
+struct codec_policy {
+  bool audio_only = false;
+  bool prefer_h264 = false;
+};
+
+// nullopt if the offer has no m-line mids (required by BUNDLE and by us).
+std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec_policy);
+
+// webrtcbin's answer → the browser's answer: m-lines we do not receive become
+// `inactive` (or port 0 where the browser stopped them). Updates `plan` with
+// m-lines webrtcbin itself rejected.
+sdp_ptr answer_for_browser(const GstSDPMessage& answer, publish_plan& plan);
+
+struct mline_ssrcs {
+  std::string mid;
+  std::vector<std::uint32_t> ssrcs;
+};
+std::vector<mline_ssrcs> ssrcs_by_mline(const GstSDPMessage& msg);
+
+// True if the m-line at `index` exists and has a non-zero port.
+bool mline_accepted(const GstSDPMessage& msg, unsigned index);
+
+}  // namespace vr::media::sdp

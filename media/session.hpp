@@ -1,0 +1,96 @@
+// A room's media: one GStreamer pipeline that forwards RTP between browsers
+// without decoding (an SFU). Each peer has up to two one-way connections
+// (protocol.md section 4): `publish` (the browser offers and sends) and
+// `subscribe` (we offer and send every other peer's tracks).
+//
+// Threads: methods may be called from any thread and return at once; the work
+// runs on the process-wide media thread (media::runtime). Events are called on
+// that thread (a GStreamer thread): they must not block, and they may arrive
+// after the method that caused them returned. Calling session methods from an
+// event is fine (they are queued, never run inline).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vr::media {
+
+class runtime;
+
+enum class pc_kind { publish, subscribe };
+
+struct ice_config {
+  std::vector<std::string> local_addresses;  // pin candidates, e.g. {"127.0.0.1"}; empty = all interfaces
+  std::uint16_t min_port = 0, max_port = 0;  // 0 = any
+  std::vector<std::string> stun_servers;     // "stun://host:port" (webrtcbin uses the first)
+  std::vector<std::string> turn_servers;     // "turn://user:pass@host:port"
+};
+
+struct session_config {
+  ice_config ice;
+  bool audio_only = false;   // video m-lines of publish offers are answered `inactive`
+  bool prefer_h264 = false;  // answer H264 before VP8 (broadcast rooms, for HLS)
+  std::chrono::milliseconds keyframe_throttle{500};  // per published video track
+  // Jitterbuffer on publish connections. Packets in order pass at once (no
+  // clock sync on the forwarding path); this only bounds how long a gap waits
+  // for reordering or a retransmission before it is skipped.
+  std::chrono::milliseconds receive_latency{20};
+};
+
+struct track {
+  std::string id;    // unique in the room: "<peer>:<mid>"
+  std::string mid;   // the m-line on the publisher's publish connection
+  std::string kind;  // "audio" | "video"
+};
+
+struct session_events {
+  std::function<void(std::string peer, std::string sdp, std::map<std::string, std::string> mid_to_track)>
+      publish_answer, subscribe_offer;
+  std::function<void(std::string peer, pc_kind, std::string candidate, unsigned mline_index)> candidate;
+  // `peer` is the publisher; tell every other peer.
+  std::function<void(std::string peer, std::vector<track>)> tracks_added;
+  std::function<void(std::string peer, std::vector<std::string> track_ids)> tracks_removed;
+  // A bad request or a failed connection; the session goes on. peer may be "".
+  std::function<void(std::string peer, std::string reason, std::string message)> error;
+};
+
+class session {
+ public:
+  session(session_config cfg, session_events events);
+  // Tears the pipeline down on the media thread and waits for it (tens of ms
+  // per webrtcbin); no event runs after it returns.
+  ~session();
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  // The peer's subscribe connection is created when there is something to
+  // send: it then gets one offer with every track already in the room.
+  void add_peer(const std::string& peer_id);
+  // Its media stops at once, its tracks are removed from the others
+  // (tracks_removed), and its connections are freed.
+  void remove_peer(const std::string& peer_id);
+  // Answer via publish_answer; the tracks via tracks_added once media arrives,
+  // tracks_removed for m-lines that stopped sending.
+  void publish_offer(const std::string& peer_id, std::string sdp);
+  void subscribe_answer(const std::string& peer_id, std::string sdp);
+  void add_candidate(const std::string& peer_id, pc_kind kind, std::string candidate, unsigned mline_index);
+
+  struct stats {
+    std::uint64_t forwarded_packets = 0, forwarded_bytes = 0, dropped_packets = 0;
+    std::size_t peers = 0, tracks = 0, elements = 0;  // elements: all, recursively (leak checks)
+  };
+  stats get_stats() const;
+
+  struct impl;
+
+ private:
+  std::shared_ptr<runtime> runtime_;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace vr::media

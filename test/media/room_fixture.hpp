@@ -1,0 +1,192 @@
+// One media::session and N test peers wired to it by direct calls: the
+// session's events call the peers and the peers' signaling calls the session,
+// the way engine_actor and the browsers will.
+#pragma once
+
+#include "media/session.hpp"
+#include "test/peer/webrtc_peer.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <dirent.h>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace vr::test {
+
+using namespace std::chrono_literals;
+
+// Polls `pred` until it holds or `timeout` passes; every wait in the tests is
+// bounded so a broken path fails fast instead of hanging.
+inline bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+inline std::size_t thread_count() {
+  std::size_t n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') n++;
+    closedir(d);
+  }
+  return n;
+}
+
+inline media::session_config loopback_config() {
+  media::session_config cfg;
+  cfg.ice.local_addresses = {"127.0.0.1"};
+  return cfg;
+}
+
+class room {
+ public:
+  explicit room(media::session_config cfg = loopback_config())
+      : session_(std::make_unique<media::session>(std::move(cfg), events())) {}
+
+  ~room() {
+    // Peers first: after their teardown they call nothing; then the session,
+    // after whose destructor no event runs.
+    std::map<std::string, std::shared_ptr<webrtc_peer>> peers;
+    {
+      std::lock_guard lock(mutex_);
+      peers.swap(peers_);
+    }
+    peers.clear();  // outside the lock: teardown waits for the media thread
+    session_.reset();
+  }
+
+  media::session& session() { return *session_; }
+
+  // Adds a peer to the session and, if `publish`, starts its publish connection.
+  std::shared_ptr<webrtc_peer> join(const std::string& id, bool publish, peer_options opts = {}) {
+    webrtc_peer::signaling sig;
+    sig.publish_offer = [this, id](std::string sdp) {
+      dump("publish offer from " + id, sdp);
+      session_->publish_offer(id, std::move(sdp));
+    };
+    sig.subscribe_answer = [this, id](std::string sdp) {
+      dump("subscribe answer from " + id, sdp);
+      session_->subscribe_answer(id, std::move(sdp));
+    };
+    sig.candidate = [this, id](media::pc_kind k, std::string c, unsigned m) {
+      session_->add_candidate(id, k, std::move(c), m);
+    };
+    sig.error = [this](std::string what) { record_error("peer", what); };
+    auto p = std::make_shared<webrtc_peer>(id, std::move(opts), std::move(sig));
+    {
+      std::lock_guard lock(mutex_);
+      peers_[id] = p;
+    }
+    session_->add_peer(id);
+    if (publish) p->publish();
+    return p;
+  }
+
+  void leave(const std::string& id) {
+    session_->remove_peer(id);
+    std::shared_ptr<webrtc_peer> p;
+    {
+      std::lock_guard lock(mutex_);
+      p = std::move(peers_[id]);
+      peers_.erase(id);
+    }
+    p.reset();  // tears the peer's pipeline down
+  }
+
+  // Track ids announced for a publisher (tracks_added minus tracks_removed).
+  std::vector<media::track> tracks_of(const std::string& publisher) {
+    std::lock_guard lock(mutex_);
+    return tracks_[publisher];
+  }
+  std::string track_of(const std::string& publisher, const std::string& kind) {
+    for (auto& t : tracks_of(publisher))
+      if (t.kind == kind) return t.id;
+    return "";
+  }
+  std::vector<std::string> removed_of(const std::string& publisher) {
+    std::lock_guard lock(mutex_);
+    return removed_[publisher];
+  }
+  std::vector<std::string> errors() {
+    std::lock_guard lock(mutex_);
+    return errors_;
+  }
+  std::string last_publish_answer(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    return publish_answers_[id];
+  }
+
+ private:
+  std::shared_ptr<webrtc_peer> peer(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    auto it = peers_.find(id);
+    return it == peers_.end() ? nullptr : it->second;
+  }
+
+  // VR_MEDIA_TEST_SDP=1 prints every SDP exchanged.
+  static void dump(const std::string& what, const std::string& sdp) {
+    static const bool on = std::getenv("VR_MEDIA_TEST_SDP") != nullptr;
+    if (on) std::fprintf(stderr, "----- %s\n%s\n", what.c_str(), sdp.c_str());
+  }
+
+  void record_error(const std::string& who, const std::string& what) {
+    std::fprintf(stderr, "[media test] error from %s: %s\n", who.c_str(), what.c_str());
+    std::lock_guard lock(mutex_);
+    errors_.push_back(who + ": " + what);
+  }
+
+  media::session_events events() {
+    media::session_events ev;
+    ev.publish_answer = [this](std::string id, std::string sdp, std::map<std::string, std::string>) {
+      dump("publish answer to " + id, sdp);
+      {
+        std::lock_guard lock(mutex_);
+        publish_answers_[id] = sdp;
+      }
+      if (auto p = peer(id)) p->on_publish_answer(std::move(sdp));
+    };
+    ev.subscribe_offer = [this](std::string id, std::string sdp, std::map<std::string, std::string> mids) {
+      dump("subscribe offer to " + id, sdp);
+      if (auto p = peer(id)) p->on_subscribe_offer(std::move(sdp), std::move(mids));
+    };
+    ev.candidate = [this](std::string id, media::pc_kind k, std::string c, unsigned m) {
+      if (auto p = peer(id)) p->on_candidate(k, std::move(c), m);
+    };
+    ev.tracks_added = [this](std::string id, std::vector<media::track> tracks) {
+      std::lock_guard lock(mutex_);
+      for (auto& t : tracks) tracks_[id].push_back(t);
+    };
+    ev.tracks_removed = [this](std::string id, std::vector<std::string> ids) {
+      std::lock_guard lock(mutex_);
+      for (auto& tid : ids) {
+        removed_[id].push_back(tid);
+        std::erase_if(tracks_[id], [&](auto& t) { return t.id == tid; });
+      }
+    };
+    ev.error = [this](std::string id, std::string reason, std::string message) {
+      record_error("session/" + id, reason + ": " + message);
+    };
+    return ev;
+  }
+
+  std::unique_ptr<media::session> session_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<webrtc_peer>> peers_;
+  std::map<std::string, std::vector<media::track>> tracks_;
+  std::map<std::string, std::vector<std::string>> removed_;
+  std::map<std::string, std::string> publish_answers_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace vr::test

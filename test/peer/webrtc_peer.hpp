@@ -1,0 +1,89 @@
+// A WebRTC peer on webrtcbin that behaves like the browser client of
+// protocol.md section 4, driven by plain calls and callbacks (no signaling
+// transport), so tests and benchmarks can wire it to a media::session
+// in-process or wrap it in a protocol-speaking client.
+//
+// - publish(): generated VP8 video and Opus audio on a publish connection
+//   (this peer offers, only it sends).
+// - on_subscribe_offer(): answers the server's offers on a subscribe
+//   connection and counts the RTP packets received per track (no decoding),
+//   VP8 keyframes included, and the one-way delay of packets that another
+//   webrtc_peer of this process sent.
+//
+// Thread-safe: calls are queued onto the media::runtime thread; callbacks run
+// on that thread; the counters may be read from any thread.
+#pragma once
+
+#include "media/session.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vr::test {
+
+struct peer_options {
+  bool audio = true, video = true;      // what publish() sends
+  std::string address = "127.0.0.1";   // ICE pinned to this address ("" = all interfaces)
+  // Frames between keyframes the encoder makes on its own. Large by default:
+  // after the first one, keyframes come only when the server asks (PLI), which
+  // is what the tests want to observe.
+  unsigned keyframe_distance = 100000;
+  int width = 320, height = 240, fps = 15;
+};
+
+struct received_track {
+  std::string track_id, mid, kind;
+  std::uint64_t packets = 0, bytes = 0, keyframes = 0;  // keyframes: VP8 only
+};
+
+struct latency_summary {
+  std::size_t samples = 0;
+  double min_ms = 0, median_ms = 0, p95_ms = 0, max_ms = 0;
+};
+
+class webrtc_peer {
+ public:
+  // Where this peer's messages go (to the server).
+  struct signaling {
+    std::function<void(std::string sdp)> publish_offer;
+    std::function<void(std::string sdp)> subscribe_answer;
+    std::function<void(media::pc_kind, std::string candidate, unsigned mline)> candidate;
+    std::function<void(std::string what)> error;  // optional
+  };
+
+  webrtc_peer(std::string name, peer_options opts, signaling sig);
+  ~webrtc_peer();  // stops the pipeline (blocks for the teardown)
+  webrtc_peer(const webrtc_peer&) = delete;
+  webrtc_peer& operator=(const webrtc_peer&) = delete;
+
+  const std::string& name() const;
+
+  // Starts the test sources and sends a publish offer.
+  void publish();
+
+  // Messages from the server.
+  void on_publish_answer(std::string sdp);
+  void on_subscribe_offer(std::string sdp, std::map<std::string, std::string> mid_to_track);
+  void on_candidate(media::pc_kind kind, std::string candidate, unsigned mline);
+
+  // Snapshots, keyed by track id (mids not yet mapped are keyed "mid:<mid>").
+  std::map<std::string, received_track> received() const;
+  std::uint64_t packets(const std::string& track_id) const;
+  std::uint64_t keyframes(const std::string& track_id) const;
+  std::uint64_t total_packets() const;
+  std::size_t offers_received() const;
+  bool publish_connected() const;
+  bool subscribe_connected() const;
+  latency_summary latency() const;
+
+  struct impl;
+
+ private:
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace vr::test
