@@ -1,0 +1,44 @@
+#include "signaling/media_event.hpp"
+
+#include "signaling/json.hpp"
+
+namespace vr::signaling::media_event {
+
+std::optional<event> decode(std::string_view inner_json, std::size_t max_depth) {
+  auto doc = json::parse(inner_json, max_depth);
+  if (!doc || !doc->IsObject())
+    return std::nullopt;
+  auto type = json::get_string(*doc, "type");
+  if (!type)
+    return std::nullopt;
+  event ev{std::string{*type}};
+  if (doc->HasMember("data")) {
+    auto* data = json::get_object(*doc, "data");
+    if (data == nullptr)
+      return std::nullopt;
+    ev.data = json::to_string(*data);
+  }
+  return ev;
+}
+
+std::optional<event> decode_payload(std::string_view payload_json, std::size_t max_depth) {
+  auto doc = json::parse(payload_json, max_depth);
+  if (!doc)
+    return std::nullopt;
+  auto inner = json::get_string(*doc, "data");
+  if (!inner)
+    return std::nullopt;
+  return decode(*inner, max_depth);
+}
+
+std::string encode_payload(std::string_view type, std::string_view data_json) {
+  auto inner = R"({"type":)" + json::quote(type) + R"(,"data":)" + std::string{data_json} + "}";
+  return R"({"data":)" + json::quote(inner) + "}";
+}
+
+std::string error_payload(std::string_view reason, std::string_view message) {
+  return encode_payload("error", R"({"reason":)" + json::quote(reason) + R"(,"message":)" +
+                                   json::quote(message) + "}");
+}
+
+}  // namespace vr::signaling::media_event

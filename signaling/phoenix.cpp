@@ -1,0 +1,73 @@
+#include "signaling/phoenix.hpp"
+
+#include "signaling/json.hpp"
+
+namespace vr::signaling::phoenix {
+
+namespace {
+
+std::string nullable(const std::optional<std::string>& s) {
+  return s ? json::quote(*s) : std::string{"null"};
+}
+
+// A ref slot holds a string or null; anything else makes the frame bad.
+bool ref_slot(const rapidjson::Value& v, std::optional<std::string>& out) {
+  if (v.IsNull())
+    return true;
+  if (!v.IsString())
+    return false;
+  out.emplace(v.GetString(), v.GetStringLength());
+  return true;
+}
+
+}  // namespace
+
+std::variant<frame, decode_error> decode(std::string_view text, limits lim) {
+  auto doc = json::parse(text, lim.max_depth);
+  if (!doc)
+    return decode_error{{}, {}, {}, "not JSON, or nested too deeply"};
+  if (!doc->IsArray() || doc->Empty())
+    return decode_error{{}, {}, {}, "not a JSON array"};
+  auto a = doc->GetArray();
+  // Salvage what identifies the frame, so the caller can answer it.
+  decode_error err;
+  bool refs_ok = ref_slot(a[0], err.join_ref);
+  if (a.Size() > 1)
+    refs_ok = ref_slot(a[1], err.ref) && refs_ok;
+  if (a.Size() > 2 && a[2].IsString())
+    err.topic.emplace(a[2].GetString(), a[2].GetStringLength());
+  if (a.Size() != 5) {
+    err.what = "a frame has 5 elements";
+    return err;
+  }
+  if (!refs_ok || !err.topic || !a[3].IsString() || !a[4].IsObject()) {
+    err.what = "a frame is [string|null, string|null, string, string, object]";
+    return err;
+  }
+  frame f;
+  f.join_ref = std::move(err.join_ref);
+  f.ref = std::move(err.ref);
+  f.topic = std::move(*err.topic);
+  f.event.assign(a[3].GetString(), a[3].GetStringLength());
+  f.payload = json::to_string(a[4]);
+  return f;
+}
+
+std::string encode(const frame& f) {
+  return "[" + nullable(f.join_ref) + "," + nullable(f.ref) + "," + json::quote(f.topic) + "," +
+         json::quote(f.event) + "," + f.payload + "]";
+}
+
+std::string reply(const std::optional<std::string>& join_ref,
+                  const std::optional<std::string>& ref, std::string_view topic,
+                  std::string_view status, std::string_view response_json) {
+  return "[" + nullable(join_ref) + "," + nullable(ref) + "," + json::quote(topic) +
+         R"(,"phx_reply",{"status":)" + json::quote(status) + R"(,"response":)" +
+         std::string{response_json} + "}]";
+}
+
+std::string reason_json(std::string_view reason) {
+  return R"({"reason":)" + json::quote(reason) + "}";
+}
+
+}  // namespace vr::signaling::phoenix
