@@ -560,13 +560,21 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
 
 namespace {
 
-void make_clocksync_passthrough(GstBin*, GstBin*, GstElement* element, gpointer) {
-  // webrtcbin puts a clocksync (sync=true) before every sink pad; it would
-  // hold each forwarded packet until its timestamp plus the pipeline latency.
-  // Forwarded packets are already paced by the publisher.
+// Adjusts elements webrtcbin creates inside itself.
+void tune_webrtcbin_internals(GstBin*, GstBin*, GstElement* element, gpointer) {
   GstElementFactory* factory = gst_element_get_factory(element);  // transfer none
-  if (factory && !std::strcmp(GST_OBJECT_NAME(factory), "clocksync"))
+  if (!factory) return;
+  const char* name = GST_OBJECT_NAME(factory);
+  if (!std::strcmp(name, "clocksync")) {
+    // One before every sink pad (sync=true): it would hold each forwarded
+    // packet until its timestamp plus the pipeline latency. Forwarded packets
+    // are already paced by the publisher.
     g_object_set(element, "sync", FALSE, nullptr);
+  } else if (!std::strcmp(name, "rtpbin")) {
+    // Free a remote SSRC's jitterbuffer (and its two threads) after BYE or
+    // RTCP timeout, instead of keeping it for the connection's life.
+    g_object_set(element, "autoremove", TRUE, nullptr);
+  }
 }
 
 }  // namespace
@@ -581,7 +589,7 @@ session::session(session_config cfg, session_events events)
   impl_->events = std::move(events);
   impl_->pipeline.reset(gst_pipeline_new("room"));
   gst_object_ref_sink(impl_->pipeline.get());
-  g_signal_connect(impl_->pipeline.get(), "deep-element-added", G_CALLBACK(&make_clocksync_passthrough), nullptr);
+  g_signal_connect(impl_->pipeline.get(), "deep-element-added", G_CALLBACK(&tune_webrtcbin_internals), nullptr);
 
   bus_ptr bus(gst_pipeline_get_bus(GST_PIPELINE(impl_->pipeline.get())));
   impl_->bus_watch.reset(gst_bus_create_watch(bus.get()));

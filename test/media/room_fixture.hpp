@@ -43,6 +43,40 @@ inline std::size_t thread_count() {
   return n;
 }
 
+// name → count of this process's threads, for leak reports.
+inline std::map<std::string, int> thread_names() {
+  std::map<std::string, int> names;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      std::string path = std::string("/proc/self/task/") + e->d_name + "/comm";
+      if (FILE* f = std::fopen(path.c_str(), "r")) {
+        char buf[64] = {};
+        if (std::fgets(buf, sizeof buf, f)) {
+          std::string n(buf);
+          while (!n.empty() && n.back() == '\n') n.pop_back();
+          names[n]++;
+        }
+        std::fclose(f);
+      }
+    }
+    closedir(d);
+  }
+  return names;
+}
+
+inline std::string thread_diff(const std::map<std::string, int>& before, const std::map<std::string, int>& after) {
+  std::string out;
+  for (auto& [n, c] : after) {
+    auto it = before.find(n);
+    int b = it == before.end() ? 0 : it->second;
+    if (c != b) out += " " + n + ":" + std::to_string(b) + "->" + std::to_string(c);
+  }
+  for (auto& [n, c] : before)
+    if (!after.count(n)) out += " " + n + ":" + std::to_string(c) + "->0";
+  return out;
+}
+
 inline media::session_config loopback_config() {
   media::session_config cfg;
   cfg.ice.local_addresses = {"127.0.0.1"};
@@ -168,11 +202,17 @@ class room {
       for (auto& t : tracks) tracks_[id].push_back(t);
     };
     ev.tracks_removed = [this](std::string id, std::vector<std::string> ids) {
-      std::lock_guard lock(mutex_);
-      for (auto& tid : ids) {
-        removed_[id].push_back(tid);
-        std::erase_if(tracks_[id], [&](auto& t) { return t.id == tid; });
+      std::vector<std::shared_ptr<webrtc_peer>> others;
+      {
+        std::lock_guard lock(mutex_);
+        for (auto& tid : ids) {
+          removed_[id].push_back(tid);
+          std::erase_if(tracks_[id], [&](auto& t) { return t.id == tid; });
+        }
+        for (auto& [pid, p] : peers_)
+          if (pid != id) others.push_back(p);
       }
+      for (auto& p : others) p->forget_tracks(ids);  // what a client does on tracksRemoved
     };
     ev.error = [this](std::string id, std::string reason, std::string message) {
       record_error("session/" + id, reason + ": " + message);

@@ -115,7 +115,8 @@ TEST_CASE("a leaving peer's media stops and its tracks are removed") {
     r.leave(id);
 
     REQUIRE(wait_until([&] { return r.removed_of(id).size() == 2; }, 2s));
-    for (auto& t : ids) CHECK(std::count(r.removed_of(id).begin(), r.removed_of(id).end(), t.id) == 1);
+    auto removed = r.removed_of(id);
+    for (auto& t : ids) CHECK(std::count(removed.begin(), removed.end(), t.id) == 1);
 
     // Nothing more of its media: counts stop growing.
     std::this_thread::sleep_for(300ms);
@@ -158,6 +159,7 @@ TEST_CASE("join/leave cycles leak no elements and no threads") {
   settle();
   auto e1 = r.session().get_stats().elements;
   auto t1 = thread_count();
+  auto names1 = thread_names();
 
   for (int i = 1; i <= 10; i++) cycle(i);
   settle();
@@ -165,7 +167,9 @@ TEST_CASE("join/leave cycles leak no elements and no threads") {
   // GStreamer's default task pool is a GThreadPool that keeps up to 2 idle
   // threads around (and other exited threads may take a moment to go away).
   constexpr std::size_t pool_slack = 2;
-  CHECK(wait_until([&] { return thread_count() <= t1 + pool_slack; }, 5s));
+  bool threads_back = wait_until([&] { return thread_count() <= t1 + pool_slack; }, 5s);
+  INFO("thread changes:" << thread_diff(names1, thread_names()));
+  CHECK(threads_back);
   std::fprintf(stderr, "[media test] threads: %zu after warm-up, %zu after 10 cycles; elements %zu\n", t1,
                thread_count(), e1);
 

@@ -96,6 +96,7 @@ struct receive_state {
   mutable std::mutex mutex;
   std::map<std::string, std::string> mid_to_track;
   std::map<std::string, received_track> by_key;
+  std::map<std::string, std::uint32_t> ssrc_of;  // by key
   std::vector<double> latencies_ms;
 
   std::string key_for(const std::string& mid) const {
@@ -117,7 +118,8 @@ GstPadProbeReturn count_packet(GstPad*, GstPadProbeInfo* info, gpointer data) {
   std::uint32_t ssrc = 0;
   std::uint16_t seq = 0;
   gint64 sent = 0;
-  bool timed = rtp_header(buf, ssrc, seq) && sent_registry::instance().lookup(ssrc, seq, sent);
+  bool parsed = rtp_header(buf, ssrc, seq);
+  bool timed = parsed && sent_registry::instance().lookup(ssrc, seq, sent);
   bool key = ctx->vp8 && vp8_keyframe_start(buf);
 
   std::lock_guard lock(ctx->state->mutex);
@@ -129,6 +131,7 @@ GstPadProbeReturn count_packet(GstPad*, GstPadProbeInfo* info, gpointer data) {
   t.packets++;
   t.bytes += gst_buffer_get_size(buf);
   if (key) t.keyframes++;
+  if (parsed) ctx->state->ssrc_of[k] = ssrc;
   if (timed && ctx->state->latencies_ms.size() < 1'000'000)
     ctx->state->latencies_ms.push_back(double(now - sent) / 1000.0);
   return GST_PAD_PROBE_OK;
@@ -330,6 +333,21 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     }
   }
 
+  // rtpbin keeps a jitterbuffer (and its two threads) per remote SSRC until
+  // an RTCP timeout; drop the ones of tracks the server said are gone.
+  void forget(const std::vector<std::string>& track_ids) {
+    if (!sub) return;
+    std::vector<std::uint32_t> ssrcs;
+    {
+      std::lock_guard lock(recv->mutex);
+      for (auto& id : track_ids)
+        if (auto it = recv->ssrc_of.find(id); it != recv->ssrc_of.end()) ssrcs.push_back(it->second);
+    }
+    element_ptr rtpbin{gst_bin_get_by_name(GST_BIN(sub->element()), "rtpbin")};
+    if (!rtpbin) return;
+    for (auto ssrc : ssrcs) g_signal_emit_by_name(rtpbin.get(), "clear-ssrc", 0u /* the bundle's session */, ssrc);
+  }
+
   void teardown() {
     closed = true;
     pub.reset();
@@ -379,6 +397,12 @@ void webrtc_peer::on_subscribe_offer(std::string sdp, std::map<std::string, std:
 void webrtc_peer::on_candidate(media::pc_kind kind, std::string candidate, unsigned mline) {
   impl_->rt->post([self = impl_, kind, c = std::move(candidate), mline] {
     if (!self->closed) self->on_candidate(kind, c, mline);
+  });
+}
+
+void webrtc_peer::forget_tracks(std::vector<std::string> track_ids) {
+  impl_->rt->post([self = impl_, ids = std::move(track_ids)] {
+    if (!self->closed) self->forget(ids);
   });
 }
 

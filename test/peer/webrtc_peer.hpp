@@ -69,6 +69,8 @@ class webrtc_peer {
   void on_publish_answer(std::string sdp);
   void on_subscribe_offer(std::string sdp, std::map<std::string, std::string> mid_to_track);
   void on_candidate(media::pc_kind kind, std::string candidate, unsigned mline);
+  // tracksRemoved: frees what this peer's webrtcbin keeps per remote SSRC.
+  void forget_tracks(std::vector<std::string> track_ids);
 
   // Snapshots, keyed by track id (mids not yet mapped are keyed "mid:<mid>").
   std::map<std::string, received_track> received() const;
