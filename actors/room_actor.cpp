@@ -41,9 +41,11 @@ void push(self_ptr self, const std::string& peer, std::string event, std::string
     self->send(it->second, push_atom::value, std::move(event), std::move(payload));
 }
 
-void push_all(self_ptr self, const std::string& event, const std::string& payload) {
+void push_all(self_ptr self, const std::string& event, const std::string& payload,
+              const std::string& except = {}) {
   for (auto& [id, channel] : self->state.channels)
-    self->send(channel, push_atom::value, event, payload);
+    if (id != except)
+      self->send(channel, push_atom::value, event, payload);
 }
 
 std::string owner_json(const room_state& room) {
@@ -51,9 +53,10 @@ std::string owner_json(const room_state& room) {
   return owner ? json::quote(*owner) : std::string{"null"};
 }
 
-void owner_changed(self_ptr self) {
+// `except`: a joiner, who learns the owner from its join reply.
+void owner_changed(self_ptr self, const std::string& except = {}) {
   auto& room = *self->state.room;
-  push_all(self, "ownerChanged", R"({"ownerId":)" + owner_json(room) + "}");
+  push_all(self, "ownerChanged", R"({"ownerId":)" + owner_json(room) + "}", except);
   self->send(self->state.engine, owner_atom::value, room.owner().value_or(""));
 }
 
@@ -116,7 +119,7 @@ join_result join(self_ptr self, const join_request& req) {
   self->send(st.engine, add_peer_atom::value,
              peer_info{m.id, m.display_name, std::string{to_string(m.role)}}, channel);
   if (out.owner_changed)
-    owner_changed(self);
+    owner_changed(self, m.id);
   r.peer_id = m.id;
   r.role = std::string{to_string(m.role)};
   r.owner_id = st.room->owner().value_or("");

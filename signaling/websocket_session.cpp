@@ -18,6 +18,8 @@ namespace {
 
 // A slow reader may not make us buffer without bound: past this it is dropped.
 constexpr std::size_t max_queued_bytes = 8 << 20;
+// Bytes read at a time, so a message's size is checked as it arrives.
+constexpr std::size_t read_chunk = 64 * 1024;
 
 class websocket_session : public ws_connection,
                           public closable,
@@ -40,7 +42,10 @@ public:
     t.idle_timeout = o.idle_timeout;
     t.keep_alive_pings = false;
     ws_.set_option(t);
-    ws_.read_message_max(o.max_frame_bytes);
+    // The frame limit is ours (see on_read): Beast 1.74 enforces its own by a
+    // teardown that stops draining early, so the peer often sees a reset instead
+    // of the 1009 close frame.
+    ws_.read_message_max(0);
     ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
                                                     shared_from_this()));
   }
@@ -78,14 +83,26 @@ private:
   }
 
   void read() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
-                                                      shared_from_this()));
+    ws_.async_read_some(buffer_, read_chunk,
+                        beast::bind_front_handler(&websocket_session::on_read,
+                                                  shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    // Beast answers an oversized message with close code 1009 by itself.
     if (ec)
       return finish();
+    if (buffer_.size() > ctx_->options.max_frame_bytes) {
+      // async_close drains the rest of the message and waits for the peer's
+      // close frame; the read side then ends with error::closed.
+      ctx_->stats->add("vr_bad_frames_total", 1);
+      buffer_.consume(buffer_.size());
+      closing_ = true;
+      ws_.async_close(websocket::close_code::too_big,
+                      [self = shared_from_this()](beast::error_code) { self->finish(); });
+      return;
+    }
+    if (!ws_.is_message_done())
+      return read();
     ctx_->stats->add("vr_frames_in_total", 1);
     if (ws_.got_text()) {
       handler_->on_text(beast::buffers_to_string(buffer_.data()));
