@@ -15,8 +15,16 @@ caps_ptr forwarded_caps(const GstCaps* in) {
                                      "useinbandfec", "minptime", "stereo"};
   caps_ptr out(gst_caps_copy(in));
   for (guint i = 0; i < gst_caps_get_size(out.get()); i++) {
+    GstStructure* s = gst_caps_get_structure(out.get(), i);
+    // webrtcbin replaced the offered profile-level-id by `profile` (see
+    // sdp.cpp). We only receive constrained baseline, so say so in the
+    // subscriber's offer, where a missing value would mean Baseline 1.0.
+    if (!g_strcmp0(gst_structure_get_string(s, "encoding-name"), "H264") &&
+        !gst_structure_has_field(s, "profile-level-id"))
+      gst_structure_set(s, "profile-level-id", G_TYPE_STRING, "42e01f", "level-asymmetry-allowed", G_TYPE_STRING,
+                        "1", nullptr);
     gst_structure_filter_and_map_in_place(
-        gst_caps_get_structure(out.get(), i),
+        s,
         [](GQuark field, GValue*, gpointer) -> gboolean {
           const char* name = g_quark_to_string(field);
           if (g_str_has_prefix(name, "rtcp-fb-")) return TRUE;

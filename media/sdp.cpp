@@ -160,6 +160,29 @@ int filter_codecs(GstSDPMedia* m, const codec_policy& policy) {
   return static_cast<int>(primaries.size());
 }
 
+// webrtcbin turns H264 fmtp with level-asymmetry-allowed=1 into caps with
+// `profile` instead of `profile-level-id` (gst_sdp_media_caps_adjust_h264) and
+// writes its answer back without profile-level-id, which a browser reads as
+// Baseline level 1.0. Put the offered value back.
+void restore_h264_profile(GstSDPMedia* answer, const GstSDPMedia* offer) {
+  auto maps = rtpmaps(answer);
+  for (guint i = 0; i < gst_sdp_media_attributes_len(answer); i++) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(answer, i);
+    if (std::strcmp(a->key, "fmtp") || !a->value) continue;
+    int pt = std::atoi(a->value);
+    auto it = maps.find(pt);
+    if (it == maps.end() || it->second.name != "h264") continue;
+    std::string params = fmtp_of(answer, pt);
+    if (!fmtp_param(params, "profile-level-id").empty()) continue;
+    std::string offered = fmtp_param(fmtp_of(offer, pt), "profile-level-id");
+    if (offered.empty()) continue;
+    std::string value = std::to_string(pt) + " " + params + ";profile-level-id=" + offered;
+    GstSDPAttribute replacement;
+    gst_sdp_attribute_set(&replacement, "fmtp", value.c_str());
+    gst_sdp_media_replace_attribute(answer, i, &replacement);
+  }
+}
+
 }  // namespace
 
 std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec_policy policy) {
@@ -218,6 +241,8 @@ sdp_ptr answer_for_browser(const GstSDPMessage& answer, publish_plan& plan) {
   for (guint i = 0; i < gst_sdp_message_medias_len(msg) && i < plan.mlines.size(); i++) {
     GstSDPMedia* m = media_at(msg, i);
     publish_mline& ml = plan.mlines[i];
+    if (i < gst_sdp_message_medias_len(plan.for_webrtcbin.get()))
+      restore_h264_profile(m, gst_sdp_message_get_media(plan.for_webrtcbin.get(), i));
     if (gst_sdp_media_get_port(m) == 0 && ml.accepted) {
       ml.accepted = false;  // webrtcbin found nothing it could receive
       ml.refusal = "unsupported_codec";

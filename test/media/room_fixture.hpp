@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -128,6 +129,10 @@ class room {
   }
 
   void leave(const std::string& id) {
+    {
+      std::lock_guard lock(mutex_);
+      left_.insert(id);
+    }
     session_->remove_peer(id);
     std::shared_ptr<webrtc_peer> p;
     {
@@ -209,10 +214,14 @@ class room {
           removed_[id].push_back(tid);
           std::erase_if(tracks_[id], [&](auto& t) { return t.id == tid; });
         }
-        for (auto& [pid, p] : peers_)
-          if (pid != id) others.push_back(p);
+        // Only for a publisher that left: a track that may come back on the
+        // same SSRC must stay known to the test peer's rtpbin (it cannot
+        // re-create the stream's pad).
+        if (left_.count(id))
+          for (auto& [pid, p] : peers_)
+            if (pid != id) others.push_back(p);
       }
-      for (auto& p : others) p->forget_tracks(ids);  // what a client does on tracksRemoved
+      for (auto& p : others) p->forget_tracks(ids);
     };
     ev.error = [this](std::string id, std::string reason, std::string message) {
       record_error("session/" + id, reason + ": " + message);
@@ -227,6 +236,7 @@ class room {
   std::map<std::string, std::vector<std::string>> removed_;
   std::map<std::string, std::string> publish_answers_;
   std::vector<std::string> errors_;
+  std::set<std::string> left_;
 };
 
 }  // namespace vr::test

@@ -203,3 +203,39 @@ TEST_CASE("an audio-only room refuses video and forwards audio") {
   for (auto& [id, t] : b->received()) CHECK(t.kind == "audio");
   CHECK(r.errors().empty());
 }
+
+TEST_CASE("closing a track by publish renegotiation removes it and reopening brings it back") {
+  room r;
+  auto a = r.join("alice", true);
+  auto b = r.join("bob", true);
+  REQUIRE_WITHIN(10s, receives_all(r, *a, "bob") && receives_all(r, *b, "alice"), a.get(), b.get());
+  std::string video = r.track_of("alice", "video"), audio = r.track_of("alice", "audio");
+
+  // alice's browser sets her video transceiver inactive and re-offers.
+  a->renegotiate_publish({"video"});
+  REQUIRE_WITHIN(3s, r.removed_of("alice").size() == 1, b.get());
+  CHECK(r.removed_of("alice")[0] == video);
+  CHECK(r.tracks_of("alice").size() == 1);
+  std::string answer = a->last_publish_answer();
+  auto m_video = answer.find("m=video");
+  REQUIRE(m_video != std::string::npos);
+  CHECK(answer.find("a=inactive", m_video) != std::string::npos);
+
+  // Her packets still reach the server, but nobody gets them any more.
+  std::this_thread::sleep_for(300ms);
+  auto frozen = b->packets(video);
+  auto audio_before = b->packets(audio);
+  std::this_thread::sleep_for(700ms);
+  CHECK(b->packets(video) == frozen);
+  CHECK(b->packets(audio) > audio_before + 10);
+
+  // Back to sendonly: the track is announced again and bob gets it in a new
+  // offer (on the m-line it had before), starting with a keyframe.
+  auto keyframes_before = b->keyframes(video);
+  auto offers_before = b->offers_received();
+  a->renegotiate_publish({});
+  REQUIRE_WITHIN(3s, r.tracks_of("alice").size() == 2, b.get());
+  REQUIRE_WITHIN(5s, b->packets(video) > frozen + enough && b->keyframes(video) > keyframes_before, b.get());
+  CHECK(b->offers_received() == offers_before + 1);
+  CHECK(r.errors().empty());
+}

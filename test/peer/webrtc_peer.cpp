@@ -161,6 +161,11 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
   };
   std::vector<candidate_msg> early_sub_candidates;  // before the first offer
   bool closed = false;
+  std::string first_offer;     // as sent, for renegotiate_publish
+  int offer_version = 0;
+  int answers_to_ignore = 0;  // renegotiations this side cannot apply
+  mutable std::mutex answer_mutex;
+  std::string last_answer;
 
   std::atomic<bool> pub_connected{false}, sub_connected{false};
   std::atomic<std::size_t> offers{0};
@@ -282,12 +287,21 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
       auto holder = std::make_shared<sdp_ptr>(std::move(offer));
       self->pub->set_local(GST_WEBRTC_SDP_TYPE_OFFER, **holder, [self, holder](std::string err) {
         if (!err.empty()) return self->report("set publish offer: " + err);
-        if (!self->closed && self->sig.publish_offer) self->sig.publish_offer(sdp_text(holder->get()));
+        self->first_offer = sdp_text(holder->get());
+        if (!self->closed && self->sig.publish_offer) self->sig.publish_offer(self->first_offer);
       });
     });
   }
 
   void on_publish_answer(const std::string& text) {
+    {
+      std::lock_guard lock(answer_mutex);
+      last_answer = text;
+    }
+    if (answers_to_ignore) {
+      answers_to_ignore--;
+      return;
+    }
     sdp_ptr answer = parse_sdp(text);
     if (!pub || !answer) return report("unexpected publish answer");
     auto self = shared_from_this();
@@ -321,6 +335,25 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
         });
       });
     });
+  }
+
+  void renegotiate_publish(const std::vector<std::string>& inactive_kinds) {
+    sdp_ptr offer = parse_sdp(first_offer);
+    if (!offer) return report("renegotiate_publish before the first offer");
+    GstSDPOrigin origin = *gst_sdp_message_get_origin(offer.get());
+    std::string version = std::to_string(++offer_version);
+    gst_sdp_message_set_origin(offer.get(), origin.username, origin.sess_id, version.c_str(), origin.nettype,
+                               origin.addrtype, origin.addr);
+    for (guint i = 0; i < gst_sdp_message_medias_len(offer.get()); i++) {
+      auto* m = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(offer.get(), i));
+      std::string kind = gst_sdp_media_get_media(m);
+      if (std::find(inactive_kinds.begin(), inactive_kinds.end(), kind) == inactive_kinds.end()) continue;
+      for (guint j = gst_sdp_media_attributes_len(m); j-- > 0;)
+        if (!std::strcmp(gst_sdp_media_get_attribute(m, j)->key, "sendonly")) gst_sdp_media_remove_attribute(m, j);
+      gst_sdp_media_add_attribute(m, "inactive", "");
+    }
+    answers_to_ignore++;
+    if (sig.publish_offer) sig.publish_offer(sdp_text(offer.get()));
   }
 
   void on_candidate(media::pc_kind kind, const std::string& c, unsigned mline) {
@@ -398,6 +431,17 @@ void webrtc_peer::on_candidate(media::pc_kind kind, std::string candidate, unsig
   impl_->rt->post([self = impl_, kind, c = std::move(candidate), mline] {
     if (!self->closed) self->on_candidate(kind, c, mline);
   });
+}
+
+void webrtc_peer::renegotiate_publish(std::vector<std::string> inactive_kinds) {
+  impl_->rt->post([self = impl_, kinds = std::move(inactive_kinds)] {
+    if (!self->closed) self->renegotiate_publish(kinds);
+  });
+}
+
+std::string webrtc_peer::last_publish_answer() const {
+  std::lock_guard lock(impl_->answer_mutex);
+  return impl_->last_answer;
 }
 
 void webrtc_peer::forget_tracks(std::vector<std::string> track_ids) {

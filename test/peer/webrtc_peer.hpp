@@ -65,6 +65,14 @@ class webrtc_peer {
   // Starts the test sources and sends a publish offer.
   void publish();
 
+  // A publish renegotiation like a browser's after transceiver.direction =
+  // "inactive" (kinds listed) or back to "sendonly" (kinds not listed): the
+  // first publish offer is re-sent with those m-lines inactive. The media keeps
+  // flowing from this side (webrtcbin 1.22 cannot renegotiate directions), so
+  // it is the server that must stop forwarding; the answer is only recorded.
+  void renegotiate_publish(std::vector<std::string> inactive_kinds);
+  std::string last_publish_answer() const;
+
   // Messages from the server.
   void on_publish_answer(std::string sdp);
   void on_subscribe_offer(std::string sdp, std::map<std::string, std::string> mid_to_track);
