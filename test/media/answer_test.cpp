@@ -52,7 +52,7 @@ std::string answer_to(const char* offer, media::session_config cfg, answer_captu
 
 }  // namespace
 
-TEST_CASE("a Chrome publish offer is answered with VP8, constrained-baseline H264 and Opus only") {
+TEST_CASE("a Chrome publish offer is answered with one forwarded codec per m-line") {
   answer_capture cap;
   std::string answer = answer_to(chrome_publish_offer, loopback_config(), cap);
   INFO(answer);

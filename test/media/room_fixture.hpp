@@ -165,6 +165,10 @@ class room {
     std::lock_guard lock(mutex_);
     return publish_answers_[id];
   }
+  std::string last_subscribe_offer(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    return subscribe_offers_[id];
+  }
 
  private:
   std::shared_ptr<webrtc_peer> peer(const std::string& id) {
@@ -197,6 +201,10 @@ class room {
     };
     ev.subscribe_offer = [this](std::string id, std::string sdp, std::map<std::string, std::string> mids) {
       dump("subscribe offer to " + id, sdp);
+      {
+        std::lock_guard lock(mutex_);
+        subscribe_offers_[id] = sdp;
+      }
       if (auto p = peer(id)) p->on_subscribe_offer(std::move(sdp), std::move(mids));
     };
     ev.candidate = [this](std::string id, media::pc_kind k, std::string c, unsigned m) {
@@ -234,7 +242,7 @@ class room {
   std::map<std::string, std::shared_ptr<webrtc_peer>> peers_;
   std::map<std::string, std::vector<media::track>> tracks_;
   std::map<std::string, std::vector<std::string>> removed_;
-  std::map<std::string, std::string> publish_answers_;
+  std::map<std::string, std::string> publish_answers_, subscribe_offers_;
   std::vector<std::string> errors_;
   std::set<std::string> left_;
 };

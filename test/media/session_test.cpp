@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 using namespace vr;
 using namespace vr::test;
 
@@ -237,5 +239,55 @@ TEST_CASE("closing a track by publish renegotiation removes it and reopening bri
   REQUIRE_WITHIN(3s, r.tracks_of("alice").size() == 2, b.get());
   REQUIRE_WITHIN(5s, b->packets(video) > frozen + enough && b->keyframes(video) > keyframes_before, b.get());
   CHECK(b->offers_received() == offers_before + 1);
+  CHECK(r.errors().empty());
+}
+
+TEST_CASE("a prefer_h264 room forwards H264 with keyframes") {
+  auto cfg = loopback_config();
+  cfg.prefer_h264 = true;
+  room r(cfg);
+  peer_options h264;
+  h264.video_codec = "H264";
+  auto a = r.join("alice", true, h264);
+  REQUIRE_WITHIN(10s, r.tracks_of("alice").size() == 2, a.get());
+  auto b = r.join("bob", false);
+  std::string video = r.track_of("alice", "video");
+  REQUIRE_WITHIN(10s, receives_all(r, *b, "alice") && b->keyframes(video) > 0, b.get());
+  auto received = b->received();
+  CHECK(received[video].kind == "video");
+  CHECK(r.errors().empty());
+}
+
+namespace {
+
+// Chrome rejects a BUNDLE group in which one payload type means two codecs.
+std::string payload_type_clash(const std::string& sdp) {
+  std::map<std::string, std::string> codec_of;  // pt → "name/rate"
+  std::istringstream in(sdp);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("a=rtpmap:", 0) != 0) continue;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto space = line.find(' ');
+    std::string pt = line.substr(9, space - 9), codec = line.substr(space + 1);
+    auto [it, fresh] = codec_of.emplace(pt, codec);
+    if (!fresh && it->second != codec) return pt + ": " + it->second + " vs " + codec;
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("VP8 and H264 publishers in one room give subscribers offers without payload type clashes") {
+  room r;
+  peer_options h264;
+  h264.video_codec = "H264";
+  auto a = r.join("alice", true);         // VP8 96
+  auto c = r.join("carol", true, h264);   // H264 102
+  REQUIRE_WITHIN(10s, r.tracks_of("alice").size() == 2 && r.tracks_of("carol").size() == 2, a.get(), c.get());
+  auto b = r.join("bob", false);
+  REQUIRE_WITHIN(10s, receives_all(r, *b, "alice") && receives_all(r, *b, "carol"), b.get());
+  std::string offer = r.last_subscribe_offer("bob");
+  INFO(offer);
+  CHECK(payload_type_clash(offer) == "");
   CHECK(r.errors().empty());
 }

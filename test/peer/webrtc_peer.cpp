@@ -84,6 +84,32 @@ out:
   return key;
 }
 
+// RFC 6184: an IDR slice (NAL type 5) starts in this packet, alone, inside a
+// STAP-A, or as the first fragment of an FU-A.
+bool h264_keyframe_start(GstBuffer* buf) {
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) return false;
+  const auto* p = static_cast<const std::uint8_t*>(gst_rtp_buffer_get_payload(&rtp));
+  guint len = gst_rtp_buffer_get_payload_len(&rtp);
+  bool key = false;
+  if (len >= 1) {
+    unsigned type = p[0] & 0x1f;
+    if (type == 5) {
+      key = true;
+    } else if (type == 24) {  // STAP-A: 16-bit size, NAL unit, ...
+      for (guint i = 1; i + 2 < len;) {
+        guint size = (p[i] << 8) | p[i + 1];
+        if ((p[i + 2] & 0x1f) == 5) key = true;
+        i += 2 + size;
+      }
+    } else if (type == 28 && len >= 2) {  // FU-A: start bit and original type
+      key = (p[1] & 0x80) && (p[1] & 0x1f) == 5;
+    }
+  }
+  gst_rtp_buffer_unmap(&rtp);
+  return key;
+}
+
 void make_clocksync_passthrough(GstBin*, GstBin*, GstElement* element, gpointer) {
   // Send packets as they are produced: the latency measured is the SFU's.
   GstElementFactory* factory = gst_element_get_factory(element);
@@ -108,7 +134,7 @@ struct receive_state {
 struct pad_ctx {
   std::shared_ptr<receive_state> state;
   std::string mid, kind;
-  bool vp8 = false;
+  bool vp8 = false, h264 = false;
 };
 
 GstPadProbeReturn count_packet(GstPad*, GstPadProbeInfo* info, gpointer data) {
@@ -120,7 +146,7 @@ GstPadProbeReturn count_packet(GstPad*, GstPadProbeInfo* info, gpointer data) {
   gint64 sent = 0;
   bool parsed = rtp_header(buf, ssrc, seq);
   bool timed = parsed && sent_registry::instance().lookup(ssrc, seq, sent);
-  bool key = ctx->vp8 && vp8_keyframe_start(buf);
+  bool key = (ctx->vp8 && vp8_keyframe_start(buf)) || (ctx->h264 && h264_keyframe_start(buf));
 
   std::lock_guard lock(ctx->state->mutex);
   std::string k = ctx->state->key_for(ctx->mid);
@@ -221,6 +247,7 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
       const char* enc = gst_structure_get_string(s, "encoding-name");
       ctx->kind = media ? media : "";
       ctx->vp8 = enc && !g_ascii_strcasecmp(enc, "VP8");
+      ctx->h264 = enc && !g_ascii_strcasecmp(enc, "H264");
     }
     add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &count_packet, ctx);
 
@@ -264,14 +291,26 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     // how the server's webrtcbin maps our packets to m-lines.
     if (opts.video) {
       guint ssrc = g_random_int();
-      add_source("videotestsrc is-live=true pattern=ball ! video/x-raw,width=" + std::to_string(opts.width) +
-                     ",height=" + std::to_string(opts.height) + ",framerate=" + std::to_string(opts.fps) +
-                     "/1 ! vp8enc deadline=1 cpu-used=8 target-bitrate=300000 keyframe-max-dist=" +
-                     std::to_string(opts.keyframe_distance) + " ! rtpvp8pay pt=96 ssrc=" + std::to_string(ssrc) +
-                     " ! capsfilter name=rtpcaps",
-                 caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name",
-                                              G_TYPE_STRING, "VP8", "payload", G_TYPE_INT, 96, "clock-rate",
-                                              G_TYPE_INT, 90000, "ssrc", G_TYPE_UINT, ssrc, nullptr)));
+      std::string raw = "videotestsrc is-live=true pattern=ball ! video/x-raw,width=" + std::to_string(opts.width) +
+                        ",height=" + std::to_string(opts.height) + ",framerate=" + std::to_string(opts.fps) + "/1";
+      std::string distance = std::to_string(opts.keyframe_distance);
+      if (opts.video_codec == "H264") {
+        add_source(raw + " ! openh264enc complexity=low bitrate=300000 gop-size=" + distance +
+                       " ! video/x-h264,profile=constrained-baseline ! rtph264pay pt=102 config-interval=-1"
+                       " aggregate-mode=zero-latency ssrc=" + std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
+                   caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
+                                                "encoding-name", G_TYPE_STRING, "H264", "payload", G_TYPE_INT, 102,
+                                                "clock-rate", G_TYPE_INT, 90000, "packetization-mode",
+                                                G_TYPE_STRING, "1", "profile-level-id", G_TYPE_STRING, "42e01f",
+                                                "ssrc", G_TYPE_UINT, ssrc, nullptr)));
+      } else {
+        add_source(raw + " ! vp8enc deadline=1 cpu-used=8 target-bitrate=300000 keyframe-max-dist=" + distance +
+                       " ! rtpvp8pay pt=96 ssrc=" + std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
+                   caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
+                                                "encoding-name", G_TYPE_STRING, "VP8", "payload", G_TYPE_INT, 96,
+                                                "clock-rate", G_TYPE_INT, 90000, "ssrc", G_TYPE_UINT, ssrc,
+                                                nullptr)));
+      }
     }
     if (opts.audio) {
       guint ssrc = g_random_int();

@@ -3,11 +3,11 @@
 // transport), so tests and benchmarks can wire it to a media::session
 // in-process or wrap it in a protocol-speaking client.
 //
-// - publish(): generated VP8 video and Opus audio on a publish connection
+// - publish(): generated VP8 (or H264) video and Opus audio on a publish connection
 //   (this peer offers, only it sends).
 // - on_subscribe_offer(): answers the server's offers on a subscribe
 //   connection and counts the RTP packets received per track (no decoding),
-//   VP8 keyframes included, and the one-way delay of packets that another
+//   keyframes included (from the VP8 / H264 payload headers), and the one-way delay of packets that another
 //   webrtc_peer of this process sent.
 //
 // Thread-safe: calls are queued onto the media::runtime thread; callbacks run
@@ -33,11 +33,12 @@ struct peer_options {
   // is what the tests want to observe.
   unsigned keyframe_distance = 100000;
   int width = 320, height = 240, fps = 15;
+  std::string video_codec = "VP8";  // or "H264" (constrained baseline, packetization-mode 1)
 };
 
 struct received_track {
   std::string track_id, mid, kind;
-  std::uint64_t packets = 0, bytes = 0, keyframes = 0;  // keyframes: VP8 only
+  std::uint64_t packets = 0, bytes = 0, keyframes = 0;  // keyframes: VP8 and H264
 };
 
 struct latency_summary {
