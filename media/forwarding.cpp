@@ -42,6 +42,7 @@ caps_ptr forwarded_caps(const GstCaps* in) {
 struct source::shared {
   runtime* rt = nullptr;
   gint64 throttle_us = 0;
+  std::shared_ptr<forward_counters> counters;
   std::function<void(caps_ptr)> on_caps;
 
   std::mutex mutex;
@@ -61,8 +62,10 @@ struct source::shared {
     if (trailing || !requested_before || now - last_request_us >= throttle_us) {
       requested_before = true;
       last_request_us = now;
+      counters->keyframe_requests.fetch_add(1, std::memory_order_relaxed);
       return true;
     }
+    counters->keyframe_requests_coalesced.fetch_add(1, std::memory_order_relaxed);
     if (!trailing_scheduled) {
       trailing_scheduled = true;
       auto delay = std::chrono::milliseconds((last_request_us + throttle_us - now) / 1000 + 1);
@@ -134,12 +137,13 @@ GstPadProbeReturn on_upstream_event(GstPad*, GstPadProbeInfo* info, gpointer dat
 }  // namespace
 
 source::source(GstBin* pipeline, GstPad* webrtc_src, runtime& rt, std::chrono::milliseconds keyframe_throttle,
-               std::function<void(caps_ptr)> on_caps)
+               std::shared_ptr<forward_counters> counters, std::function<void(caps_ptr)> on_caps)
     : pipeline_(pipeline), tee_(make_element("tee")), webrtc_src_(retain(webrtc_src)),
       shared_(std::make_shared<shared>()) {
   shared_->rt = &rt;
   shared_->throttle_us = std::chrono::duration_cast<std::chrono::microseconds>(keyframe_throttle).count();
   shared_->on_caps = std::move(on_caps);
+  shared_->counters = std::move(counters);
   if (caps_ptr current{gst_pad_get_current_caps(webrtc_src)}) shared_->caps = forwarded_caps(current.get());
 
   // With no subscriber yet the tee has no src pad: that must not be an error.

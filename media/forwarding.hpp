@@ -19,6 +19,7 @@ class runtime;
 // Counters bumped on streaming threads, read by session::get_stats.
 struct forward_counters {
   std::atomic<std::uint64_t> packets{0}, bytes{0}, dropped{0};
+  std::atomic<std::uint64_t> keyframe_requests{0}, keyframe_requests_coalesced{0};
 };
 
 // The caps a subscriber's m-line needs, nothing else: media, encoding-name,
@@ -35,7 +36,7 @@ class source {
  public:
   // `on_caps` runs on a streaming thread when the forwarded caps change.
   source(GstBin* pipeline, GstPad* webrtc_src, runtime& rt, std::chrono::milliseconds keyframe_throttle,
-         std::function<void(caps_ptr)> on_caps);
+         std::shared_ptr<forward_counters> counters, std::function<void(caps_ptr)> on_caps);
   ~source();  // unlinks the tee, sets it to NULL and removes it
   source(const source&) = delete;
   source& operator=(const source&) = delete;

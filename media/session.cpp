@@ -266,7 +266,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
       if (auto self = weak.lock()) self->rt->post([self, pid, serial, mid] { self->source_caps(pid, serial, mid); });
     };
     auto src = std::make_shared<std::unique_ptr<source>>(
-        std::make_unique<source>(bin(), pad, *rt, cfg.keyframe_throttle, std::move(on_caps)));
+        std::make_unique<source>(bin(), pad, *rt, cfg.keyframe_throttle, counters, std::move(on_caps)));
     auto self = shared_from_this();
     rt->post([self, pid, serial, mid, src] {
       // If the peer is gone, `src` dies here and takes its tee along.
@@ -642,6 +642,8 @@ session::stats session::get_stats() const {
   s.forwarded_packets = impl_->counters->packets.load();
   s.forwarded_bytes = impl_->counters->bytes.load();
   s.dropped_packets = impl_->counters->dropped.load();
+  s.keyframe_requests = impl_->counters->keyframe_requests.load();
+  s.keyframe_requests_coalesced = impl_->counters->keyframe_requests_coalesced.load();
   s.peers = impl_->peer_count.load();
   s.tracks = impl_->track_count.load();
   // Safe from any thread: bin iteration takes the bin locks (and resyncs).

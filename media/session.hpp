@@ -82,6 +82,8 @@ class session {
 
   struct stats {
     std::uint64_t forwarded_packets = 0, forwarded_bytes = 0, dropped_packets = 0;
+    // PLI/FIR sent to publishers, and requests folded into them by the throttle.
+    std::uint64_t keyframe_requests = 0, keyframe_requests_coalesced = 0;
     std::size_t peers = 0, tracks = 0, elements = 0;  // elements: all, recursively (leak checks)
   };
   stats get_stats() const;

@@ -291,3 +291,54 @@ TEST_CASE("VP8 and H264 publishers in one room give subscribers offers without p
   CHECK(payload_type_clash(offer) == "");
   CHECK(r.errors().empty());
 }
+
+namespace {
+
+struct storm_result {
+  std::uint64_t keyframes_seen, sent, coalesced;
+};
+
+// bob asks for a keyframe of alice's video every 50 ms for 2 s.
+storm_result pli_storm(std::chrono::milliseconds throttle) {
+  auto cfg = loopback_config();
+  cfg.keyframe_throttle = throttle;
+  room r(cfg);
+  auto a = r.join("alice", true);
+  auto b = r.join("bob", false);
+  REQUIRE_WITHIN(10s, receives_all(r, *b, "alice") && b->keyframes(r.track_of("alice", "video")) > 0, b.get());
+  std::string video = r.track_of("alice", "video");
+  std::this_thread::sleep_for(1200ms);  // past the throttle window of the join's request
+  auto before = b->keyframes(video);
+  auto stats_before = r.session().get_stats();
+  for (int i = 0; i < 40; i++) {
+    b->request_keyframe(video);
+    std::this_thread::sleep_for(50ms);
+  }
+  std::this_thread::sleep_for(throttle + 300ms);  // the deferred request's keyframe
+  auto stats = r.session().get_stats();
+  return {b->keyframes(video) - before, stats.keyframe_requests - stats_before.keyframe_requests,
+          stats.keyframe_requests_coalesced - stats_before.keyframe_requests_coalesced};
+}
+
+}  // namespace
+
+TEST_CASE("keyframe requests reach the publisher and are throttled per track") {
+  auto free = pli_storm(0ms);
+  auto throttled = pli_storm(1000ms);
+  std::fprintf(stderr,
+               "[media test] 40 PLIs in 2 s: unthrottled %llu sent / %llu keyframes; 1 s throttle %llu sent, "
+               "%llu coalesced / %llu keyframes\n",
+               (unsigned long long)free.sent, (unsigned long long)free.keyframes_seen,
+               (unsigned long long)throttled.sent, (unsigned long long)throttled.coalesced,
+               (unsigned long long)throttled.keyframes_seen);
+  // PLIs travel subscriber → session → publisher, and keyframes come back.
+  // (bob's own rtpsession already limits its PLIs to its RTCP rhythm: ~2/s.)
+  CHECK(free.sent >= 3);
+  CHECK(free.coalesced == 0);
+  CHECK(free.keyframes_seen >= 2);
+  // With the throttle: one at once, then at most one per second (2 s storm).
+  CHECK(throttled.sent >= 2);
+  CHECK(throttled.sent <= 4);
+  CHECK(throttled.coalesced > 0);
+  CHECK(throttled.keyframes_seen >= 2);  // the deferred request is not lost
+}

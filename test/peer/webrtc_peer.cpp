@@ -123,6 +123,7 @@ struct receive_state {
   std::map<std::string, std::string> mid_to_track;
   std::map<std::string, received_track> by_key;
   std::map<std::string, std::uint32_t> ssrc_of;  // by key
+  std::map<std::string, pad_ptr> pad_of;         // webrtcbin src pad by mid
   std::vector<double> latencies_ms;
 
   std::string key_for(const std::string& mid) const {
@@ -250,6 +251,10 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
       ctx->h264 = enc && !g_ascii_strcasecmp(enc, "H264");
     }
     add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &count_packet, ctx);
+    {
+      std::lock_guard lock(state->mutex);
+      state->pad_of[ctx->mid] = retain(pad);
+    }
 
     GstElement* sink = gst_element_factory_make("fakesink", nullptr);
     g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
@@ -420,7 +425,26 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     for (auto ssrc : ssrcs) g_signal_emit_by_name(rtpbin.get(), "clear-ssrc", 0u /* the bundle's session */, ssrc);
   }
 
+  void request_keyframe(const std::string& track_id) {
+    pad_ptr pad;
+    {
+      std::lock_guard lock(recv->mutex);
+      for (auto& [mid, track] : recv->mid_to_track)
+        if (track == track_id)
+          if (auto it = recv->pad_of.find(mid); it != recv->pad_of.end()) pad = retain(it->second.get());
+    }
+    // Upstream into webrtcbin: rtpptdemux / rtpssrcdemux add payload and
+    // ssrc, and rtpsession turns it into an RTCP PLI to the server.
+    GstStructure* s = gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE, nullptr);
+    if (pad) gst_pad_send_event(pad.get(), gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+    else gst_structure_free(s);
+  }
+
   void teardown() {
+    {
+      std::lock_guard lock(recv->mutex);
+      recv->pad_of.clear();
+    }
     closed = true;
     pub.reset();
     sub.reset();
@@ -481,6 +505,12 @@ void webrtc_peer::renegotiate_publish(std::vector<std::string> inactive_kinds) {
 std::string webrtc_peer::last_publish_answer() const {
   std::lock_guard lock(impl_->answer_mutex);
   return impl_->last_answer;
+}
+
+void webrtc_peer::request_keyframe(std::string track_id) {
+  impl_->rt->post([self = impl_, id = std::move(track_id)] {
+    if (!self->closed) self->request_keyframe(id);
+  });
 }
 
 void webrtc_peer::forget_tracks(std::vector<std::string> track_ids) {

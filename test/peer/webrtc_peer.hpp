@@ -78,6 +78,9 @@ class webrtc_peer {
   void on_publish_answer(std::string sdp);
   void on_subscribe_offer(std::string sdp, std::map<std::string, std::string> mid_to_track);
   void on_candidate(media::pc_kind kind, std::string candidate, unsigned mline);
+  // Asks the server for a keyframe of a received track (a PLI, like a
+  // browser's decoder that lost a frame).
+  void request_keyframe(std::string track_id);
   // tracksRemoved: frees what this peer's webrtcbin keeps per remote SSRC.
   void forget_tracks(std::vector<std::string> track_ids);
 
