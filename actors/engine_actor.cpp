@@ -2,8 +2,11 @@
 
 #include "signaling/json.hpp"
 #include "signaling/media_event.hpp"
+#include "signaling/metrics.hpp"
 
 #include <caf/all.hpp>
+
+#include <chrono>
 
 namespace vr {
 
@@ -67,6 +70,141 @@ std::optional<std::string> metadata_of(self_ptr self, const std::string& data) {
   return json::to_string(*m);
 }
 
+std::string mid_map_json(const std::map<std::string, std::string>& mid_to_track) {
+  std::string out = "{";
+  for (auto& [mid, track] : mid_to_track) {
+    if (out.size() > 1)
+      out += ',';
+    out += json::quote(mid) + ":" + json::quote(track);
+  }
+  return out + "}";
+}
+
+// GStreamer threads may only send messages: every event becomes one.
+media::session_events session_events(caf::actor engine) {
+  media::session_events ev;
+  auto sdp = [engine](const char* type) {
+    return [engine, type](std::string peer, std::string sdp,
+                          std::map<std::string, std::string> mid_to_track) {
+      caf::anon_send(engine, sdp_atom::value, std::move(peer), std::string{type},
+                     std::move(sdp), mid_map_json(mid_to_track));
+    };
+  };
+  ev.publish_answer = sdp("publishAnswer");
+  ev.subscribe_offer = sdp("subscribeOffer");
+  ev.candidate = [engine](std::string peer, media::pc_kind pc, std::string cand,
+                          unsigned mline) {
+    caf::anon_send(engine, ice_atom::value, std::move(peer),
+                   std::string{pc == media::pc_kind::publish ? "publish" : "subscribe"},
+                   std::move(cand), static_cast<std::uint32_t>(mline));
+  };
+  ev.tracks_added = [engine](std::string peer, std::vector<media::track> tracks) {
+    std::vector<std::string> ids, mids, kinds;
+    for (auto& t : tracks) {
+      ids.push_back(std::move(t.id));
+      mids.push_back(std::move(t.mid));
+      kinds.push_back(std::move(t.kind));
+    }
+    caf::anon_send(engine, tracks_atom::value, std::move(peer), true, std::move(ids),
+                   std::move(mids), std::move(kinds));
+  };
+  ev.tracks_removed = [engine](std::string peer, std::vector<std::string> ids) {
+    caf::anon_send(engine, tracks_atom::value, std::move(peer), false, std::move(ids),
+                   std::vector<std::string>{}, std::vector<std::string>{});
+  };
+  ev.error = [engine](std::string peer, std::string reason, std::string message) {
+    caf::anon_send(engine, merror_atom::value, std::move(peer), std::move(reason),
+                   std::move(message));
+  };
+  return ev;
+}
+
+media::session_config session_config(const engine_state& st) {
+  media::session_config c;
+  c.ice.local_addresses = st.settings->ice_local_addresses;
+  c.ice.min_port = st.settings->ice_min_port;
+  c.ice.max_port = st.settings->ice_max_port;
+  c.ice.stun_servers = st.settings->stun_servers;
+  c.ice.turn_servers = st.settings->turn_servers;
+  c.audio_only = st.type == room_type::audio;
+  c.prefer_h264 = st.type == room_type::broadcast;
+  return c;
+}
+
+// tracksAdded / tracksRemoved to every other peer in the media session.
+void on_tracks(self_ptr self, const std::string& from, bool added, std::vector<std::string>& ids,
+               std::vector<std::string>& mids, std::vector<std::string>& kinds) {
+  auto it = self->state.peers.find(from);
+  if (it == self->state.peers.end() || ids.empty())
+    return;
+  auto& p = it->second;
+  std::string list;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (!list.empty())
+      list += ',';
+    if (!added) {
+      p.tracks.erase(ids[i]);
+      list += json::quote(ids[i]);
+      continue;
+    }
+    auto meta = p.track_metadata.find(mids[i]);
+    auto track = R"({"kind":)" + json::quote(kinds[i]) + R"(,"metadata":)" +
+                 (meta == p.track_metadata.end() ? std::string{"{}"} : meta->second) + "}";
+    list += json::quote(ids[i]) + ":" + track;
+    p.tracks[ids[i]] = std::move(track);
+  }
+  auto peer = R"({"peerId":)" + json::quote(from);
+  if (added)
+    send_others(self, from, "tracksAdded", peer + R"(,"tracks":{)" + list + "}}");
+  else
+    send_others(self, from, "tracksRemoved", peer + R"(,"trackIds":[)" + list + "]}");
+}
+
+// publishOffer {"sdp", "trackMetadata": {MID: object}}.
+void on_publish_offer(self_ptr self, engine_peer& p, const std::string& data) {
+  auto doc = json::parse(data, self->state.settings->max_json_depth);
+  auto sdp = doc ? json::get_string(*doc, "sdp") : std::nullopt;
+  if (!sdp)
+    return send_error(self, p, "invalid_params", "publishOffer needs {\"sdp\": string}");
+  if (auto* meta = json::get_object(*doc, "trackMetadata"))
+    for (auto& m : meta->GetObject())
+      p.track_metadata[m.name.GetString()] = json::to_string(m.value);
+  self->state.media->publish_offer(p.info.id, std::string{*sdp});
+}
+
+// candidate {"pc", "candidate", "sdpMLineIndex", "sdpMid"}.
+void on_candidate(self_ptr self, engine_peer& p, const std::string& data) {
+  auto doc = json::parse(data, self->state.settings->max_json_depth);
+  auto pc = doc ? json::get_string(*doc, "pc") : std::nullopt;
+  auto cand = doc ? json::get_string(*doc, "candidate") : std::nullopt;
+  auto mline = doc ? json::get_int(*doc, "sdpMLineIndex") : std::nullopt;
+  if (!pc || (*pc != "publish" && *pc != "subscribe") || !cand || !mline || *mline < 0 ||
+      *mline > 1000)
+    return send_error(self, p, "invalid_params",
+                      "candidate needs pc, candidate and sdpMLineIndex");
+  if (cand->empty())
+    return;  // end of candidates: libnice needs no word of it
+  self->state.media->add_candidate(
+    p.info.id, *pc == "publish" ? media::pc_kind::publish : media::pc_kind::subscribe,
+    std::string{*cand}, static_cast<unsigned>(*mline));
+}
+
+// Adds what was forwarded since the last report to the node's counters; a
+// room that ends takes its tracks out of the gauge.
+void report_stats(engine_state& st, bool ending) {
+  if (!st.media)
+    return;
+  auto now = st.media->get_stats();
+  if (ending)
+    now.tracks = 0;
+  auto& m = *st.settings->metrics;
+  m.add("vr_forwarded_packets_total", static_cast<double>(now.forwarded_packets - st.reported.forwarded_packets));
+  m.add("vr_forwarded_bytes_total", static_cast<double>(now.forwarded_bytes - st.reported.forwarded_bytes));
+  m.add("vr_dropped_packets_total", static_cast<double>(now.dropped_packets - st.reported.dropped_packets));
+  m.add("vr_tracks", static_cast<double>(now.tracks) - static_cast<double>(st.reported.tracks));
+  st.reported = now;
+}
+
 void on_join(self_ptr self, engine_peer& p, const std::string& data) {
   auto& st = self->state;
   if (p.joined)
@@ -92,6 +230,8 @@ void on_join(self_ptr self, engine_peer& p, const std::string& data) {
                   st.settings->ice_servers_json + "}";
   send_event(self, p, "peerAccepted", accepted);
   send_others(self, p.info.id, "peerJoined", R"({"peer":)" + peer_json(p) + "}");
+  if (st.media)
+    st.media->add_peer(p.info.id);
 }
 
 void on_leave(self_ptr self, engine_peer& p) {
@@ -99,6 +239,9 @@ void on_leave(self_ptr self, engine_peer& p) {
     return;
   p.joined = false;
   p.tracks.clear();
+  p.track_metadata.clear();
+  if (self->state.media)
+    self->state.media->remove_peer(p.info.id);
   send_others(self, p.info.id, "peerLeft", peer_left_json(p.info.id));
 }
 
@@ -124,17 +267,31 @@ void on_media(self_ptr self, const std::string& from, const std::string& type,
                 R"({"peerId":)" + json::quote(from) + R"(,"metadata":)" + p.metadata + "}");
     return;
   }
-  if (type == "publishOffer") {
-    if (p.info.role != "publisher" || st.type == room_type::call)
-      return send_error(self, p, "forbidden", "this peer may not publish");
-    return send_error(self, p, "unavailable", "media forwarding is not available");
+  if (type == "publishOffer" || type == "subscribeAnswer" || type == "candidate") {
+    if (!st.media)
+      return send_error(self, p, "forbidden", "call rooms carry media browser to browser");
+    if (type == "candidate")
+      return on_candidate(self, p, data);
+    if (type == "publishOffer") {
+      if (p.info.role != "publisher")
+        return send_error(self, p, "forbidden", "viewers cannot publish");
+      return on_publish_offer(self, p, data);
+    }
+    auto doc = json::parse(data, st.settings->max_json_depth);
+    auto sdp = doc ? json::get_string(*doc, "sdp") : std::nullopt;
+    if (!sdp)
+      return send_error(self, p, "invalid_params", "subscribeAnswer needs {\"sdp\": string}");
+    st.media->subscribe_answer(from, std::string{*sdp});
+    return;
   }
-  if (type == "subscribeAnswer" || type == "candidate")
-    return send_error(self, p, "unavailable", "media forwarding is not available");
   send_error(self, p, "unknown_event", "unknown media event type");
 }
 
 }  // namespace
+
+engine_state::~engine_state() {
+  report_stats(*this, true);
+}
 
 caf::behavior engine_actor(self_ptr self, std::string room_id, room_type type,
                            settings_ptr settings) {
@@ -142,6 +299,10 @@ caf::behavior engine_actor(self_ptr self, std::string room_id, room_type type,
   st.room_id = std::move(room_id);
   st.type = type;
   st.settings = std::move(settings);
+  if (type != room_type::call) {
+    st.media = std::make_unique<media::session>(session_config(st), session_events(self));
+    self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+  }
   return {
     [self](add_peer_atom, peer_info& info, caf::actor& channel) {
       auto& p = self->state.peers[info.id];
@@ -161,6 +322,35 @@ caf::behavior engine_actor(self_ptr self, std::string room_id, room_type type,
         it->second.info.role = std::move(role);
     },
     [self](owner_atom, std::string& owner) { self->state.owner = std::move(owner); },
+    [self](sdp_atom, const std::string& peer, const std::string& type, const std::string& sdp,
+           const std::string& mids) {
+      auto it = self->state.peers.find(peer);
+      if (it != self->state.peers.end() && it->second.joined)
+        send_event(self, it->second, type,
+                   R"({"sdp":)" + json::quote(sdp) + R"(,"midToTrackId":)" + mids + "}");
+    },
+    [self](ice_atom, const std::string& peer, const std::string& pc, const std::string& cand,
+           std::uint32_t mline) {
+      auto it = self->state.peers.find(peer);
+      if (it != self->state.peers.end() && it->second.joined)
+        send_event(self, it->second, "candidate",
+                   R"({"pc":)" + json::quote(pc) + R"(,"candidate":)" + json::quote(cand) +
+                     R"(,"sdpMLineIndex":)" + std::to_string(mline) + R"(,"sdpMid":null})");
+    },
+    [self](tracks_atom, const std::string& peer, bool added, std::vector<std::string>& ids,
+           std::vector<std::string>& mids, std::vector<std::string>& kinds) {
+      on_tracks(self, peer, added, ids, mids, kinds);
+    },
+    [self](merror_atom, const std::string& peer, const std::string& reason,
+           const std::string& message) {
+      auto it = self->state.peers.find(peer);
+      if (it != self->state.peers.end())
+        send_error(self, it->second, reason, message);
+    },
+    [self](tick_atom) {
+      report_stats(self->state, false);
+      self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+    },
     [self](media_atom, const std::string& from, const std::string& type,
            const std::string& data) { on_media(self, from, type, data); },
   };

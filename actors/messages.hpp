@@ -39,6 +39,14 @@ using add_peer_atom = caf::atom_constant<caf::atom("add_peer")>;
 using rm_peer_atom = caf::atom_constant<caf::atom("rm_peer")>;
 using role_atom = caf::atom_constant<caf::atom("role")>;
 using owner_atom = caf::atom_constant<caf::atom("owner")>;
+// media::session events → engine_actor (from GStreamer threads, by anon_send):
+// an SDP to send, a local ICE candidate, tracks added/removed, an error.
+using sdp_atom = caf::atom_constant<caf::atom("sdp")>;
+using ice_atom = caf::atom_constant<caf::atom("ice")>;
+using tracks_atom = caf::atom_constant<caf::atom("tracks")>;
+using merror_atom = caf::atom_constant<caf::atom("merror")>;
+// engine_actor → itself: time to publish forwarding statistics.
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 // anyone → registry: how many rooms are open (for tests and metrics).
 using count_atom = caf::atom_constant<caf::atom("count")>;
 

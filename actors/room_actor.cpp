@@ -230,7 +230,9 @@ caf::behavior room_actor(self_ptr self, std::string id, room_type type, caf::act
   self->attach_functor(
     [metrics, type_label](const caf::error&) { metrics->add("vr_rooms", -1, type_label); });
   // The engine lives and dies with its room.
-  st.engine = self->spawn<caf::linked>(engine_actor, id, type, st.settings);
+  st.engine = st.settings->detach_engines
+                ? self->spawn<caf::linked + caf::detached>(engine_actor, id, type, st.settings)
+                : self->spawn<caf::linked>(engine_actor, id, type, st.settings);
   self->set_down_handler([self](caf::down_msg& dm) {
     for (auto& [peer, channel] : self->state.channels)
       if (channel.address() == dm.source) {

@@ -31,6 +31,9 @@ struct node_settings {
   std::uint16_t ice_max_port = 0;
   std::vector<std::string> stun_servers, turn_servers;  // GStreamer's URL forms
   std::shared_ptr<signaling::metrics> metrics;
+  // Engines get a thread of their own (their media teardown waits); the
+  // deterministic actor tests keep them on the test scheduler instead.
+  bool detach_engines = true;
 };
 
 using settings_ptr = std::shared_ptr<const node_settings>;

@@ -50,6 +50,7 @@ struct fixture {
   settings_ptr settings = [this] {
     auto s = std::make_shared<node_settings>();
     s->metrics = metrics;
+    s->detach_engines = false;
     return s;
   }();
 
