@@ -98,7 +98,12 @@ class room {
       peers.swap(peers_);
     }
     peers.clear();  // outside the lock: teardown waits for the media thread
+    auto start = std::chrono::steady_clock::now();
+    auto count = session_->get_stats().peers;
     session_.reset();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    std::fprintf(stderr, "[media test] ~session with %zu peers took %lld ms\n", count,
+                 static_cast<long long>(ms.count()));
   }
 
   media::session& session() { return *session_; }
@@ -165,6 +170,11 @@ class room {
     std::lock_guard lock(mutex_);
     return publish_answers_[id];
   }
+  // ICE candidates the session sent to a peer.
+  std::vector<std::string> server_candidates(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    return server_candidates_[id];
+  }
   std::string last_subscribe_offer(const std::string& id) {
     std::lock_guard lock(mutex_);
     return subscribe_offers_[id];
@@ -208,6 +218,10 @@ class room {
       if (auto p = peer(id)) p->on_subscribe_offer(std::move(sdp), std::move(mids));
     };
     ev.candidate = [this](std::string id, media::pc_kind k, std::string c, unsigned m) {
+      {
+        std::lock_guard lock(mutex_);
+        server_candidates_[id].push_back(c);
+      }
       if (auto p = peer(id)) p->on_candidate(k, std::move(c), m);
     };
     ev.tracks_added = [this](std::string id, std::vector<media::track> tracks) {
@@ -243,6 +257,7 @@ class room {
   std::map<std::string, std::vector<media::track>> tracks_;
   std::map<std::string, std::vector<std::string>> removed_;
   std::map<std::string, std::string> publish_answers_, subscribe_offers_;
+  std::map<std::string, std::vector<std::string>> server_candidates_;
   std::vector<std::string> errors_;
   std::set<std::string> left_;
 };

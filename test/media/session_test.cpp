@@ -342,3 +342,32 @@ TEST_CASE("keyframe requests reach the publisher and are throttled per track") {
   CHECK(throttled.coalesced > 0);
   CHECK(throttled.keyframes_seen >= 2);  // the deferred request is not lost
 }
+
+TEST_CASE("ICE candidates use only the configured address and port range") {
+  auto cfg = loopback_config();
+  cfg.ice.min_port = 42000;
+  cfg.ice.max_port = 42099;
+  room r(cfg);
+  auto a = r.join("alice", true);
+  auto b = r.join("bob", true);
+  REQUIRE_WITHIN(10s, receives_all(r, *a, "bob") && receives_all(r, *b, "alice"), a.get(), b.get());
+
+  std::size_t udp = 0;
+  for (const char* who : {"alice", "bob"}) {
+    for (auto& c : r.server_candidates(who)) {
+      INFO(c);
+      // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...
+      std::istringstream in(c);
+      std::string foundation, component, transport, priority, address, typ, type;
+      unsigned port = 0;
+      in >> foundation >> component >> transport >> priority >> address >> port >> typ >> type;
+      CHECK(address == "127.0.0.1");
+      if (transport == "UDP" || transport == "udp") {
+        udp++;
+        CHECK(port >= 42000);
+        CHECK(port <= 42099);
+      }
+    }
+  }
+  CHECK(udp >= 4);  // both connections of both peers
+}
