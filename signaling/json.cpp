@@ -73,38 +73,38 @@ std::string quote(std::string_view s) {
   return {buf.GetString(), buf.GetSize()};
 }
 
-std::optional<std::string_view> get_string(const rapidjson::Value& obj, const char* key) {
-  if (!obj.IsObject())
-    return std::nullopt;
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsString())
-    return std::nullopt;
-  return std::string_view{it->value.GetString(), it->value.GetStringLength()};
-}
+namespace {
 
-std::optional<bool> get_bool(const rapidjson::Value& obj, const char* key) {
-  if (!obj.IsObject())
-    return std::nullopt;
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsBool())
-    return std::nullopt;
-  return it->value.GetBool();
-}
-
-std::optional<long long> get_int(const rapidjson::Value& obj, const char* key) {
-  if (!obj.IsObject())
-    return std::nullopt;
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsInt64())
-    return std::nullopt;
-  return it->value.GetInt64();
-}
-
-const rapidjson::Value* get_object(const rapidjson::Value& obj, const char* key) {
+// The member `key` of an object, or nullptr.
+const rapidjson::Value* member(const rapidjson::Value& obj, const char* key) {
   if (!obj.IsObject())
     return nullptr;
   auto it = obj.FindMember(key);
-  return it != obj.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
+  return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
+}  // namespace
+
+std::optional<std::string_view> get_string(const rapidjson::Value& obj, const char* key) {
+  auto* v = member(obj, key);
+  if (v == nullptr || !v->IsString())
+    return std::nullopt;
+  return std::string_view{v->GetString(), v->GetStringLength()};
+}
+
+std::optional<bool> get_bool(const rapidjson::Value& obj, const char* key) {
+  auto* v = member(obj, key);
+  return v != nullptr && v->IsBool() ? std::optional<bool>{v->GetBool()} : std::nullopt;
+}
+
+std::optional<long long> get_int(const rapidjson::Value& obj, const char* key) {
+  auto* v = member(obj, key);
+  return v != nullptr && v->IsInt64() ? std::optional<long long>{v->GetInt64()} : std::nullopt;
+}
+
+const rapidjson::Value* get_object(const rapidjson::Value& obj, const char* key) {
+  auto* v = member(obj, key);
+  return v != nullptr && v->IsObject() ? v : nullptr;
 }
 
 }  // namespace vr::signaling::json
