@@ -585,6 +585,44 @@ T("the room ends when its last peer leaves (vr_rooms back to 0); an audio room's
   assertJoinReply(d.reply, { role: "publisher", roomType: "broadcast", ownerId: d.id });
 });
 
+T("concurrent joins of a new room: one creator, one type, publishers up to the limit", async () => {
+  for (let round = 0; round < 3; round++) {
+    const topic = roomTopic("race");
+    const peers = await Promise.all(Array.from({ length: 20 }, (_, i) => Peer.connect(srv, `R${i}`)));
+    const wishes = peers.map((_, i) => (i % 2 ? "group" : "audio"));
+    const replies = await Promise.all(peers.map((p, i) => p.join(topic, { displayName: `R${i}`, roomType: wishes[i] })));
+    const ok = replies.map((r, i) => ({ r, i })).filter(({ r }) => r.status === "ok");
+    assert.ok(ok.length > 0, "someone created the room");
+    const type = ok[0].r.response.roomType;
+    for (const { r, i } of replies.map((r, i) => ({ r, i }))) {
+      if (wishes[i] === type) assert.equal(r.status, "ok", `R${i} asked for the room's own type: ${JSON.stringify(r.response)}`);
+      else assert.deepEqual([r.status, r.response], ["error", { reason: "room_type_mismatch" }], `R${i} asked for ${wishes[i]}`);
+    }
+    const owners = new Set(ok.map(({ r }) => r.response.ownerId));
+    const ids = new Set(ok.map(({ r }) => r.response.peerId));
+    assert.equal(ids.size, ok.length, "unique peer ids");
+    const publishers = ok.filter(({ r }) => r.response.role === "publisher").map(({ r }) => r.response.peerId);
+    assert.equal(publishers.length, 2, "exactly max-publishers publishers");
+    assert.equal(owners.size, 1, `one owner in every reply: ${[...owners]}`);
+    assert.ok(publishers.includes([...owners][0]), "the owner is a publisher");
+    await closeAll();
+  }
+});
+
+T("churn: a room emptied while another peer joins it never answers unavailable", async () => {
+  const topic = roomTopic("churn");
+  for (let round = 0; round < 20; round++) {
+    const a = await enter(srv, topic, "A");
+    assert.equal(a.reply.role, "publisher");
+    const b = await Peer.connect(srv, "B");
+    const [, rb] = await Promise.all([new Promise((resolve) => a.ch.leave().receive("ok", resolve)), b.join(topic, { displayName: "B" })]);
+    assert.equal(rb.status, "ok", `round ${round}: ${JSON.stringify(rb.response)}`);
+    assert.equal(rb.response.role, "publisher");
+    await closeAll();
+  }
+  await metricsUntil(srv, (m) => (m.get("vr_rooms", { type: "group" }) ?? 0) === 0, 'vr_rooms{type="group"} back to 0');
+});
+
 T("no leaks: with every client gone, rooms, peers, channels and sockets are back to 0", async () => {
   await closeAll();
   for (const s of [srv, srvFull])
