@@ -45,6 +45,8 @@ struct source::shared {
   std::shared_ptr<forward_counters> counters;
   std::function<void(caps_ptr)> on_caps;
 
+  std::atomic<gint64> last_packet_us{0};
+
   std::mutex mutex;
   caps_ptr caps;
   pad_ptr tee_sink;  // reset by ~source so late timers do nothing
@@ -125,6 +127,11 @@ GstPadProbeReturn on_downstream_event(GstPad*, GstPadProbeInfo* info, gpointer d
   }
 }
 
+GstPadProbeReturn on_buffer(GstPad*, GstPadProbeInfo*, gpointer data) {
+  unbox<source::shared>(data)->last_packet_us.store(g_get_monotonic_time(), std::memory_order_relaxed);
+  return GST_PAD_PROBE_OK;
+}
+
 GstPadProbeReturn on_upstream_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto& st = unbox<source::shared>(data);
   GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
@@ -153,6 +160,8 @@ source::source(GstBin* pipeline, GstPad* webrtc_src, runtime& rt, std::chrono::m
   downstream_probe_ =
       add_probe(tee_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &on_downstream_event, shared_);
   upstream_probe_ = add_probe(tee_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &on_upstream_event, shared_);
+  buffer_probe_ = add_probe(tee_sink_.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                            &on_buffer, shared_);
 
   gst_bin_add(pipeline_, tee_.get());
   gst_element_sync_state_with_parent(tee_.get());
@@ -167,6 +176,7 @@ source::~source() {
   // Removing the probes drops their references to `shared_` (no cycle via the pad).
   gst_pad_remove_probe(tee_sink_.get(), downstream_probe_);
   gst_pad_remove_probe(tee_sink_.get(), upstream_probe_);
+  gst_pad_remove_probe(tee_sink_.get(), buffer_probe_);
   if (pad_ptr peer{gst_pad_get_peer(tee_sink_.get())}) gst_pad_unlink(peer.get(), tee_sink_.get());
   gst_element_set_state(tee_.get(), GST_STATE_NULL);
   gst_bin_remove(pipeline_, tee_.get());
@@ -175,6 +185,12 @@ source::~source() {
 caps_ptr source::caps() const {
   std::lock_guard lock(shared_->mutex);
   return retain(shared_->caps.get());
+}
+
+std::chrono::milliseconds source::idle_for() const {
+  gint64 last = shared_->last_packet_us.load(std::memory_order_relaxed);
+  if (!last) return std::chrono::milliseconds::max();
+  return std::chrono::milliseconds((g_get_monotonic_time() - last) / 1000);
 }
 
 void source::request_keyframe() { gst_pad_push_event(tee_sink_.get(), shared::keyframe_event(false)); }

@@ -47,6 +47,9 @@ class source {
   // Asks the publisher for a keyframe (PLI), through the per-source throttle.
   void request_keyframe();
 
+  // How long since the last packet (max if none yet).
+  std::chrono::milliseconds idle_for() const;
+
   struct shared;  // state shared with pad probes and timers
 
  private:
@@ -55,7 +58,7 @@ class source {
   pad_ptr tee_sink_;
   pad_ptr webrtc_src_;
   std::shared_ptr<shared> shared_;
-  gulong downstream_probe_ = 0, upstream_probe_ = 0;
+  gulong downstream_probe_ = 0, upstream_probe_ = 0, buffer_probe_ = 0;
 };
 
 // One subscriber's copy of one track: tee src pad → leaky queue → webrtcbin

@@ -49,6 +49,7 @@ struct peer {
   std::set<std::string> active_mids;  // accepted and sending, per the last answer
   std::map<std::string, published> sources;  // by mid, once media arrived
   std::set<std::string> announced;           // mids told via tracks_added
+  std::vector<std::unique_ptr<source>> ignored;  // extra streams: linked to a tee nobody reads
 
   // subscribe connection
   std::unique_ptr<peer_connection> sub;
@@ -139,6 +140,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     p->slots.clear();
     p->pub.reset();
     p->sources.clear();
+    p->ignored.clear();
     peers.erase(id);
     update_counts();
     if (!gone.empty() && !closed && events.tracks_removed) events.tracks_removed(id, gone);
@@ -278,8 +280,16 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void add_source(peer& p, const std::string& mid, std::unique_ptr<source> src) {
     GST_INFO("media from %s on mid '%s'", p.id.c_str(), mid.c_str());
     if (mid.empty()) return;  // not mapped to an m-line: nothing to announce it as
-    if (p.sources.count(mid)) {
-      // A second stream on one m-line (new SSRC): replace the track.
+    if (auto old = p.sources.find(mid); old != p.sources.end()) {
+      // A second stream on one m-line. While the first one still flows this is
+      // not ours to forward (simulcast layers, unmapped SSRCs that webrtcbin
+      // puts on the first m-line): keep the first, drop the newcomer's packets.
+      if (old->second.src->idle_for() < std::chrono::seconds(1)) {
+        GST_WARNING("%s: ignoring a second stream on mid '%s'", p.id.c_str(), mid.c_str());
+        p.ignored.push_back(std::move(src));
+        return;
+      }
+      // The first one stopped: the publisher changed SSRC; replace the track.
       if (p.announced.erase(mid)) {
         remove_track_everywhere(track_id(p.id, mid));
         if (!closed && events.tracks_removed) events.tracks_removed(p.id, {track_id(p.id, mid)});
