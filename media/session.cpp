@@ -521,7 +521,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
 
   void add_candidate(const std::string& id, pc_kind kind, const std::string& c, unsigned mline) {
     peer* p = find(id);
-    if (!p) return emit_error(id, "unknown_peer", "candidate before add_peer");
+    if (!p) return;  // trickling on after remove_peer is normal: nothing to say
     peer_connection* pc = kind == pc_kind::publish ? p->pub.get() : p->sub.get();
     if (!pc) return emit_error(id, "invalid_candidate", "candidate for a connection not negotiated yet");
     if (c.empty()) return;  // end-of-candidates: nothing to tell webrtcbin
