@@ -311,6 +311,40 @@ T("a burst of 500 heartbeats is answered in full and in order", async () => {
   await sameSocketWorks();
 });
 
+T("a second phx_join of a joined topic replaces the channel (phx_close for the old one, no ghost peer)", async () => {
+  const a = await rawWithChannel(srv, "dup");
+  const first = await a.raw.call(a.joinRef, a.topic, "kick", { peerId: "x" });
+  assert.deepEqual(first[4], { status: "error", response: { reason: "not_found" } });
+  const since = a.raw.log.mark();
+  const r = await a.raw.call("j9", a.topic, "phx_join", { displayName: "dup again" });
+  assert.equal(r[0], "j9");
+  assert.equal(r[4].status, "ok", JSON.stringify(r));
+  const me = r[4].response.peerId;
+  const close = a.raw.log.find((f) => Array.isArray(f) && f[2] === a.topic && f[3] === "phx_close", since);
+  assert.ok(close, "the old channel was closed");
+  assert.equal(close.frame[0], a.joinRef, "phx_close carries the old join ref");
+  // The old peer is gone from the room: the new one ends up its owner.
+  if (r[4].response.ownerId !== me) {
+    const oc = await a.raw.log.wait((f) => Array.isArray(f) && f[2] === a.topic && f[3] === "ownerChanged" && f[4].ownerId === me, { since, what: "ownerChanged to the rejoined peer" });
+    assert.equal(oc.frame[0], "j9");
+  }
+  // The old join ref no longer reaches a channel; the new one does.
+  const stale = await a.raw.call(a.joinRef, a.topic, "kick", { peerId: "x" });
+  assert.deepEqual(stale[4], { status: "error", response: { reason: "unmatched topic" } });
+  const fresh = await a.raw.call("j9", a.topic, "kick", { peerId: "x" });
+  assert.deepEqual(fresh[4], { status: "error", response: { reason: "not_found" } });
+  // A newcomer sees one peer in the room, not two.
+  const p = await Peer.connect(srv, "newcomer");
+  const j = await p.joinOk(a.topic, { displayName: "New" });
+  assert.equal(j.response.ownerId, me);
+  const acc = await p.mediaJoin(j.channel, { displayName: "New" });
+  assert.deepEqual(acc.peersInRoom, [], "the rejoined peer has not entered the media session; no ghost either");
+  await p.close();
+  await a.raw.close();
+  await sameSocketWorks();
+  await wellBehaved();
+});
+
 T("an idle socket is closed after socket.idle-timeout (2 s); a heartbeating one is not", async (t) => {
   const idle = await RawWs.connect(srv.wsUrl, "idle");
   const peer = await Peer.connect(srv, "heartbeating"); // phoenix heartbeats every 1 s
