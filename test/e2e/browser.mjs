@@ -1,0 +1,42 @@
+// Headless Chromium with a fake camera and microphone, driving the room page.
+import { chromium } from "playwright-core";
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox", "--headless", "--disable-gpu",
+  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+  "--allow-loopback-in-peer-connection", "--disable-background-networking",
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+];
+
+export async function launch() {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+// Opens the room page in a fresh context (its own peer) and waits until joined.
+export async function openRoom(browser, baseUrl, room, name, query = "") {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(`${baseUrl}/room/${room}?display_name=${encodeURIComponent(name)}${query}`);
+  await page.waitForFunction(() => window.videoroom?.state === "joined", null, { timeout: 15000 });
+  return page;
+}
+
+export const stats = (page) => page.evaluate(() => window.videoroom.stats());
+export const peerId = (page) => page.evaluate(() => window.videoroom.peerId);
+
+// Polls `pred(await stats(page))` until true or the time is up.
+export async function waitStats(page, pred, what, timeoutMs = 20000) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    last = await stats(page);
+    if (pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}; last stats: ${JSON.stringify(last)}`);
+}
+
+// Sum of a field over the inbound tracks of `kind` from `from`.
+export function received(s, from, kind, field) {
+  return s.inbound.filter((t) => t.peerId === from && t.kind === kind).reduce((a, t) => a + t[field], 0);
+}
