@@ -56,13 +56,19 @@ vr_build_client() {
   npm run --silent build:client
 }
 
+# vr_build DIR [CMAKE_ARGS...] [--target T...]: configures once, then builds.
 vr_build() {
   local dir="${1:-build}"; shift || true
+  local cmake_args=() build_args=()
+  while [ $# -gt 0 ]; do
+    if [ "$1" = --target ]; then build_args=("$@"); break; fi
+    cmake_args+=("$1"); shift
+  done
   if [ ! -f "$dir/build.ninja" ]; then
-    cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+    cmake -S . -B "$dir" -G Ninja "${cmake_args[@]}" >/dev/null
   fi
   # Progress lines hidden; pipefail keeps the build's own exit status.
-  cmake --build "$dir" -j"$(nproc)" | { grep -vE '^\[[0-9]+/[0-9]+\] ' || true; }
+  cmake --build "$dir" -j"$(nproc)" "${build_args[@]}" | { grep -vE '^\[[0-9]+/[0-9]+\] ' || true; }
 }
 
 vr_setup() {
