@@ -23,6 +23,12 @@ caps_ptr forwarded_caps(const GstCaps* in) {
         !gst_structure_has_field(s, "profile-level-id"))
       gst_structure_set(s, "profile-level-id", G_TYPE_STRING, "42e01f", "level-asymmetry-allowed", G_TYPE_STRING,
                         "1", nullptr);
+    // RFC 7587: Opus is always "opus/48000/2" in SDP; caps webrtcbin rebuilds
+    // from its pt map sometimes lack the channel count, and a subscriber's
+    // offer must not say OPUS/48000 in one m-line and OPUS/48000/2 in another.
+    if (!g_strcmp0(gst_structure_get_string(s, "encoding-name"), "OPUS") &&
+        !gst_structure_has_field(s, "encoding-params"))
+      gst_structure_set(s, "encoding-params", G_TYPE_STRING, "2", nullptr);
     gst_structure_filter_and_map_in_place(
         s,
         [](GQuark field, GValue*, gpointer) -> gboolean {

@@ -278,7 +278,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   }
 
   void add_source(peer& p, const std::string& mid, std::unique_ptr<source> src) {
-    GST_INFO("media from %s on mid '%s'", p.id.c_str(), mid.c_str());
+    GST_INFO("media from %s on mid '%s': %" GST_PTR_FORMAT, p.id.c_str(), mid.c_str(), src->caps().get());
     if (mid.empty()) return;  // not mapped to an m-line: nothing to announce it as
     if (auto old = p.sources.find(mid); old != p.sources.end()) {
       // A second stream on one m-line. While the first one still flows this is

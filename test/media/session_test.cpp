@@ -147,12 +147,19 @@ TEST_CASE("a leaving peer's media stops and its tracks are removed") {
 
 TEST_CASE("join/leave cycles leak no elements and no threads") {
   room r;
-  auto a = r.join("alice", true);
+  // alice stays and only publishes: her test peer's own rtpbin would keep a
+  // jitterbuffer (two threads) per cycler SSRC it ever received, as webrtcbin
+  // does not drop remote SSRCs that the server keeps mentioning in RTCP; that
+  // would be the test peer's growth, not the server's. (Reusing her m-lines
+  // across joins is covered by the leaving-peer test.)
+  peer_options publish_only;
+  publish_only.subscribe = false;
+  auto a = r.join("alice", true, publish_only);
   auto cycle = [&](int i) {
     std::string id = "cycler" + std::to_string(i);
     auto x = r.join(id, true);
-    REQUIRE_WITHIN(10s, x->packets(r.track_of("alice", "video")) > 5 && a->packets(r.track_of(id, "video")) > 5,
-                   a.get(), x.get());
+    REQUIRE_WITHIN(10s, x->packets(r.track_of("alice", "video")) > 5 && r.tracks_of(id).size() == 2, a.get(),
+                   x.get());
     x.reset();
     r.leave(id);
   };

@@ -355,6 +355,7 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
   }
 
   void on_subscribe_offer(const std::string& text, const std::map<std::string, std::string>& mids) {
+    if (!opts.subscribe) return;
     sdp_ptr offer = parse_sdp(text);
     if (!offer) return report("subscribe offer is not SDP");
     offers++;
@@ -384,10 +385,12 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
   void renegotiate_publish(const std::vector<std::string>& inactive_kinds) {
     sdp_ptr offer = parse_sdp(first_offer);
     if (!offer) return report("renegotiate_publish before the first offer");
-    GstSDPOrigin origin = *gst_sdp_message_get_origin(offer.get());
+    // Copies: set_origin frees the old strings before duplicating the new ones.
+    const GstSDPOrigin* o = gst_sdp_message_get_origin(offer.get());
+    std::string user = o->username, id = o->sess_id, net = o->nettype, type = o->addrtype, addr = o->addr;
     std::string version = std::to_string(++offer_version);
-    gst_sdp_message_set_origin(offer.get(), origin.username, origin.sess_id, version.c_str(), origin.nettype,
-                               origin.addrtype, origin.addr);
+    gst_sdp_message_set_origin(offer.get(), user.c_str(), id.c_str(), version.c_str(), net.c_str(), type.c_str(),
+                               addr.c_str());
     for (guint i = 0; i < gst_sdp_message_medias_len(offer.get()); i++) {
       auto* m = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(offer.get(), i));
       std::string kind = gst_sdp_media_get_media(m);

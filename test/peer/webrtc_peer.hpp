@@ -34,6 +34,7 @@ struct peer_options {
   unsigned keyframe_distance = 100000;
   int width = 320, height = 240, fps = 15;
   std::string video_codec = "VP8";  // or "H264" (constrained baseline, packetization-mode 1)
+  bool subscribe = true;  // false: subscribe offers are ignored (never answered)
 };
 
 struct received_track {
