@@ -175,18 +175,19 @@ void on_publish_offer(self_ptr self, engine_peer& p, const std::string& data) {
 // candidate {"pc", "candidate", "sdpMLineIndex", "sdpMid"}.
 void on_candidate(self_ptr self, engine_peer& p, const std::string& data) {
   auto doc = json::parse(data, self->state.settings->max_json_depth);
-  auto pc = doc ? json::get_string(*doc, "pc") : std::nullopt;
-  auto cand = doc ? json::get_string(*doc, "candidate") : std::nullopt;
-  auto mline = doc ? json::get_int(*doc, "sdpMLineIndex") : std::nullopt;
-  if (!pc || (*pc != "publish" && *pc != "subscribe") || !cand || !mline || *mline < 0 ||
-      *mline > 1000)
+  if (!doc)
+    return send_error(self, p, "invalid_params", "candidate data is a JSON object");
+  auto pc = json::get_string(*doc, "pc").value_or("");
+  auto cand = json::get_string(*doc, "candidate");
+  auto mline = json::get_int(*doc, "sdpMLineIndex").value_or(-1);
+  if ((pc != "publish" && pc != "subscribe") || !cand || mline < 0 || mline > 1000)
     return send_error(self, p, "invalid_params",
                       "candidate needs pc, candidate and sdpMLineIndex");
   if (cand->empty())
     return;  // end of candidates: libnice needs no word of it
   self->state.media->add_candidate(
-    p.info.id, *pc == "publish" ? media::pc_kind::publish : media::pc_kind::subscribe,
-    std::string{*cand}, static_cast<unsigned>(*mline));
+    p.info.id, pc == "publish" ? media::pc_kind::publish : media::pc_kind::subscribe,
+    std::string{*cand}, static_cast<unsigned>(mline));
 }
 
 // Adds what was forwarded since the last report to the node's counters; a
