@@ -2,6 +2,9 @@
 
 #include "signaling/json.hpp"
 
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
 namespace vr::signaling::phoenix {
 
 namespace {
@@ -20,12 +23,53 @@ bool ref_slot(const rapidjson::Value& v, std::optional<std::string>& out) {
   return true;
 }
 
+// Reads the leading [join_ref, ref, topic of a frame that failed to parse as a
+// whole (too deep, or broken further on), so that it can still be answered.
+struct salvage_handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, salvage_handler> {
+  decode_error err;
+  int depth = 0;
+  int index = 0;  // position in the top-level array
+  bool ok_so_far = true;
+
+  bool Default() { return next(); }
+  bool Null() { return next(); }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    if (depth == 1 && index < 3)
+      (index == 2 ? err.topic : index == 1 ? err.ref : err.join_ref).emplace(s, n);
+    return next();
+  }
+  bool StartArray() {
+    ++depth;
+    return depth == 1 || index >= 3;  // nothing nested before the topic
+  }
+  bool EndArray(rapidjson::SizeType) { --depth; return next(); }
+  bool StartObject() { ++depth; return index >= 3; }
+  bool EndObject(rapidjson::SizeType) { --depth; return next(); }
+  bool next() {
+    if (depth == 1)
+      ++index;
+    return index < 3;  // stop once the topic is read
+  }
+};
+
+decode_error salvage(std::string_view text) {
+  salvage_handler h;
+  rapidjson::MemoryStream ms{text.data(), text.size()};
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in{ms};
+  rapidjson::Reader reader;
+  reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(in, h);
+  if (h.index < 3 || text.find('\0') != std::string_view::npos)
+    return decode_error{{}, {}, {}, "not JSON, or nested too deeply"};
+  h.err.what = "not JSON, or nested too deeply";
+  return h.err;
+}
+
 }  // namespace
 
 std::variant<frame, decode_error> decode(std::string_view text, limits lim) {
   auto doc = json::parse(text, lim.max_depth);
   if (!doc)
-    return decode_error{{}, {}, {}, "not JSON, or nested too deeply"};
+    return salvage(text);
   if (!doc->IsArray() || doc->Empty())
     return decode_error{{}, {}, {}, "not a JSON array"};
   auto a = doc->GetArray();

@@ -77,10 +77,17 @@ TEST_CASE("malformed frames are refused, keeping a usable ref and topic", "[phoe
 TEST_CASE("deep nesting is refused without recursion", "[phoenix]") {
   std::string deep(100000, '[');
   deep += std::string(100000, ']');
-  refused(deep);
-  std::string payload = R"([null,"1","room:a","ev",{"a":)" + std::string(40, '[') +
+  CHECK_FALSE(refused(deep).ref);
+  std::string payload = R"(["j",1,"room:a","ev",{"a":)" + std::string(40, '[') +
                         std::string(40, ']') + "}]";
-  refused(payload);  // 42 levels > 32
+  CHECK_FALSE(refused(payload).ref);  // 42 levels > 32, and a numeric ref
+  // A too-deep payload behind a usable ref and topic can still be answered.
+  auto e = refused(R"(["j","1","room:a","ev",{"a":)" + std::string(100000, '[') + "}]");
+  CHECK(e.join_ref == "j");
+  CHECK(e.ref == "1");
+  CHECK(e.topic == "room:a");
+  CHECK(refused(R"([null,"2","room:b","ev",{"a": broken)").ref == "2");
+  CHECK_FALSE(refused(R"([null,"2",["x"],"room:b"])").topic);
   auto ok = R"([null,"1","room:a","ev",{"a":)" + std::string(29, '[') +
             std::string(29, ']') + "}]";  // 31 levels
   CHECK(std::holds_alternative<phx::frame>(phx::decode(ok)));
