@@ -239,6 +239,15 @@ void on_leave(self_ptr self, engine_peer& p) {
   if (!p.joined)
     return;
   p.joined = false;
+  // The others hear of its tracks at once; the media's own removal event comes
+  // later, for a peer that is gone by then.
+  if (!p.tracks.empty()) {
+    std::string ids;
+    for (auto& [id, t] : p.tracks)
+      ids += (ids.empty() ? "" : ",") + json::quote(id);
+    send_others(self, p.info.id, "tracksRemoved",
+                R"({"peerId":)" + json::quote(p.info.id) + R"(,"trackIds":[)" + ids + "]}");
+  }
   p.tracks.clear();
   p.track_metadata.clear();
   if (self->state.media)

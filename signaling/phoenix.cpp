@@ -23,8 +23,8 @@ bool ref_slot(const rapidjson::Value& v, std::optional<std::string>& out) {
   return true;
 }
 
-// Reads the leading [join_ref, ref, topic of a frame that failed to parse as a
-// whole (too deep, or broken further on), so that it can still be answered.
+// Reads the leading [join_ref, ref, topic of a frame that is valid JSON but
+// nested too deeply, so that it can still be answered.
 struct salvage_handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, salvage_handler> {
   decode_error err;
   int depth = 0;
@@ -52,15 +52,26 @@ struct salvage_handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, salvage
   }
 };
 
-decode_error salvage(std::string_view text) {
-  salvage_handler h;
+template <class Handler>
+bool sax_parse(std::string_view text, Handler& h) {
   rapidjson::MemoryStream ms{text.data(), text.size()};
   rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in{ms};
   rapidjson::Reader reader;
-  reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(in, h);
-  if (h.index < 3 || text.find('\0') != std::string_view::npos)
-    return decode_error{{}, {}, {}, "not JSON, or nested too deeply"};
-  h.err.what = "not JSON, or nested too deeply";
+  return !reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(in, h)
+            .IsError();
+}
+
+decode_error salvage(std::string_view text) {
+  // Text that is not JSON at all is not answered: nothing in it can be trusted.
+  // The check builds no DOM and the iterative reader does not recurse.
+  rapidjson::BaseReaderHandler<> validate;
+  if (text.find('\0') != std::string_view::npos || !sax_parse(text, validate))
+    return decode_error{{}, {}, {}, "not JSON"};
+  salvage_handler h;
+  sax_parse(text, h);
+  if (h.index < 3)
+    return decode_error{{}, {}, {}, "nested too deeply"};
+  h.err.what = "nested too deeply";
   return h.err;
 }
 

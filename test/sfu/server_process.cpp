@@ -1,0 +1,131 @@
+#include "test/sfu/server_process.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace vr::test {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+std::uint16_t free_port() {
+  net::io_context io;
+  tcp::acceptor a{io, tcp::endpoint{net::ip::make_address("127.0.0.1"), 0}};
+  return a.local_endpoint().port();
+}
+
+}  // namespace
+
+server_process::server_process(const std::string& bin, const std::string& root,
+                               std::vector<std::string> extra) {
+  port_ = free_port();
+  std::vector<std::string> args{bin, "--config-file=" + root + "/config/test.conf",
+                                "--http.port=" + std::to_string(port_),
+                                "--http.static-dir=" + root + "/client/dist"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  pid_ = fork();
+  if (pid_ == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  if (pid_ < 0)
+    throw std::runtime_error("fork failed");
+  for (int i = 0; i < 200; ++i) {
+    if (get("/healthz") == "ok\n")
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  stop();
+  throw std::runtime_error("server did not become healthy");
+}
+
+server_process::~server_process() {
+  stop();
+}
+
+std::string server_process::get(const std::string& path) const {
+  try {
+    net::io_context io;
+    boost::beast::tcp_stream s{io};
+    s.expires_after(std::chrono::seconds(5));
+    s.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port_});
+    http::request<http::empty_body> req{http::verb::get, path, 11};
+    req.set(http::field::host, "127.0.0.1");
+    http::write(s, req);
+    boost::beast::flat_buffer b;
+    http::response<http::string_body> res;
+    http::read(s, b, res);
+    return res.body();
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+double server_process::metric(const std::string& series) const {
+  std::istringstream in{get("/metrics")};
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(series + " ", 0) == 0)
+      return std::stod(line.substr(series.size() + 1));
+  return 0;
+}
+
+std::size_t server_process::threads() const {
+  auto dir = "/proc/" + std::to_string(pid_) + "/task";
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator{dir}, {}));
+}
+
+std::size_t server_process::fds() const {
+  auto dir = "/proc/" + std::to_string(pid_) + "/fd";
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator{dir}, {}));
+}
+
+double server_process::cpu_seconds() const {
+  std::ifstream in{"/proc/" + std::to_string(pid_) + "/stat"};
+  std::string stat{std::istreambuf_iterator<char>{in}, {}};
+  // Fields after the parenthesized command name; utime and stime are 14th and 15th.
+  std::istringstream rest{stat.substr(stat.rfind(')') + 2)};
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)
+    if (i >= 14)
+      ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+int server_process::stop() {
+  if (pid_ <= 0)
+    return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 200; ++i) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return -1;
+}
+
+}  // namespace vr::test

@@ -1,0 +1,40 @@
+// The real videoroom binary as a child process, for SFU tests and benchmarks.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace vr::test {
+
+class server_process {
+ public:
+  // Starts `bin --config-file=config/test.conf --http.port=<free> extra...` in
+  // `root`, and waits (bounded) until /healthz answers.
+  server_process(const std::string& bin, const std::string& root, std::vector<std::string> extra = {});
+  // SIGTERM, then SIGKILL if it did not exit within 10 s.
+  ~server_process();
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  // GET path on the server; "" on failure.
+  std::string get(const std::string& path) const;
+  // The value of a Prometheus sample line `name{labels}` ("name" alone for no labels).
+  double metric(const std::string& series) const;
+  // From /proc: threads, open file descriptors, user+system CPU seconds.
+  std::size_t threads() const;
+  std::size_t fds() const;
+  double cpu_seconds() const;
+  // Sends SIGTERM and returns the exit status (-1 when it had to be killed).
+  int stop();
+
+ private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace vr::test
