@@ -563,8 +563,14 @@ latency_summary webrtc_peer::latency() const {
   s.min_ms = v.front();
   s.median_ms = v[v.size() / 2];
   s.p95_ms = v[std::min(v.size() - 1, v.size() * 95 / 100)];
+  s.p99_ms = v[std::min(v.size() - 1, v.size() * 99 / 100)];
   s.max_ms = v.back();
   return s;
+}
+
+void webrtc_peer::clear_latency() {
+  std::lock_guard lock(impl_->recv->mutex);
+  impl_->recv->latencies_ms.clear();
 }
 
 }  // namespace vr::test

@@ -44,7 +44,7 @@ struct received_track {
 
 struct latency_summary {
   std::size_t samples = 0;
-  double min_ms = 0, median_ms = 0, p95_ms = 0, max_ms = 0;
+  double min_ms = 0, median_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0;
 };
 
 class webrtc_peer {
@@ -94,6 +94,8 @@ class webrtc_peer {
   bool publish_connected() const;
   bool subscribe_connected() const;
   latency_summary latency() const;
+  // Forgets the delays measured so far (a benchmark's warm-up).
+  void clear_latency();
 
   struct impl;
 
