@@ -3,6 +3,7 @@
 #include "signaling/server_context.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -33,13 +34,13 @@ public:
   }
 
   void run(http_request req) {
-    auto& o = ctx_->options;
     beast::get_lowest_layer(ws_).expires_never();
-    // The idle timeout closes a socket that sends nothing: Phoenix clients send
-    // heartbeats, so our own pings stay off.
+    // Idleness is timed by idle_timer_, which closes with a close frame (Beast's
+    // own idle timeout just drops the connection). Phoenix clients send
+    // heartbeats, so no pings of ours.
     websocket::stream_base::timeout t;
     t.handshake_timeout = std::chrono::seconds(10);
-    t.idle_timeout = o.idle_timeout;
+    t.idle_timeout = websocket::stream_base::none();
     t.keep_alive_pings = false;
     ws_.set_option(t);
     // The frame limit is ours (see on_read): Beast 1.74 enforces its own by a
@@ -79,7 +80,16 @@ private:
     registered_ = true;
     ctx_->stats->add("vr_sockets", 1);
     handler_ = ctx_->on_ws(shared_from_this());
+    arm_idle_timer();
     read();
+  }
+
+  void arm_idle_timer() {
+    idle_timer_.expires_after(ctx_->options.idle_timeout);
+    idle_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (auto self = weak.lock(); self && !ec)
+        self->close_now(websocket::close_code::going_away, "idle");
+    });
   }
 
   void read() {
@@ -103,6 +113,7 @@ private:
     }
     if (!ws_.is_message_done())
       return read();
+    arm_idle_timer();
     ctx_->stats->add("vr_frames_in_total", 1);
     if (ws_.got_text()) {
       handler_->on_text(beast::buffers_to_string(buffer_.data()));
@@ -167,6 +178,7 @@ private:
       return;
     finished_ = true;
     closing_ = true;
+    idle_timer_.cancel();
     if (registered_) {
       ctx_->sessions.remove(this);
       ctx_->stats->add("vr_sockets", -1);
@@ -178,6 +190,7 @@ private:
 
   websocket::stream<beast::tcp_stream> ws_;
   std::shared_ptr<server_context> ctx_;
+  net::steady_timer idle_timer_{ws_.get_executor()};
   std::shared_ptr<ws_handler> handler_;
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;

@@ -355,6 +355,7 @@ T("an idle socket is closed after socket.idle-timeout (2 s); a heartbeating one 
   const ms = c.at - t0;
   assert.ok(ms >= 1500, `closed after ${ms} ms, not before the 2 s timeout`);
   t.diagnostic(`idle socket closed after ${ms} ms with code ${c.code}`);
+  assert.equal(c.code, 1001, "an idle socket gets a close frame (going away)");
   assert.equal(peer.closeEvent, null, "the heartbeating phoenix socket is still open");
   assert.deepEqual((await peer.heartbeat())[4], { status: "ok", response: {} });
   await peer.close();
