@@ -42,6 +42,10 @@ std::shared_ptr<signaling::metrics> make_metrics() {
   m->describe("vr_channels", "gauge", "Open channels (joined topics)");
   m->describe("vr_bad_frames_total", "counter", "Frames refused as malformed");
   m->describe("vr_errors_total", "counter", "Channels that ended with an error");
+  m->describe("vr_tracks", "gauge", "Published tracks being forwarded");
+  m->describe("vr_forwarded_packets_total", "counter", "RTP packets forwarded to subscribers");
+  m->describe("vr_forwarded_bytes_total", "counter", "RTP bytes forwarded to subscribers");
+  m->describe("vr_dropped_packets_total", "counter", "RTP packets dropped on the forwarding path");
   return m;
 }
 
