@@ -197,12 +197,14 @@ void report_stats(engine_state& st, bool ending) {
     return;
   auto now = st.media->get_stats();
   if (ending)
-    now.tracks = 0;
+    now.tracks = now.elements = 0;
   auto& m = *st.settings->metrics;
   m.add("vr_forwarded_packets_total", static_cast<double>(now.forwarded_packets - st.reported.forwarded_packets));
   m.add("vr_forwarded_bytes_total", static_cast<double>(now.forwarded_bytes - st.reported.forwarded_bytes));
   m.add("vr_dropped_packets_total", static_cast<double>(now.dropped_packets - st.reported.dropped_packets));
   m.add("vr_tracks", static_cast<double>(now.tracks) - static_cast<double>(st.reported.tracks));
+  m.add("vr_media_elements",
+        static_cast<double>(now.elements) - static_cast<double>(st.reported.elements));
   st.reported = now;
 }
 

@@ -43,6 +43,7 @@ std::shared_ptr<signaling::metrics> make_metrics() {
   m->describe("vr_bad_frames_total", "counter", "Frames refused as malformed");
   m->describe("vr_errors_total", "counter", "Channels that ended with an error");
   m->describe("vr_tracks", "gauge", "Published tracks being forwarded");
+  m->describe("vr_media_elements", "gauge", "GStreamer elements in all room pipelines");
   m->describe("vr_forwarded_packets_total", "counter", "RTP packets forwarded to subscribers");
   m->describe("vr_forwarded_bytes_total", "counter", "RTP bytes forwarded to subscribers");
   m->describe("vr_dropped_packets_total", "counter", "RTP packets dropped on the forwarding path");
