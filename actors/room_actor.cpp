@@ -65,24 +65,34 @@ void media_error(self_ptr self, const std::string& peer, std::string_view reason
   push(self, peer, "mediaEvent", media_event::error_payload(reason, message));
 }
 
-// Takes a member out (leave, kick or its channel died) and tells everyone.
-void remove_peer(self_ptr self, const std::string& peer_id) {
+// The actor side of a member that room_state no longer has: its channel (told
+// first when it was kicked), its media, the owner and, at the last, the room.
+void forget(self_ptr self, const std::string& peer_id, peer_role role, bool owner_moved,
+            const std::string& kicked_by = {}) {
   auto& st = self->state;
-  auto* m = st.room->find(peer_id);
-  if (m == nullptr)
-    return;
-  count_peer(self, m->role, -1);
+  count_peer(self, role, -1);
   if (auto it = st.channels.find(peer_id); it != st.channels.end()) {
     self->demonitor(it->second);
+    if (!kicked_by.empty())
+      self->send(it->second, kicked_atom::value, kicked_by);
     st.channels.erase(it);
   }
-  bool moved = false;
-  st.room->leave(peer_id, &moved);
   self->send(st.engine, rm_peer_atom::value, peer_id);
-  if (moved)
+  if (owner_moved)
     owner_changed(self);
   if (st.room->empty())
     self->send(st.registry, empty_atom::value, st.room->id(), st.joins_seen);
+}
+
+// A member leaves (phx_leave, or its channel died).
+void remove_peer(self_ptr self, const std::string& peer_id) {
+  auto* m = self->state.room->find(peer_id);
+  if (m == nullptr)
+    return;
+  auto role = m->role;
+  bool moved = false;
+  self->state.room->leave(peer_id, &moved);
+  forget(self, peer_id, role, moved);
 }
 
 join_result join(self_ptr self, const join_request& req) {
@@ -172,20 +182,11 @@ request_reply on_request(self_ptr self, const std::string& from, const std::stri
   }
   // kick: the rules decide; the target hears it first, then its media stops.
   auto* victim = room.find(target_id);
-  auto channel = st.channels.count(target_id) ? st.channels[target_id] : caf::actor{};
   auto role = victim ? victim->role : peer_role::viewer;
   auto out = room.kick(from, target_id);
   if (!out.error.empty())
     return error_reply(out.error);
-  count_peer(self, role, -1);
-  if (channel) {
-    self->demonitor(channel);
-    self->send(channel, kicked_atom::value, from);
-    st.channels.erase(target_id);
-  }
-  self->send(st.engine, rm_peer_atom::value, target_id);
-  if (out.owner_changed)
-    owner_changed(self);
+  forget(self, target_id, role, out.owner_changed, from);
   return {"ok"};
 }
 
