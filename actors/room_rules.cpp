@@ -15,22 +15,53 @@ bool room_char(char c) {
          c == '_' || c == '-';
 }
 
-// Counts UTF-8 code points; nullopt on a malformed sequence or a control character.
-std::optional<std::size_t> printable_code_points(std::string_view s) {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < s.size(); ++n) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size())
-      return std::nullopt;
-    for (std::size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80)
-        return std::nullopt;
-    if (len == 1 && (c < 0x20 || c == 0x7F))
-      return std::nullopt;
-    i += len;
+// Decodes the code point at s[i] and advances i. Overlong forms, surrogates and
+// values past U+10FFFF are malformed: every peer renders the name, so it must be
+// UTF-8 that all of them decode the same way.
+std::optional<char32_t> next_code_point(std::string_view s, std::size_t& i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  auto c = byte(i);
+  if (c < 0x80) {
+    ++i;
+    return c;
   }
-  return n;
+  std::size_t len = 0;
+  char32_t cp = 0, min = 0;
+  if ((c & 0xE0) == 0xC0)
+    len = 2, cp = c & 0x1F, min = 0x80;
+  else if ((c & 0xF0) == 0xE0)
+    len = 3, cp = c & 0x0F, min = 0x800;
+  else if ((c & 0xF8) == 0xF0)
+    len = 4, cp = c & 0x07, min = 0x10000;
+  else
+    return std::nullopt;
+  if (i + len > s.size())
+    return std::nullopt;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80)
+      return std::nullopt;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return std::nullopt;
+  i += len;
+  return cp;
+}
+
+// C0, DEL and C1 (Unicode category Cc).
+bool control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
+
+// Unicode White_Space plus the zero-width characters that render as nothing:
+// a name made only of these shows up as blank.
+bool blank(char32_t c) {
+  switch (c) {
+    case 0x20: case 0xA0: case 0x1680: case 0x180E: case 0x200B: case 0x200C:
+    case 0x200D: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x2060:
+    case 0x3000: case 0xFEFF:
+      return true;
+    default:
+      return c >= 0x2000 && c <= 0x200A;
+  }
 }
 
 }  // namespace
@@ -69,9 +100,15 @@ std::optional<std::string> room_id_from_topic(std::string_view topic) {
 }
 
 bool valid_display_name(std::string_view name) {
-  auto n = printable_code_points(name);
-  return n && *n >= 1 && *n <= 64 &&
-         name.find_first_not_of(" \t") != std::string_view::npos;
+  std::size_t n = 0;
+  bool visible = false;
+  for (std::size_t i = 0; i < name.size(); ++n) {
+    auto c = next_code_point(name, i);
+    if (!c || control(*c))
+      return false;
+    visible = visible || !blank(*c);
+  }
+  return n >= 1 && n <= 64 && visible;
 }
 
 room_state::room_state(std::string id, room_type type, room_limits limits)
@@ -168,8 +205,7 @@ request_outcome room_state::raise_hand(std::string_view from) {
 
 request_outcome room_state::answer_hand(std::string_view from, std::string_view target,
                                         bool accept) {
-  if (find(from) == nullptr)
-    return {"not_found"};
+  // Only the owner answers; an unknown sender is not the owner either.
   if (owner() != from)
     return {"forbidden"};
   auto* t = find_member(target);

@@ -22,7 +22,8 @@ std::optional<peer_role> parse_peer_role(std::string_view s);
 
 // "room:ROOM" → ROOM when ROOM is 1..64 of [A-Za-z0-9_-]; nullopt otherwise.
 std::optional<std::string> room_id_from_topic(std::string_view topic);
-// A displayName is 1..64 characters (UTF-8 code points), not all whitespace.
+// A displayName is well-formed UTF-8 of 1..64 code points, not all whitespace
+// (zero-width ones included), without control characters.
 bool valid_display_name(std::string_view name);
 
 struct room_limits {
