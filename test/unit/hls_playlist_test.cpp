@@ -186,6 +186,16 @@ TEST_CASE("hls: TARGETDURATION rounds the longest segment up", "[hls]") {
     gop(pl, 1, &clock);
     CHECK(td(pl) == 2);
   }
+  SECTION("a float sum a hair above an integer does not round up") {
+    playlist_config c;
+    c.target_part_s = 0.2;
+    c.target_segment_s = 3.0;
+    playlist pl(c);
+    for (int i = 0; i < 15; ++i) pl.add_part(0.2, i == 0, t0);  // 3.0000000000000004 s
+    pl.add_part(0.2, true, t0);
+    CHECK(with_prefix(pl.render(), "#EXTINF:") == std::vector<std::string>{"#EXTINF:3.00000,"});
+    CHECK(td(pl) == 3);
+  }
   SECTION("never shrinks, even when the long segment slid out") {
     playlist_config c;
     c.window_segments = 3;
