@@ -2,12 +2,13 @@
 // scripts as `npm run build:client`). Type-checks first; quiet on success.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readdirSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, "dist");
+rmSync(dist, { recursive: true, force: true }); // no stale chunks
 mkdirSync(dist, { recursive: true });
 
 try {
@@ -26,6 +27,8 @@ await build({
   sourcemap: true,
   target: "es2020",
   format: "esm",
+  splitting: true, // hls.js becomes a chunk loaded only by broadcast viewers
+  chunkNames: "[name]-[hash]",
   logLevel: "error",
 });
 

@@ -14,13 +14,20 @@ export type InboundStat = {
 };
 export type OutboundStat = { kind: string; packetsSent: number; bytesSent: number };
 
+export type CandidateData = { pc: string; candidate: string; sdpMLineIndex: number; sdpMid: string | null };
+
 export class MediaSession {
   private publishPc?: RTCPeerConnection;
   private subscribePc?: RTCPeerConnection;
   private midToTrack = new Map<string, string>();
+  // Browser track id (stats' trackIdentifier) → server track id: Firefox's
+  // inbound-rtp stats may lack `mid`, so stats fall back to this.
+  private browserToTrack = new Map<string, string>();
+  private remoteTracks = new Map<string, MediaStreamTrack>();
   // Offers, answers and candidates apply in order, never interleaved.
   private subscribeChain: Promise<void> = Promise.resolve();
   private publishChain: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(
     private send: Send,
@@ -29,13 +36,25 @@ export class MediaSession {
     private onError: (message: string) => void,
   ) {}
 
+  get publishing(): boolean {
+    return this.publishPc !== undefined;
+  }
+
+  // Publishes every track of `stream` once; later calls do nothing.
   async publish(stream: MediaStream): Promise<void> {
+    if (this.publishPc || this.closed) return;
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
     this.publishPc = pc;
     pc.onicecandidate = (e) => this.sendCandidate("publish", e.candidate);
     for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+    } catch (e) {
+      this.onError(`publish offer: ${e}`);
+      return;
+    }
+    if (this.closed) return;
+    // MIDs exist only once the local description is set.
     const trackMetadata: Record<string, Json> = {};
     for (const t of pc.getTransceivers()) {
       const kind = t.sender.track?.kind ?? "audio";
@@ -53,21 +72,21 @@ export class MediaSession {
   }
 
   onSubscribeOffer(sdp: string, midToTrackId: Record<string, string>): void {
-    for (const [mid, track] of Object.entries(midToTrackId)) this.midToTrack.set(mid, track);
+    for (const [mid, track] of Object.entries(midToTrackId ?? {})) this.midToTrack.set(mid, track);
     const pc = this.subscribeConnection();
     this.subscribeChain = this.subscribeChain
       .then(async () => {
         await pc.setRemoteDescription({ type: "offer", sdp });
-        const answer = await pc.createAnswer();
-        await pc.setLocalDescription(answer);
-        this.send("subscribeAnswer", { sdp: pc.localDescription!.sdp });
+        await pc.setLocalDescription(await pc.createAnswer());
+        if (!this.closed) this.send("subscribeAnswer", { sdp: pc.localDescription!.sdp });
       })
       .catch((e) => this.onError(`subscribe offer: ${e}`));
   }
 
-  onCandidate(data: { pc: string; candidate: string; sdpMLineIndex: number; sdpMid: string | null }): void {
+  onCandidate(data: CandidateData): void {
     const init: RTCIceCandidateInit = { candidate: data.candidate, sdpMLineIndex: data.sdpMLineIndex };
     if (data.sdpMid) init.sdpMid = data.sdpMid;
+    // A failed candidate is not fatal: others usually work.
     if (data.pc === "publish" && this.publishPc) {
       const pc = this.publishPc;
       this.publishChain = this.publishChain.then(() => pc.addIceCandidate(init)).catch(() => undefined);
@@ -77,26 +96,44 @@ export class MediaSession {
     }
   }
 
+  // The browser track that carries a server track id, once it arrived.
+  remoteTrack(trackId: string): MediaStreamTrack | undefined {
+    return this.remoteTracks.get(trackId);
+  }
+
+  forgetTrack(trackId: string): void {
+    const t = this.remoteTracks.get(trackId);
+    // The server may reuse the m-line (and so the browser track) for a later track.
+    if (t && this.browserToTrack.get(t.id) === trackId) this.browserToTrack.delete(t.id);
+    this.remoteTracks.delete(trackId);
+  }
+
   async stats(): Promise<{ inbound: InboundStat[]; outbound: OutboundStat[] }> {
     const inbound: InboundStat[] = [];
     const outbound: OutboundStat[] = [];
     (await this.subscribePc?.getStats())?.forEach((s: Json) => {
       if (s.type !== "inbound-rtp") return;
+      const trackId =
+        (s.mid != null ? this.midToTrack.get(String(s.mid)) : undefined) ??
+        (s.trackIdentifier ? this.browserToTrack.get(s.trackIdentifier) : undefined) ??
+        `mid:${s.mid ?? "?"}`;
       inbound.push({
-        trackId: this.midToTrack.get(s.mid) ?? `mid:${s.mid}`,
-        kind: s.kind,
+        trackId,
+        kind: s.kind ?? s.mediaType,
         framesDecoded: s.framesDecoded ?? 0,
         packetsReceived: s.packetsReceived ?? 0,
         bytesReceived: s.bytesReceived ?? 0,
       });
     });
     (await this.publishPc?.getStats())?.forEach((s: Json) => {
-      if (s.type === "outbound-rtp") outbound.push({ kind: s.kind, packetsSent: s.packetsSent ?? 0, bytesSent: s.bytesSent ?? 0 });
+      if (s.type === "outbound-rtp")
+        outbound.push({ kind: s.kind ?? s.mediaType, packetsSent: s.packetsSent ?? 0, bytesSent: s.bytesSent ?? 0 });
     });
     return { inbound, outbound };
   }
 
   close(): void {
+    this.closed = true;
     this.publishPc?.close();
     this.subscribePc?.close();
     this.publishPc = this.subscribePc = undefined;
@@ -107,14 +144,20 @@ export class MediaSession {
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
     pc.onicecandidate = (e) => this.sendCandidate("subscribe", e.candidate);
     pc.ontrack = (e) => {
-      const trackId = e.transceiver.mid !== null ? this.midToTrack.get(e.transceiver.mid) : undefined;
-      if (trackId) this.onTrack(trackId, e.track);
+      const mid = e.transceiver.mid;
+      const trackId = mid !== null ? this.midToTrack.get(mid) : undefined;
+      if (!trackId) return;
+      this.remoteTracks.set(trackId, e.track);
+      this.browserToTrack.set(e.track.id, trackId);
+      this.onTrack(trackId, e.track);
     };
     this.subscribePc = pc;
     return pc;
   }
 
   private sendCandidate(pc: "publish" | "subscribe", c: RTCIceCandidate | null): void {
-    if (c && c.candidate) this.send("candidate", { pc, candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0, sdpMid: c.sdpMid });
+    // A null or empty candidate only marks the end of gathering; the server needs none.
+    if (this.closed || !c || !c.candidate) return;
+    this.send("candidate", { pc, candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0, sdpMid: c.sdpMid });
   }
 }

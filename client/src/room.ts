@@ -1,5 +1,6 @@
 // The room page: joins at once, publishes camera and microphone when allowed,
 // shows everyone's media, and offers the owner's and viewers' controls.
+import { HlsPlayer } from "./broadcast";
 import { DirectCall } from "./call";
 import { MediaSession } from "./media";
 import { Json, RoomSignaling } from "./signaling";
@@ -7,35 +8,50 @@ import { RoomUi } from "./ui";
 
 const room = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const query = new URLSearchParams(location.search);
-const displayName = query.get("display_name") || "guest";
+const displayName = (query.get("display_name") ?? "").trim() || "guest";
 const ui = new RoomUi(room);
 
 const JOIN_ERRORS: Record<string, string> = {
   room_full: "This room is full.",
-  room_type_mismatch: "This room exists with another type.",
-  invalid_room: "That is not a valid room name.",
-  invalid_params: "Your name must be 1 to 64 characters.",
+  room_type_mismatch: "This room already exists with another type. Join it without choosing a type, or pick another room name.",
+  invalid_room: "That is not a valid room name (1 to 64 letters, digits, - or _).",
+  invalid_params: "Your display name must be 1 to 64 characters.",
   unauthorized: "You may not join this room.",
-  unavailable: "The room is not available right now; try again.",
+  unavailable: "The room is not available right now. Please try again in a moment.",
+};
+const REQUEST_ERRORS: Record<string, string> = {
+  forbidden: "not allowed",
+  not_found: "that person is no longer here",
+  room_full: "no free publisher seat",
+  invalid_params: "invalid request",
+  timeout: "no answer from the server",
 };
 
 type Peer = { id: string; displayName: string; role: string };
+type State = "joining" | "joined" | "error" | "kicked" | "left";
 
 const state = {
-  state: "joining" as string,
+  state: "joining" as State,
   peerId: null as string | null,
   role: null as string | null,
   roomType: null as string | null,
   ownerId: null as string | null,
   error: null as string | null,
+  everJoined: false,
   peers: new Map<string, Peer>(),
-  trackOwner: new Map<string, string>(),  // track id → peer id
+  trackOwner: new Map<string, string>(), // track id → peer id (our own tracks too)
 };
 
-let local: MediaStream | null = null;
+// Per media session (one per channel join); `epoch` lets async work started by
+// an old session notice that a rejoin replaced it.
+let epoch = 0;
 let media: MediaSession | null = null;
-let call: DirectCall | null = null;
+let call: { peer: string; ready: Promise<DirectCall | null>; pc?: DirectCall } | null = null;
+let hls: HlsPlayer | null = null;
 let iceServers: RTCIceServer[] = [];
+
+// The camera and microphone are asked for once per page and kept across rejoins.
+let localPromise: Promise<MediaStream | null> | null = null;
 
 const params: { displayName: string; roomType?: string; role?: string } = { displayName };
 if (query.get("type")) params.roomType = query.get("type")!;
@@ -47,79 +63,216 @@ const sig = new RoomSignaling(room, params);
   get state() { return state.state; },
   get peerId() { return state.peerId; },
   get role() { return state.role; },
+  get roomType() { return state.roomType; },
   get ownerId() { return state.ownerId; },
   get error() { return state.error; },
-  peers: () => [...state.peers.values()],
+  peers: () => [...state.peers.values()].map((p) => ({ ...p })),
   stats: async () => {
-    const s = (await media?.stats()) ?? { inbound: [], outbound: [] };
-    return { ...s, inbound: s.inbound.map((i) => ({ ...i, peerId: state.trackOwner.get(i.trackId) ?? null })) };
+    const parts = await Promise.all([media?.stats(), call?.pc?.stats()]);
+    const inbound = parts.flatMap((s) => s?.inbound ?? []);
+    const outbound = parts.flatMap((s) => s?.outbound ?? []);
+    return {
+      inbound: inbound.map((i) => ({
+        ...i,
+        peerId: i.trackId.startsWith("call:") ? call?.peer ?? null : state.trackOwner.get(i.trackId) ?? null,
+      })),
+      outbound,
+    };
   },
 };
 
+const isSelf = (id: string) => id === state.peerId;
+const peerFrom = (p: Json): Peer => ({ id: p.id, displayName: p.metadata?.displayName ?? "?", role: p.role });
+
+// Protocol §3: publishers kick anyone in group/audio rooms, only viewers in
+// broadcast rooms, and nobody in calls.
 function canKick(target: Peer): boolean {
-  if (state.role !== "publisher" || target.id === state.peerId) return false;
+  if (state.role !== "publisher" || isSelf(target.id)) return false;
   if (state.roomType === "group" || state.roomType === "audio") return true;
   return state.roomType === "broadcast" && target.role === "viewer";
 }
 
 function showPeer(p: Peer): void {
   state.peers.set(p.id, p);
-  ui.tile(p.id, p.displayName, false, canKick(p) ? { onKick: () => kick(p.id) } : {});
+  ui.tile(p.id, p.displayName, { viewer: p.role === "viewer", onKick: canKick(p) ? () => kick(p) : undefined });
   ui.setOwner(state.ownerId);
 }
 
-function kick(peerId: string): void {
-  sig.request("kick", { peerId }).catch((e) => ui.notice(`Kick refused: ${e.message}`));
+function showSelf(): void {
+  if (!state.peerId) return;
+  ui.tile(state.peerId, displayName, { self: true, viewer: state.role === "viewer" });
+  ui.setOwner(state.ownerId);
 }
 
-async function getLocalMedia(): Promise<MediaStream | null> {
-  const video = state.roomType !== "audio";
-  try {
-    return await navigator.mediaDevices.getUserMedia({ audio: true, video });
-  } catch (e) {
-    ui.notice(`Camera or microphone unavailable (${(e as Error).name}): you can watch and listen, but not be seen or heard.`);
-    return null;
+function refreshPeers(): void {
+  for (const p of state.peers.values()) showPeer(p);
+  showSelf();
+}
+
+function kick(p: Peer): void {
+  sig.request("kick", { peerId: p.id }).then(
+    () => ui.toast(`${p.displayName} was removed.`),
+    (e: Error) => ui.toast(`Could not remove ${p.displayName}: ${REQUEST_ERRORS[e.message] ?? e.message}`),
+  );
+}
+
+function localMedia(): Promise<MediaStream | null> {
+  localPromise ??= (async () => {
+    const video = state.roomType !== "audio";
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio: true, video });
+    } catch (e) {
+      const name = (e as Error).name;
+      // No camera (or a busy one) should not also cost the microphone.
+      if (video && name !== "NotAllowedError") {
+        try {
+          const audioOnly = await navigator.mediaDevices.getUserMedia({ audio: true });
+          ui.toast("Camera unavailable: you are heard but not seen.");
+          return audioOnly;
+        } catch {
+          /* fall through to the message below */
+        }
+      }
+      ui.notice(
+        name === "NotAllowedError"
+          ? "Camera and microphone access was denied: you can watch and listen, but others cannot see or hear you."
+          : `Camera and microphone unavailable (${name}): you can watch and listen, but others cannot see or hear you.`,
+      );
+      return null;
+    }
+  })();
+  return localPromise;
+}
+
+function showLocalTracks(stream: MediaStream | null): void {
+  if (!state.peerId) return;
+  if (!stream) {
+    ui.placeholder(state.peerId, "camera and microphone unavailable");
+    return;
   }
+  stream.getTracks().forEach((t) => ui.addTrack(state.peerId!, t));
+  if (stream.getVideoTracks().length === 0) ui.placeholder(state.peerId, "🎙 audio only");
+  for (const [id, kind] of [["mute-audio", "audio"], ["mute-video", "video"]] as const)
+    ui.button(id).disabled = !stream.getTracks().some((t) => t.kind === kind);
 }
 
 async function startPublishing(): Promise<void> {
-  local ??= await getLocalMedia();
-  if (!local || !media) return;
-  ui.tile(state.peerId!, displayName, true);
-  local.getTracks().forEach((t) => ui.addTrack(state.peerId!, t));
-  ui.setOwner(state.ownerId);
-  await media.publish(local);
+  const mine = epoch;
+  showSelf();
+  if (!localPromise) ui.placeholder(state.peerId!, "starting camera…");
+  const stream = await localMedia();
+  if (mine !== epoch || !media) return;  // a rejoin replaced this session
+  showLocalTracks(stream);
+  if (stream) await media.publish(stream);
+}
+
+// call rooms: whoever receives `peerJoined` offers; the other answers.
+function directCall(peer: string): Promise<DirectCall | null> {
+  if (call?.peer === peer) return call.ready;
+  call?.pc?.close();
+  const mine = epoch;
+  const entry: NonNullable<typeof call> = {
+    peer,
+    ready: localMedia().then((stream) => {
+      if (mine !== epoch || call !== entry) return null;
+      entry.pc = new DirectCall(peer, iceServers, stream,
+        (to, payload) => sig.sendMediaEvent("relay", { to, payload }),
+        (t) => ui.addTrack(peer, t));
+      return entry.pc;
+    }),
+  };
+  call = entry;
+  return entry.ready;
+}
+
+function endCall(): void {
+  call?.pc?.close();
+  call = null;
+}
+
+async function startCall(others: string[]): Promise<void> {
+  const mine = epoch;
+  showSelf();
+  const stream = await localMedia();
+  if (mine !== epoch) return;
+  showLocalTracks(stream);
+  if (others.length > 0) void directCall(others[0]); // the callee waits for the offer
+  else ui.placeholder(state.peerId!, "waiting for the other person to join…");
+}
+
+// Broadcast viewers watch the publisher's tile through HLS.
+function startWatching(hlsUrl: string | undefined): void {
+  showSelf();
+  const publisher = [...state.peers.values()].find((p) => p.role === "publisher");
+  if (!publisher || !hlsUrl) {
+    if (publisher) ui.placeholder(publisher.id, "waiting for the broadcast…");
+    ui.notice("Waiting for the broadcast to start…");
+    return;
+  }
+  ui.placeholder(publisher.id, "waiting for the broadcast…");
+  const video = ui.video(publisher.id);
+  if (!video) return;
+  hls = new HlsPlayer(video, hlsUrl, (playing) => {
+    ui.showVideo(publisher.id, playing);
+    ui.notice(playing ? null : "Waiting for the broadcast to start…");
+  }, () => (ui.button("enable-sound").hidden = false));
+  void hls.start();
 }
 
 function onMediaEvent(ev: { type: string; data: Json }): void {
-  const d = ev.data;
+  const d = ev.data ?? {};
   switch (ev.type) {
-    case "peerAccepted":
+    case "peerAccepted": {
       iceServers = d.iceServers ?? [];
-      state.ownerId = d.ownerId;
+      if (d.ownerId !== undefined) state.ownerId = d.ownerId;
+      if (d.role) state.role = d.role;
+      if (d.roomType) state.roomType = d.roomType;
       media = new MediaSession(
         (type, data) => sig.sendMediaEvent(type, data),
         iceServers,
-        (trackId, track) => ui.addTrack(state.trackOwner.get(trackId) ?? "", track),
+        (trackId, track) => {
+          const owner = state.trackOwner.get(trackId);
+          if (owner) ui.addTrack(owner, track);
+        },
         (msg) => console.warn(msg),
       );
-      for (const p of d.peersInRoom as Json[]) {
+      const others = ((d.peersInRoom ?? []) as Json[]).filter((p) => !isSelf(p.id));
+      for (const p of others) {
         for (const t of Object.keys(p.tracks ?? {})) state.trackOwner.set(t, p.id);
-        showPeer({ id: p.id, displayName: p.metadata?.displayName ?? "?", role: p.role });
+        showPeer(peerFrom(p));
       }
       state.state = "joined";
-      ui.status("connected");
-      if (state.roomType === "call") void startCall(d.peersInRoom.length === 0);
+      state.everJoined = true;
+      state.error = null;
+      ui.status(state.role === "viewer" ? "connected (viewer)" : "connected");
+      if (state.roomType === "call") void startCall(others.map((p) => p.id));
       else if (state.role === "publisher") void startPublishing();
-      else if (d.hlsUrl) ui.notice(`Live broadcast: ${d.hlsUrl}`);
+      else if (state.roomType === "broadcast") startWatching(d.hlsUrl);
+      else showSelf();
+      break;
+    }
+    case "peerDenied":
+      fail(d.reason ?? "denied", `The room refused you: ${JOIN_ERRORS[d.reason] ?? d.reason ?? "no reason given"}`);
       break;
     case "peerJoined":
-      showPeer({ id: d.peer.id, displayName: d.peer.metadata?.displayName ?? "?", role: d.peer.role });
-      if (state.roomType === "call" && call === null) void startCall(true, d.peer.id);
+      if (!d.peer || isSelf(d.peer.id)) break;
+      for (const t of Object.keys(d.peer.tracks ?? {})) state.trackOwner.set(t, d.peer.id);
+      showPeer(peerFrom(d.peer));
+      if (state.roomType === "call") void directCall(d.peer.id).then((c) => c?.call());
       break;
     case "peerLeft":
       state.peers.delete(d.peerId);
+      for (const [t, owner] of state.trackOwner) if (owner === d.peerId) state.trackOwner.delete(t);
       ui.removeTile(d.peerId);
+      if (call?.peer === d.peerId) {
+        endCall();
+        if (state.peerId) ui.placeholder(state.peerId, "waiting for the other person to join…");
+      }
+      if (state.roomType === "broadcast" && state.role === "viewer" && ![...state.peers.values()].some((p) => p.role === "publisher")) {
+        hls?.stop();
+        hls = null;
+        ui.notice("The broadcast has ended.");
+      }
       break;
     case "peerUpdated": {
       const p = state.peers.get(d.peerId);
@@ -127,12 +280,19 @@ function onMediaEvent(ev: { type: string; data: Json }): void {
       break;
     }
     case "tracksAdded":
-      for (const t of Object.keys(d.tracks)) state.trackOwner.set(t, d.peerId);
+      for (const t of Object.keys(d.tracks ?? {})) state.trackOwner.set(t, d.peerId);
       break;
     case "tracksRemoved":
-      for (const t of d.trackIds) state.trackOwner.delete(t);
+      for (const t of d.trackIds ?? []) {
+        const owner = state.trackOwner.get(t);
+        const track = media?.remoteTrack(t);
+        if (owner && track) ui.removeTrack(owner, track);
+        media?.forgetTrack(t);
+        state.trackOwner.delete(t);
+      }
       break;
     case "publishAnswer":
+      for (const t of Object.values((d.midToTrackId ?? {}) as Record<string, string>)) state.trackOwner.set(t, state.peerId!);
       media?.onPublishAnswer(d.sdp);
       break;
     case "subscribeOffer":
@@ -142,103 +302,151 @@ function onMediaEvent(ev: { type: string; data: Json }): void {
       media?.onCandidate(d);
       break;
     case "relay":
-      call?.onRelay(d.payload);
+      if (state.roomType === "call" && d.from) void directCall(d.from).then((c) => c?.onRelay(d.payload));
       break;
+    case "vadNotification": {
+      const owner = state.trackOwner.get(d.trackId);
+      if (owner) ui.speaking(owner, d.status === "speech");
+      break;
+    }
     case "error":
-      ui.notice(`Server: ${d.message ?? d.reason}`);
+      // A refused media event; the session goes on (e.g. media forwarding not available).
+      console.warn("media error", d);
+      ui.toast(`Server: ${d.message ?? d.reason ?? "error"}`);
       break;
   }
 }
 
-async function startCall(caller: boolean, other?: string): Promise<void> {
-  local ??= await getLocalMedia();
-  if (local) {
-    ui.tile(state.peerId!, displayName, true);
-    local.getTracks().forEach((t) => ui.addTrack(state.peerId!, t));
-  }
-  const peer = other ?? [...state.peers.keys()][0];
-  if (!peer) return;  // alone: the callee's arrival starts the call
-  call = new DirectCall(peer, iceServers, local, (to, payload) => sig.sendMediaEvent("relay", { to, payload }), (t) => ui.addTrack(peer, t));
-  if (caller) call.call();
-}
-
-function resetMedia(): void {
+// Closes everything of the current media session (before a rejoin, on leave, kick).
+function resetSession(): void {
+  epoch++;
   media?.close();
-  call?.close();
-  media = call = null;
+  media = null;
+  endCall();
+  hls?.stop();
+  hls = null;
   state.peers.clear();
   state.trackOwner.clear();
   ui.clearTiles();
+  ui.clearHands();
+}
+
+function stopLocal(): void {
+  void localPromise?.then((s) => s?.getTracks().forEach((t) => t.stop()));
+  for (const id of ["mute-audio", "mute-video", "raise-hand"]) ui.button(id).disabled = true;
+}
+
+function fail(reason: string, message: string): void {
+  state.state = "error";
+  state.error = reason;
+  resetSession();
+  stopLocal();
+  ui.status("not connected", "bad");
+  ui.notice(message);
+  sig.socket.disconnect();  // else phoenix would retry the join forever
 }
 
 sig.onMediaEvent(onMediaEvent);
 sig.channel.on("ownerChanged", (p: Json) => {
-  state.ownerId = p.ownerId;
+  state.ownerId = p.ownerId ?? null;
   ui.setOwner(state.ownerId);
-  for (const peer of state.peers.values()) showPeer(peer);
+  if (isSelf(state.ownerId ?? "")) ui.toast("You are now the owner of this room.");
 });
 sig.channel.on("roleChanged", (p: Json) => {
+  if (isSelf(p.peerId)) {
+    state.role = p.role;
+    ui.button("raise-hand").hidden = p.role !== "viewer" || !(state.roomType === "group" || state.roomType === "audio");
+    refreshPeers(); // own kick rights changed
+    if (p.role === "publisher") {
+      ui.status("connected");
+      ui.toast("You can now speak: publishing your camera and microphone.");
+      void startPublishing();
+    }
+    return;
+  }
   const peer = state.peers.get(p.peerId);
   if (peer) showPeer({ ...peer, role: p.role });
-  if (p.peerId === state.peerId) {
-    state.role = p.role;
-    ui.button("raise-hand").hidden = true;
-    if (p.role === "publisher") void startPublishing();
-  }
 });
 sig.channel.on("handRaised", (p: Json) =>
-  ui.hand(p.peerId, p.displayName, (accept) =>
-    sig.request("answerHand", { peerId: p.peerId, accept }).catch((e) => ui.notice(`Could not answer: ${e.message}`))));
-sig.channel.on("handAnswered", (p: Json) => ui.notice(p.accept ? "Your hand was accepted." : "Your hand was declined."));
-sig.channel.on("kicked", () => {
+  ui.hand(p.peerId, p.displayName ?? state.peers.get(p.peerId)?.displayName ?? "?", (accept) =>
+    sig.request("answerHand", { peerId: p.peerId, accept })
+      .catch((e: Error) => ui.toast(`Could not answer: ${REQUEST_ERRORS[e.message] ?? e.message}`))));
+sig.channel.on("handAnswered", (p: Json) => {
+  ui.button("raise-hand").disabled = false;
+  ui.toast(p.accept ? "The owner accepted your raised hand." : "The owner declined your raised hand.");
+});
+sig.channel.on("kicked", (p: Json) => {
   state.state = "kicked";
-  resetMedia();
-  local?.getTracks().forEach((t) => t.stop());
-  ui.status("removed");
-  ui.notice("You were removed from the room.");
+  resetSession();
+  stopLocal();
+  ui.status("removed", "bad");
+  const by = p?.by ? state.peers.get(p.by)?.displayName : undefined;
+  ui.notice(by ? `You were removed from the room by ${by}.` : "You were removed from the room.");
   sig.socket.disconnect();
 });
 
-sig.socket.onError(() => {
-  if (state.state === "joined") ui.status("reconnecting…");
-});
+// Connection drops: phoenix reconnects the socket and rejoins the channel by itself.
+const lost = () => {
+  if (state.state === "joined") ui.status("reconnecting…", "warn");
+};
+sig.socket.onError(lost);
+sig.socket.onClose(lost);
+sig.channel.onError(lost);
 
-// The ok hook runs again on every automatic rejoin: start the media session anew.
+// The ok hook runs again on every automatic rejoin: start the media session anew
+// (the server forgot the old peer, so the old connections are useless).
 sig.channel
   .join()
   .receive("ok", (reply: Json) => {
-    resetMedia();
+    resetSession();
     state.peerId = reply.peerId;
     state.role = reply.role;
     state.roomType = reply.roomType;
-    state.ownerId = reply.ownerId;
+    state.ownerId = reply.ownerId ?? null;
     state.error = null;
+    ui.roomType(reply.roomType);
     ui.button("raise-hand").hidden = !(reply.role === "viewer" && (reply.roomType === "group" || reply.roomType === "audio"));
+    ui.button("raise-hand").disabled = false;
     ui.status("joining media…");
     sig.sendMediaEvent("join", { metadata: { displayName } });
   })
   .receive("error", (e: Json) => {
-    state.state = "error";
-    state.error = e?.reason ?? "error";
-    ui.status("not joined");
-    ui.notice(JOIN_ERRORS[state.error!] ?? `Could not join: ${state.error}`);
-    sig.socket.disconnect();
+    const reason: string = e?.reason ?? "error";
+    // After a drop, `unavailable` is temporary: let phoenix keep retrying.
+    if (state.everJoined && reason === "unavailable") {
+      ui.status("reconnecting…", "warn");
+      return;
+    }
+    fail(reason, JOIN_ERRORS[reason] ?? `Could not join the room: ${reason}`);
   });
 
-ui.button("raise-hand").onclick = () =>
-  sig.request("raiseHand").then(() => ui.notice("Hand raised; waiting for the owner."), (e) => ui.notice(`Could not raise hand: ${e.message}`));
-ui.button("leave").onclick = () => {
-  state.state = "left";
-  sig.channel.leave();
-  resetMedia();
-  local?.getTracks().forEach((t) => t.stop());
+ui.button("raise-hand").onclick = () => {
+  ui.button("raise-hand").disabled = true;
+  sig.request("raiseHand").then(
+    () => ui.toast("Hand raised: waiting for the owner."),
+    (e: Error) => {
+      ui.button("raise-hand").disabled = false;
+      ui.toast(`Could not raise your hand: ${REQUEST_ERRORS[e.message] ?? e.message}`);
+    },
+  );
+};
+ui.button("leave").onclick = async () => {
+  ui.button("leave").disabled = true;
+  if (state.state === "joined" || state.state === "joining") {
+    state.state = "left";
+    sig.sendMediaEvent("leave", {});
+    resetSession();
+    stopLocal();
+    await sig.leave();
+  }
   location.href = "/";
 };
 for (const [id, kind, on, off] of [["mute-audio", "audio", "Mute mic", "Unmute mic"], ["mute-video", "video", "Camera off", "Camera on"]] as const) {
-  ui.button(id).onclick = () => {
-    const tracks = local?.getTracks().filter((t) => t.kind === kind) ?? [];
+  ui.button(id).onclick = async () => {
+    const tracks = (await localPromise)?.getTracks().filter((t) => t.kind === kind) ?? [];
     const enable = !tracks.some((t) => t.enabled);
-    tracks.forEach((t) => (t.enabled = enable));
+    tracks.forEach((t) => (t.enabled = enable));  // keeps the connection; sends silence/black
     ui.button(id).textContent = enable ? on : off;
+    ui.button(id).setAttribute("aria-pressed", String(!enable));
   };
 }

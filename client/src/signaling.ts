@@ -21,10 +21,18 @@ export class RoomSignaling {
 
   onMediaEvent(handler: (ev: MediaEvent) => void): void {
     this.channel.on("mediaEvent", (payload: { data: string }) => {
+      let ev: MediaEvent;
       try {
-        handler(JSON.parse(payload.data) as MediaEvent);
+        ev = JSON.parse(payload.data) as MediaEvent;
       } catch (e) {
         console.error("bad media event", e);
+        return;
+      }
+      // A bug in one handler must not stop the next events from being handled.
+      try {
+        handler(ev);
+      } catch (e) {
+        console.error(`media event ${ev.type}`, e);
       }
     });
   }
@@ -41,6 +49,18 @@ export class RoomSignaling {
         .receive("ok", resolve)
         .receive("error", (e: Json) => reject(new Error(e?.reason ?? "error")))
         .receive("timeout", () => reject(new Error("timeout")));
+    });
+  }
+
+  // Leaves the channel and closes the socket; resolves once the server answered
+  // (or after a second), so a page navigation right after does not cut the leave.
+  leave(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.disconnect();
+        resolve();
+      };
+      this.channel.leave(1000).receive("ok", done).receive("timeout", done);
     });
   }
 }
