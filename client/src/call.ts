@@ -11,17 +11,11 @@ export class DirectCall {
   constructor(
     readonly other: string,
     iceServers: RTCIceServer[],
-    local: MediaStream | null,
+    private local: MediaStream | null,
     private relay: (to: string, payload: Json) => void,
     onTrack: (track: MediaStreamTrack) => void,
   ) {
     this.pc = new RTCPeerConnection({ iceServers });
-    // Without a camera or microphone we still want to receive both kinds.
-    for (const kind of ["audio", "video"]) {
-      const track = local?.getTracks().find((t) => t.kind === kind);
-      if (track) this.pc.addTransceiver(track, { direction: "sendrecv", streams: [local!] });
-      else this.pc.addTransceiver(kind, { direction: "recvonly" });
-    }
     this.pc.onicecandidate = (e) => {
       if (e.candidate && e.candidate.candidate) this.relay(other, { candidate: e.candidate.toJSON() });
     };
@@ -32,6 +26,12 @@ export class DirectCall {
   call(): void {
     this.chain = this.chain
       .then(async () => {
+        // Without a camera or microphone we still want to receive both kinds.
+        for (const kind of ["audio", "video"]) {
+          const track = this.local?.getTracks().find((t) => t.kind === kind);
+          if (track) this.pc.addTransceiver(track, { direction: "sendrecv", streams: [this.local!] });
+          else this.pc.addTransceiver(kind, { direction: "recvonly" });
+        }
         await this.pc.setLocalDescription(await this.pc.createOffer());
         this.relay(this.other, { description: this.pc.localDescription!.toJSON() });
       })
@@ -44,6 +44,7 @@ export class DirectCall {
         if (payload?.description) {
           await this.pc.setRemoteDescription(payload.description);
           if (payload.description.type === "offer") {
+            await this.attachLocal();
             await this.pc.setLocalDescription(await this.pc.createAnswer());
             this.relay(this.other, { description: this.pc.localDescription!.toJSON() });
           }
@@ -52,6 +53,20 @@ export class DirectCall {
         }
       })
       .catch((e) => console.error("call relay", e));
+  }
+
+  // The callee sends on the transceivers the caller's offer created (tracks
+  // added with addTransceiver before would get m-lines of their own, unanswered).
+  private async attachLocal(): Promise<void> {
+    const used = new Set(this.pc.getSenders().map((s) => s.track).filter((t) => t));
+    for (const t of this.pc.getTransceivers()) {
+      if (t.sender.track || t.currentDirection === "stopped") continue;
+      const track = this.local?.getTracks().find((l) => l.kind === t.receiver.track.kind && !used.has(l));
+      if (!track) continue;
+      used.add(track);
+      await t.sender.replaceTrack(track);
+      t.direction = "sendrecv";
+    }
   }
 
   async stats(): Promise<{ inbound: InboundStat[]; outbound: OutboundStat[] }> {

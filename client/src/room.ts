@@ -232,7 +232,10 @@ function onMediaEvent(ev: { type: string; data: Json }): void {
         iceServers,
         (trackId, track) => {
           const owner = state.trackOwner.get(trackId);
-          if (owner) ui.addTrack(owner, track);
+          if (!owner || hls) return;  // an HLS player owns the broadcaster's tile
+          ui.addTrack(owner, track);
+          // Without HLS the server may send the broadcast by WebRTC instead.
+          if (state.roomType === "broadcast" && state.role === "viewer") ui.notice(null);
         },
         (msg) => console.warn(msg),
       );
