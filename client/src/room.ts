@@ -94,7 +94,9 @@ function canKick(target: Peer): boolean {
 
 function showPeer(p: Peer): void {
   state.peers.set(p.id, p);
+  const fresh = !ui.hasTile(p.id);
   ui.tile(p.id, p.displayName, { viewer: p.role === "viewer", onKick: canKick(p) ? () => kick(p) : undefined });
+  if (fresh && state.roomType === "audio") ui.placeholder(p.id, "🎙 audio only");
   ui.setOwner(state.ownerId);
 }
 
