@@ -341,6 +341,12 @@ function stopLocal(): void {
   for (const id of ["mute-audio", "mute-video", "raise-hand"]) ui.button(id).disabled = true;
 }
 
+// Not in the room any more (error, kicked): no grid, and Leave just goes home.
+function ended(): void {
+  document.body.classList.add("ended");
+  ui.button("leave").textContent = "Back to start";
+}
+
 function fail(reason: string, message: string): void {
   state.state = "error";
   state.error = reason;
@@ -348,6 +354,7 @@ function fail(reason: string, message: string): void {
   stopLocal();
   ui.status("not connected", "bad");
   ui.notice(message);
+  ended();
   sig.socket.disconnect();  // else phoenix would retry the join forever
 }
 
@@ -387,6 +394,7 @@ sig.channel.on("kicked", (p: Json) => {
   ui.status("removed", "bad");
   const by = p?.by ? state.peers.get(p.by)?.displayName : undefined;
   ui.notice(by ? `You were removed from the room by ${by}.` : "You were removed from the room.");
+  ended();
   sig.socket.disconnect();
 });
 
