@@ -1,5 +1,7 @@
 #include "signaling/metrics.hpp"
 
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -7,11 +9,12 @@ namespace vr::signaling {
 
 namespace {
 
-// Label values escape backslash, quote and newline (exposition format 0.0.4).
-std::string escape(std::string_view v) {
+// Exposition format 0.0.4: label values escape backslash, quote and newline;
+// HELP text only backslash and newline.
+std::string escape(std::string_view v, bool quote = true) {
   std::string out;
   for (char c : v) {
-    if (c == '\\' || c == '"')
+    if (c == '\\' || (quote && c == '"'))
       out += '\\', out += c;
     else if (c == '\n')
       out += "\\n";
@@ -19,6 +22,20 @@ std::string escape(std::string_view v) {
       out += c;
   }
   return out;
+}
+
+// Values as Prometheus parses them (Go's ParseFloat): the shortest text that
+// reads back exactly, and +Inf, -Inf, NaN.
+void put_value(std::ostream& out, double v) {
+  if (std::isnan(v))
+    out << "NaN";
+  else if (std::isinf(v))
+    out << (v > 0 ? "+Inf" : "-Inf");
+  else {
+    std::array<char, 32> buf;
+    auto end = std::to_chars(buf.data(), buf.data() + buf.size(), v).ptr;
+    out.write(buf.data(), end - buf.data());
+  }
 }
 
 }  // namespace
@@ -52,10 +69,9 @@ double metrics::get(std::string_view name, const labels& l) const {
 std::string metrics::render() const {
   std::lock_guard lock{mutex_};
   std::ostringstream out;
-  out.precision(17);
   for (const auto& [name, f] : families_) {
     if (!f.help.empty())
-      out << "# HELP " << name << ' ' << f.help << '\n';
+      out << "# HELP " << name << ' ' << escape(f.help, false) << '\n';
     out << "# TYPE " << name << ' ' << (f.type.empty() ? "untyped" : f.type) << '\n';
     if (f.series.empty())
       out << name << " 0\n";
@@ -67,7 +83,9 @@ std::string metrics::render() const {
           out << (i ? "," : "") << l[i].first << "=\"" << escape(l[i].second) << '"';
         out << '}';
       }
-      out << ' ' << v << '\n';
+      out << ' ';
+      put_value(out, v);
+      out << '\n';
     }
   }
   return out.str();

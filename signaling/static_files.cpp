@@ -71,7 +71,7 @@ std::string_view mime_type(const std::filesystem::path& file) {
     {".txt", "text/plain; charset=utf-8"},
     {".m3u8", "application/vnd.apple.mpegurl"},
     {".mp4", "video/mp4"},
-    {".m4s", "video/iso.segment"},
+    {".m4s", "video/mp4"},
     {".ts", "video/mp2t"},
   }};
   auto ext = file.extension().string();

@@ -21,6 +21,8 @@ namespace {
 constexpr std::size_t max_queued_bytes = 8 << 20;
 // Bytes read at a time, so a message's size is checked as it arrives.
 constexpr std::size_t read_chunk = 64 * 1024;
+// Time for the opening and the closing handshakes.
+constexpr auto handshake_timeout = std::chrono::seconds(10);
 
 class websocket_session : public ws_connection,
                           public closable,
@@ -34,12 +36,12 @@ public:
   }
 
   void run(http_request req) {
-    beast::get_lowest_layer(ws_).expires_never();
-    // Idleness is timed by idle_timer_, which closes with a close frame (Beast's
-    // own idle timeout just drops the connection). Phoenix clients send
-    // heartbeats, so no pings of ours.
+    beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts take over
+    // Idleness is timed by timer_, which closes with a close frame (Beast's own
+    // idle timeout just drops the connection). Phoenix clients send heartbeats,
+    // so no pings of ours.
     websocket::stream_base::timeout t;
-    t.handshake_timeout = std::chrono::seconds(10);
+    t.handshake_timeout = handshake_timeout;
     t.idle_timeout = websocket::stream_base::none();
     t.keep_alive_pings = false;
     ws_.set_option(t);
@@ -73,23 +75,41 @@ private:
   void on_accept(beast::error_code ec) {
     if (ec)
       return finish();
-    if (!ctx_->sessions.add(shared_from_this(), ctx_->options.max_connections)) {
-      close_now(websocket::close_code::try_again_later, "server full or stopping");
-      return;
-    }
+    if (!ctx_->sessions.add(shared_from_this(), ctx_->options.max_connections))
+      return close_now(websocket::close_code::try_again_later, "server full or stopping");
     registered_ = true;
     ctx_->stats->add("vr_sockets", 1);
-    handler_ = ctx_->on_ws(shared_from_this());
-    arm_idle_timer();
+    try {
+      handler_ = ctx_->on_ws(shared_from_this());
+    } catch (...) {
+      // A failing factory must not take an io thread down: this socket alone ends.
+    }
+    if (!handler_)
+      return close_now(websocket::close_code::internal_error, "");
+    arm_timer(ctx_->options.idle_timeout);
     read();
   }
 
-  void arm_idle_timer() {
-    idle_timer_.expires_after(ctx_->options.idle_timeout);
-    idle_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+  // One timer: while open it is the idle timeout, once closing the deadline by
+  // which the peer must have taken the close frame.
+  void arm_timer(std::chrono::steady_clock::duration d) {
+    timer_.expires_after(d);
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
       if (auto self = weak.lock(); self && !ec)
-        self->close_now(websocket::close_code::going_away, "idle");
+        self->on_timer();
     });
+  }
+
+  void on_timer() {
+    // A wait that completed just before the timer was re-armed is stale.
+    if (finished_ || timer_.expiry() > std::chrono::steady_clock::now())
+      return;
+    if (!closing_)
+      return close_now(websocket::close_code::going_away, "idle");
+    // Beast times the closing handshake only once the close frame is written, and
+    // a peer that reads nothing stalls that write forever: drop the connection.
+    beast::get_lowest_layer(ws_).close();
+    finish();
   }
 
   void read() {
@@ -99,27 +119,26 @@ private:
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec)
+    if (ec || finished_)
       return finish();
     if (buffer_.size() > ctx_->options.max_frame_bytes) {
       // async_close drains the rest of the message and waits for the peer's
-      // close frame; the read side then ends with error::closed.
+      // close frame, so the peer does read 1009 (see close_now).
       ctx_->stats->add("vr_bad_frames_total", 1);
       buffer_.consume(buffer_.size());
-      closing_ = true;
-      ws_.async_close(websocket::close_code::too_big,
-                      [self = shared_from_this()](beast::error_code) { self->finish(); });
-      return;
+      return close_now(websocket::close_code::too_big, "frame too big", true);
     }
     if (!ws_.is_message_done())
       return read();
-    arm_idle_timer();
-    ctx_->stats->add("vr_frames_in_total", 1);
-    if (ws_.got_text()) {
-      handler_->on_text(beast::buffers_to_string(buffer_.data()));
-    } else {
-      ctx_->stats->add("vr_bad_frames_total", 1);
-      handler_->on_binary(buffer_.size());
+    if (!closing_) {  // once closing, what the peer says no longer matters
+      arm_timer(ctx_->options.idle_timeout);
+      ctx_->stats->add("vr_frames_in_total", 1);
+      if (ws_.got_text()) {
+        handler_->on_text(beast::buffers_to_string(buffer_.data()));
+      } else {
+        ctx_->stats->add("vr_bad_frames_total", 1);
+        handler_->on_binary(buffer_.size());
+      }
     }
     buffer_.consume(buffer_.size());
     read();
@@ -128,11 +147,9 @@ private:
   void enqueue(std::string text) {
     if (closing_)
       return;
+    if (queued_bytes_ + text.size() > max_queued_bytes)
+      return close_now(websocket::close_code::policy_error, "too slow", true);
     queued_bytes_ += text.size();
-    if (queued_bytes_ > max_queued_bytes) {
-      close_now(websocket::close_code::policy_error, "too slow");
-      return;
-    }
     queue_.push_back(std::move(text));
     if (queue_.size() == 1)
       write();
@@ -147,38 +164,48 @@ private:
   void on_write(beast::error_code ec, std::size_t) {
     if (ec) {
       queue_.clear();
-      return;  // the read side sees the error too and finishes
+      return finish();
     }
     ctx_->stats->add("vr_frames_out_total", 1);
     queued_bytes_ -= queue_.front().size();
     queue_.pop_front();
     if (!queue_.empty())
       write();
-    else if (close_pending_)
-      close_now(close_code_, close_reason_);
+    else if (closing_)
+      send_close();
   }
 
-  void close_now(unsigned short code, const std::string& reason) {
+  // Stops taking frames to send and closes once the queue is written (so a kick's
+  // last words go out first); `drop_queue` skips what is not yet being written.
+  void close_now(unsigned short code, std::string reason, bool drop_queue = false) {
     if (closing_)
       return;
-    // Let queued frames (a kick's last words) go out before the close frame.
-    if (!queue_.empty()) {
-      close_pending_ = true;
-      close_code_ = code;
-      close_reason_ = reason;
-      return;
-    }
     closing_ = true;
-    ws_.async_close(websocket::close_reason{static_cast<websocket::close_code>(code), reason},
-                    [self = shared_from_this()](beast::error_code) {});
+    close_reason_ = {static_cast<websocket::close_code>(code), std::move(reason)};
+    if (drop_queue && queue_.size() > 1)
+      queue_.resize(1);  // the front one is in async_write's hands
+    arm_timer(2 * handshake_timeout);
+    if (queue_.empty())
+      send_close();
   }
 
+  void send_close() {
+    if (close_sent_ || finished_)
+      return;
+    close_sent_ = true;
+    // Completes once the peer's close frame is read (or on error, or Beast's
+    // close timeout); a pending read, if any, ends too.
+    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {
+      self->finish();
+    });
+  }
+
+  // Every way out of the connection ends here, once.
   void finish() {
     if (finished_)
       return;
-    finished_ = true;
-    closing_ = true;
-    idle_timer_.cancel();
+    finished_ = closing_ = true;
+    timer_.cancel();
     if (registered_) {
       ctx_->sessions.remove(this);
       ctx_->stats->add("vr_sockets", -1);
@@ -190,15 +217,14 @@ private:
 
   websocket::stream<beast::tcp_stream> ws_;
   std::shared_ptr<server_context> ctx_;
-  net::steady_timer idle_timer_{ws_.get_executor()};
+  net::steady_timer timer_{ws_.get_executor()};
   std::shared_ptr<ws_handler> handler_;
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   std::string remote_;
-  bool registered_ = false, closing_ = false, finished_ = false, close_pending_ = false;
-  unsigned short close_code_ = 0;
-  std::string close_reason_;
+  websocket::close_reason close_reason_;
+  bool registered_ = false, closing_ = false, close_sent_ = false, finished_ = false;
 };
 
 }  // namespace
