@@ -2,7 +2,9 @@
 // shows everyone's media, and offers the owner's and viewers' controls.
 import { HlsPlayer } from "./broadcast";
 import { DirectCall } from "./call";
+import { openCamera } from "./local";
 import { MediaSession } from "./media";
+import { JOIN_ERRORS, REQUEST_ERRORS } from "./messages";
 import { Json, RoomSignaling } from "./signaling";
 import { RoomUi } from "./ui";
 
@@ -10,22 +12,6 @@ const room = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const query = new URLSearchParams(location.search);
 const displayName = (query.get("display_name") ?? "").trim() || "guest";
 const ui = new RoomUi(room);
-
-const JOIN_ERRORS: Record<string, string> = {
-  room_full: "This room is full.",
-  room_type_mismatch: "This room already exists with another type. Join it without choosing a type, or pick another room name.",
-  invalid_room: "That is not a valid room name (1 to 64 letters, digits, - or _).",
-  invalid_params: "Your display name must be 1 to 64 characters.",
-  unauthorized: "You may not join this room.",
-  unavailable: "The room is not available right now. Please try again in a moment.",
-};
-const REQUEST_ERRORS: Record<string, string> = {
-  forbidden: "not allowed",
-  not_found: "that person is no longer here",
-  room_full: "no free publisher seat",
-  invalid_params: "invalid request",
-  timeout: "no answer from the server",
-};
 
 type Peer = { id: string; displayName: string; role: string };
 type State = "joining" | "joined" | "error" | "kicked" | "left";
@@ -119,30 +105,7 @@ function kick(p: Peer): void {
 }
 
 function localMedia(): Promise<MediaStream | null> {
-  localPromise ??= (async () => {
-    const video = state.roomType !== "audio";
-    try {
-      return await navigator.mediaDevices.getUserMedia({ audio: true, video });
-    } catch (e) {
-      const name = (e as Error).name;
-      // No camera (or a busy one) should not also cost the microphone.
-      if (video && name !== "NotAllowedError") {
-        try {
-          const audioOnly = await navigator.mediaDevices.getUserMedia({ audio: true });
-          ui.toast("Camera unavailable: you are heard but not seen.");
-          return audioOnly;
-        } catch {
-          /* fall through to the message below */
-        }
-      }
-      ui.notice(
-        name === "NotAllowedError"
-          ? "Camera and microphone access was denied: you can watch and listen, but others cannot see or hear you."
-          : `Camera and microphone unavailable (${name}): you can watch and listen, but others cannot see or hear you.`,
-      );
-      return null;
-    }
-  })();
+  localPromise ??= openCamera(state.roomType !== "audio", ui);
   return localPromise;
 }
 

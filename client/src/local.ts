@@ -1,0 +1,26 @@
+// The camera and microphone. A missing camera still leaves the microphone;
+// a refusal leaves the user a receiver, told why.
+import type { RoomUi } from "./ui";
+
+export async function openCamera(video: boolean, ui: RoomUi): Promise<MediaStream | null> {
+  try {
+    return await navigator.mediaDevices.getUserMedia({ audio: true, video });
+  } catch (e) {
+    const name = (e as Error).name;
+    if (video && name !== "NotAllowedError") {
+      try {
+        const audioOnly = await navigator.mediaDevices.getUserMedia({ audio: true });
+        ui.toast("Camera unavailable: you are heard but not seen.");
+        return audioOnly;
+      } catch {
+        /* fall through to the message below */
+      }
+    }
+    ui.notice(
+      name === "NotAllowedError"
+        ? "Camera and microphone access was denied: you can watch and listen, but others cannot see or hear you."
+        : `Camera and microphone unavailable (${name}): you can watch and listen, but others cannot see or hear you.`,
+    );
+    return null;
+  }
+}

@@ -1,0 +1,16 @@
+// Human-readable texts for the protocol's error reasons (protocol.md §2, §3).
+export const JOIN_ERRORS: Record<string, string> = {
+  room_full: "This room is full.",
+  room_type_mismatch: "This room already exists with another type. Join it without choosing a type, or pick another room name.",
+  invalid_room: "That is not a valid room name (1 to 64 letters, digits, - or _).",
+  invalid_params: "Your display name must be 1 to 64 characters.",
+  unauthorized: "You may not join this room.",
+  unavailable: "The room is not available right now. Please try again in a moment.",
+};
+export const REQUEST_ERRORS: Record<string, string> = {
+  forbidden: "not allowed",
+  not_found: "that person is no longer here",
+  room_full: "no free publisher seat",
+  invalid_params: "invalid request",
+  timeout: "no answer from the server",
+};
