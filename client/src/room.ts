@@ -424,5 +424,9 @@ for (const [id, kind, on, off] of [["mute-audio", "audio", "Mute mic", "Unmute m
     tracks.forEach((t) => (t.enabled = enable));  // keeps the connection; sends silence/black
     ui.button(id).textContent = enable ? on : off;
     ui.button(id).setAttribute("aria-pressed", String(!enable));
+    if (kind === "video" && state.peerId && tracks.length > 0) {
+      ui.placeholder(state.peerId, "camera off");
+      ui.showVideo(state.peerId, enable);
+    }
   };
 }
