@@ -42,6 +42,33 @@ TEST_CASE("frames round-trip through encode", "[phoenix]") {
   CHECK(phx::encode(push) == R"(["1",null,"room:a","ownerChanged",{"ownerId":null}])");
 }
 
+TEST_CASE("null refs, whitespace and the protocol's other shapes", "[phoenix]") {
+  auto f = decoded(" [ null , null , \"room:a\" , \"mediaEvent\" , { \"data\" : \"{}\" } ] ");
+  CHECK_FALSE(f.join_ref);
+  CHECK_FALSE(f.ref);
+  CHECK(f.payload == R"({"data":"{}"})");
+  CHECK(decoded(R"(["","","","",{}])").ref == "");  // empty strings are still strings
+  // A join reply with its response, a phx_error push and a phx_close, as in protocol.md §1.
+  CHECK(phx::reply("3", "4", "room:a", "ok", R"({"peerId":"p1","role":"publisher"})") ==
+        R"(["3","4","room:a","phx_reply",{"status":"ok","response":{"peerId":"p1","role":"publisher"}}])");
+  CHECK(phx::encode({"3", "3", "room:a", "phx_error", "{}"}) == R"(["3","3","room:a","phx_error",{}])");
+  CHECK(phx::encode({"3", std::nullopt, "room:a", "phx_close", "{}"}) ==
+        R"(["3",null,"room:a","phx_close",{}])");
+  CHECK(phx::reply(std::nullopt, std::nullopt, "phoenix", "ok") ==
+        R"([null,null,"phoenix","phx_reply",{"status":"ok","response":{}}])");
+  // Whatever encode writes, decode reads back the same.
+  phx::frame odd{"j\"1", "r\n", "room:Zoë", "ev\\t", R"({"a":[1,{"b":null}]})"};
+  auto back = decoded(phx::encode(odd));
+  CHECK(back.join_ref == odd.join_ref);
+  CHECK(back.ref == odd.ref);
+  CHECK(back.topic == odd.topic);
+  CHECK(back.event == odd.event);
+  CHECK(back.payload == odd.payload);
+  auto r = decoded(phx::reply("1", "2", "t", "error", phx::reason_json("unmatched topic")));
+  CHECK(r.event == "phx_reply");
+  CHECK(r.payload == R"({"status":"error","response":{"reason":"unmatched topic"}})");
+}
+
 TEST_CASE("error replies carry a reason", "[phoenix]") {
   CHECK(phx::reply("1", "3", "room:a", "error", phx::reason_json("bad_frame")) ==
         R"(["1","3","room:a","phx_reply",{"status":"error","response":{"reason":"bad_frame"}}])");
@@ -66,7 +93,16 @@ TEST_CASE("malformed frames are refused, keeping a usable ref and topic", "[phoe
     CHECK(e.ref == "5");
     CHECK(e.topic == "room:a");
   }
+  SECTION("null payload") { CHECK(refused(R"([null,"5","room:a","ev",null])").topic == "room:a"); }
+  SECTION("array payload") { CHECK(refused(R"([null,"5","room:a","ev",[]])").ref == "5"); }
   SECTION("numeric ref is not usable") { CHECK_FALSE(refused(R"([null,5,"room:a","ev",{}])").ref); }
+  SECTION("boolean join_ref, usable ref") {
+    auto e = refused(R"([true,"5","room:a","ev",{}])");
+    CHECK_FALSE(e.join_ref);
+    CHECK(e.ref == "5");
+  }
+  SECTION("a scalar") { CHECK_FALSE(refused("5").ref); }
+  SECTION("empty text") { CHECK_FALSE(refused("").ref); }
   SECTION("object topic") { CHECK_FALSE(refused(R"([null,"5",{},"ev",{}])").topic); }
   SECTION("event not a string") { CHECK(refused(R"([null,"5","room:a",1,{}])").ref == "5"); }
   SECTION("embedded NUL") { refused(std::string("[null,\"5\",\"t\",\"e\",{}]\0x", 22)); }
