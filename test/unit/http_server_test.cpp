@@ -51,6 +51,10 @@ struct recorder {
     std::unique_lock lock{m};
     return cv.wait_for(lock, limit, pred);
   }
+  std::shared_ptr<ws_connection> conn(std::size_t i) {
+    std::lock_guard lock{m};
+    return conns.at(i).lock();
+  }
   template <class F>
   void update(F f) {
     {
@@ -323,7 +327,7 @@ TEST_CASE("WebSocket: text echo, server sends from any thread, binary frames, cl
   CHECK(c.read() == "echo:hello");
 
   // send() from a foreign thread goes through the strand, in order.
-  auto conn = srv.rec->conns.at(0).lock();
+  auto conn = srv.rec->conn(0);
   REQUIRE(conn);
   CHECK(conn->remote().starts_with("127.0.0.1:"));
   for (int i = 0; i < 100; ++i)
@@ -414,7 +418,7 @@ TEST_CASE("WebSocket: a client that does not read is closed with 1008", "[http][
   ws_client c;
   REQUIRE_FALSE(c.open(srv.port));
   REQUIRE(srv.rec->wait([&] { return srv.rec->opened == 1; }));
-  auto conn = srv.rec->conns.at(0).lock();
+  auto conn = srv.rec->conn(0);
   REQUIRE(conn);
   // 32 MiB: more than the socket buffers and the 8 MiB queue bound together.
   const std::string chunk(256 * 1024, 'z');
