@@ -1,49 +1,81 @@
 #include "test/protocol_peer/protocol_peer.hpp"
 
+#include "test/protocol_peer/room_view.hpp"
+#include "test/protocol_peer/ws_client.hpp"
+
 #include "signaling/json.hpp"
 #include "signaling/media_event.hpp"
 #include "signaling/phoenix.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
-
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 namespace vr::test {
 
-namespace beast = boost::beast;
-namespace net = boost::asio;
 namespace json = signaling::json;
 namespace phx = signaling::phoenix;
-using tcp = net::ip::tcp;
+namespace media_event = signaling::media_event;
 
-struct protocol_peer::impl : std::enable_shared_from_this<impl> {
+namespace {
+
+constexpr std::size_t max_depth = 64;  // parse whatever the server sends
+
+std::string str(const rapidjson::Value& v, const char* key) {
+  return std::string{json::get_string(v, key).value_or("")};
+}
+
+bool matches(const received_event& e, const std::string& type, const std::string& needle) {
+  return e.type == type && e.data.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+// The io thread (ws_client callbacks) writes the state below; test threads
+// read it. All of it is guarded by `mutex`; the webrtc_peer is reached through
+// a shared_ptr copy so a rejoin can replace it while the io thread uses it.
+struct protocol_peer::impl {
   std::string name;
   peer_options opts;
-  net::io_context io;
-  std::optional<beast::websocket::stream<beast::tcp_stream>> ws;
-  net::steady_timer heartbeat{io};
-  beast::flat_buffer buffer;
-  std::deque<std::string> out;  // io thread only
-  std::thread thread;
-  std::unique_ptr<webrtc_peer> peer;
 
   mutable std::mutex mutex;
   std::condition_variable changed;
+  int last_ref = 0;
+  std::string join_ref, topic, id, role;
+  bool publish_on_accept = false, forget_removed = true;
+  bool socket_closed = false, chan_closed = false;
+  std::map<std::string, push_reply> replies;  // by ref
   std::vector<received_event> events;
-  std::map<std::string, std::pair<std::string, std::string>> replies;  // ref → status, response
-  std::string topic, id;
-  int next_ref = 1;
-  bool closed = false;
+  std::vector<media_error> errors;
+  room_view room;
+  std::shared_ptr<webrtc_peer> peer;
+
+  // Last member: destroyed first, so its io thread is gone before the rest.
+  std::unique_ptr<ws_client> ws;
 
   impl(std::string n, peer_options o) : name(std::move(n)), opts(std::move(o)) {
+    ws = std::make_unique<ws_client>(ws_client::callbacks{
+      [this](std::string text) { on_frame(text); },
+      [this](std::string) {
+        std::lock_guard lock{mutex};
+        socket_closed = true;
+        changed.notify_all();
+      }});
+    peer = make_peer();
+  }
+
+  std::string next_ref() {
+    std::lock_guard lock{mutex};
+    return std::to_string(++last_ref);
+  }
+
+  std::shared_ptr<webrtc_peer> media() const {
+    std::lock_guard lock{mutex};
+    return peer;
+  }
+
+  std::shared_ptr<webrtc_peer> make_peer() {
     webrtc_peer::signaling sig;
     sig.publish_offer = [this](std::string sdp) {
       send_media("publishOffer", R"({"sdp":)" + json::quote(sdp) + R"(,"trackMetadata":{}})");
@@ -52,134 +84,119 @@ struct protocol_peer::impl : std::enable_shared_from_this<impl> {
       send_media("subscribeAnswer", R"({"sdp":)" + json::quote(sdp) + "}");
     };
     sig.candidate = [this](media::pc_kind pc, std::string cand, unsigned mline) {
-      send_media("candidate", R"({"pc":")" +
-                                std::string{pc == media::pc_kind::publish ? "publish" : "subscribe"} +
-                                R"(","candidate":)" + json::quote(cand) +
+      std::string kind = pc == media::pc_kind::publish ? "publish" : "subscribe";
+      send_media("candidate", R"({"pc":")" + kind + R"(","candidate":)" + json::quote(cand) +
                                 R"(,"sdpMLineIndex":)" + std::to_string(mline) + R"(,"sdpMid":null})");
     };
-    peer = std::make_unique<webrtc_peer>(name, opts, std::move(sig));
+    return std::make_shared<webrtc_peer>(name, opts, std::move(sig));
   }
 
-  std::string ref() {
-    std::lock_guard lock{mutex};
-    return std::to_string(++next_ref);
-  }
-
-  // Thread-safe: queued on the io thread.
-  void send(std::string text) {
-    net::post(io, [self = shared_from_this(), text = std::move(text)]() mutable {
-      self->out.push_back(std::move(text));
-      if (self->out.size() == 1)
-        self->write();
-    });
-  }
-
-  void write() {
-    if (!ws || closed_now())
-      return out.clear();
-    ws->async_write(net::buffer(out.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec)
-        return self->out.clear();
-      self->out.pop_front();
-      if (!self->out.empty())
-        self->write();
-    });
+  // A push on the current channel: [join_ref, ref, topic, event, payload].
+  void send_push(const std::string& ref, const std::string& event, const std::string& payload) {
+    std::string jr, t;
+    {
+      std::lock_guard lock{mutex};
+      jr = join_ref;
+      t = topic;
+    }
+    ws->send(phx::encode({jr, ref, t, event, payload}));
   }
 
   void send_media(const std::string& type, const std::string& data) {
-    std::string t;
-    {
-      std::lock_guard lock{mutex};
-      t = topic;
-    }
-    send(phx::encode({"1", std::to_string(next_ref_unlocked()), t, "mediaEvent",
-                      signaling::media_event::encode_payload(type, data)}));
+    send_push(next_ref(), "mediaEvent", media_event::encode_payload(type, data));
   }
 
-  int next_ref_unlocked() {
-    std::lock_guard lock{mutex};
-    return ++next_ref;
-  }
-
-  bool closed_now() {
-    std::lock_guard lock{mutex};
-    return closed;
-  }
-
-  void read() {
-    ws->async_read(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) {
-        std::lock_guard lock{self->mutex};
-        self->closed = true;
-        self->changed.notify_all();
-        self->heartbeat.cancel();
-        return;
-      }
-      self->on_frame(beast::buffers_to_string(self->buffer.data()));
-      self->buffer.consume(self->buffer.size());
-      self->read();
-    });
-  }
-
-  void beat() {
-    heartbeat.expires_after(std::chrono::seconds(5));
-    heartbeat.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec)
-        return;
-      self->send(R"([null,"hb","phoenix","heartbeat",{}])");
-      self->beat();
-    });
-  }
+  // --- io thread -------------------------------------------------------------
 
   void on_frame(const std::string& text) {
-    auto decoded = phx::decode(text, {64});
+    auto decoded = phx::decode(text, {max_depth});
     auto* f = std::get_if<phx::frame>(&decoded);
     if (f == nullptr)
-      return;
+      return record({"push", "undecodable", text});
     if (f->event == "phx_reply") {
-      auto doc = json::parse(f->payload, 64);
-      if (!doc)
-        return;
+      auto doc = json::parse(f->payload, max_depth);
+      push_reply r{"invalid", f->payload};
+      if (doc && doc->IsObject()) {
+        r.status = str(*doc, "status");
+        if (doc->HasMember("response"))
+          r.response = json::to_string((*doc)["response"]);
+      }
       std::lock_guard lock{mutex};
-      replies[f->ref.value_or("")] = {std::string{json::get_string(*doc, "status").value_or("")},
-                                      json::to_string((*doc)["response"])};
+      replies[f->ref.value_or("")] = std::move(r);
       changed.notify_all();
       return;
     }
-    if (f->event == "mediaEvent") {
-      if (auto ev = signaling::media_event::decode_payload(f->payload, 64))
-        on_media(*ev);
+    if (f->topic == "phoenix")
       return;
+    {
+      // Pushes of an earlier join of the topic (Phoenix clients drop them too).
+      std::lock_guard lock{mutex};
+      if (f->topic != topic || f->join_ref.value_or("") != join_ref)
+        return;
     }
-    record({"push", f->event, f->payload});
+    if (f->event == "mediaEvent") {
+      if (auto ev = media_event::decode_payload(f->payload, max_depth))
+        return on_media(*ev);
+      return record({"push", "bad mediaEvent", f->payload});
+    }
+    on_push(*f);
   }
 
-  void on_media(const signaling::media_event::event& ev) {
-    auto doc = json::parse(ev.data, 64);
-    if (!doc)
-      return;
-    auto str = [&](const char* k) { return std::string{json::get_string(*doc, k).value_or("")}; };
-    if (ev.type == "publishAnswer") {
-      peer->on_publish_answer(str("sdp"));
+  void on_push(const phx::frame& f) {
+    auto doc = json::parse(f.payload, max_depth);
+    std::lock_guard lock{mutex};
+    if (f.event == "phx_close" || f.event == "phx_error")
+      chan_closed = true;
+    if (f.event == "roleChanged" && doc && doc->IsObject() && str(*doc, "peerId") == id)
+      role = str(*doc, "role");
+    events.push_back({"push", f.event, f.payload});
+    changed.notify_all();
+  }
+
+  void on_media(const media_event::event& ev) {
+    auto doc = json::parse(ev.data, max_depth);
+    if (!doc || !doc->IsObject())
+      return record({"media", ev.type, ev.data});
+    auto p = media();
+    if (ev.type == "peerAccepted") {
+      bool publish = false;
+      {
+        std::lock_guard lock{mutex};
+        role = str(*doc, "role");
+        publish = publish_on_accept && role == "publisher";
+      }
+      if (publish && p)
+        p->publish();
+    } else if (ev.type == "publishAnswer") {
+      if (p)
+        p->on_publish_answer(str(*doc, "sdp"));
     } else if (ev.type == "subscribeOffer") {
       std::map<std::string, std::string> mids;
       if (auto* m = json::get_object(*doc, "midToTrackId"))
         for (auto& kv : m->GetObject())
           if (kv.value.IsString())
             mids[kv.name.GetString()] = kv.value.GetString();
-      peer->on_subscribe_offer(str("sdp"), std::move(mids));
+      if (p)
+        p->on_subscribe_offer(str(*doc, "sdp"), std::move(mids));
     } else if (ev.type == "candidate") {
-      auto pc = str("pc") == "publish" ? media::pc_kind::publish : media::pc_kind::subscribe;
-      peer->on_candidate(pc, str("candidate"),
-                         static_cast<unsigned>(json::get_int(*doc, "sdpMLineIndex").value_or(0)));
-    } else if (ev.type == "tracksRemoved") {
-      std::vector<std::string> ids;
-      if (doc->HasMember("trackIds") && (*doc)["trackIds"].IsArray())
-        for (auto& v : (*doc)["trackIds"].GetArray())
-          if (v.IsString())
-            ids.emplace_back(v.GetString());
-      peer->forget_tracks(std::move(ids));
+      auto pc = str(*doc, "pc") == "publish" ? media::pc_kind::publish : media::pc_kind::subscribe;
+      auto mline = json::get_int(*doc, "sdpMLineIndex").value_or(0);
+      if (p)
+        p->on_candidate(pc, str(*doc, "candidate"), static_cast<unsigned>(mline));
+    } else if (ev.type == "error") {
+      std::lock_guard lock{mutex};
+      errors.push_back({str(*doc, "reason"), str(*doc, "message")});
     }
+    std::vector<std::string> removed;
+    bool forget = false;
+    {
+      std::lock_guard lock{mutex};
+      removed = room.apply(ev.type, ev.data);
+      forget = forget_removed;
+    }
+    // rtpbin keeps per-SSRC state of a removed track until an RTCP timeout.
+    if (forget && !removed.empty() && p)
+      p->forget_tracks(std::move(removed));
     record({"media", ev.type, ev.data});
   }
 
@@ -189,138 +206,170 @@ struct protocol_peer::impl : std::enable_shared_from_this<impl> {
     changed.notify_all();
   }
 
+  // --- test threads ----------------------------------------------------------
+
   template <class Pred>
   bool wait(Pred pred, std::chrono::milliseconds timeout) {
     std::unique_lock lock{mutex};
     return changed.wait_for(lock, timeout, pred);
   }
 
-  void shutdown() {
-    net::post(io, [self = shared_from_this()] {
-      self->heartbeat.cancel();
-      if (self->ws) {
-        beast::error_code ec;
-        beast::get_lowest_layer(*self->ws).socket().close(ec);
-      }
-    });
-    if (thread.joinable())
-      thread.join();
+  std::optional<push_reply> take_reply(const std::string& ref, std::chrono::milliseconds timeout) {
+    if (!wait([&] { return replies.count(ref) > 0 || socket_closed; }, timeout))
+      return std::nullopt;
+    std::lock_guard lock{mutex};
+    auto it = replies.find(ref);
+    if (it == replies.end())
+      return std::nullopt;
+    auto r = std::move(it->second);
+    replies.erase(it);
+    return r;
   }
 };
 
-protocol_peer::protocol_peer(std::string name, peer_options opts)
-    : impl_(std::make_shared<impl>(std::move(name), std::move(opts))) {}
+protocol_peer::protocol_peer(std::string display_name, peer_options opts)
+    : impl_(std::make_unique<impl>(std::move(display_name), std::move(opts))) {}
 
 protocol_peer::~protocol_peer() {
-  impl_->shutdown();
-  impl_->peer.reset();  // its teardown waits; no callback into impl_ after it
+  // The socket first: no frame reaches the webrtc_peer while it stops. Its
+  // own teardown may still call send(), which is a no-op by then.
+  impl_->ws->shutdown();
+  std::shared_ptr<webrtc_peer> peer;
+  {
+    std::lock_guard lock{impl_->mutex};
+    peer = std::move(impl_->peer);
+  }
+  peer.reset();  // blocks until its pipeline is down
 }
 
-join_reply protocol_peer::join(std::uint16_t port, const std::string& room,
-                               const std::string& extra_params, std::chrono::milliseconds timeout) {
+join_reply protocol_peer::connect_and_join(std::uint16_t port, const std::string& room,
+                                           join_options o) {
   auto& d = *impl_;
   join_reply r;
-  try {
-    d.ws.emplace(d.io);
-    beast::get_lowest_layer(*d.ws).connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
-    d.ws->handshake("127.0.0.1:" + std::to_string(port), "/socket/websocket?vsn=2.0.0");
-  } catch (const std::exception& e) {
-    r.reason = std::string{"connect: "} + e.what();
-    return r;
-  }
-  d.ws->text(true);
-  d.read();
-  d.beat();
-  d.thread = std::thread([self = impl_] { self->io.run(); });
+  bool first = false;
   {
     std::lock_guard lock{d.mutex};
-    d.topic = "room:" + room;
+    first = d.join_ref.empty();
   }
-  auto params = R"({"displayName":)" + json::quote(d.name) +
-                (extra_params.empty() ? "" : "," + extra_params) + "}";
-  d.send(phx::encode({"1", "1", "room:" + room, "phx_join", params}));
-  if (!d.wait([&] { return d.replies.count("1") > 0 || d.closed; }, timeout)) {
-    r.reason = "timeout";
-    return r;
-  }
-  std::string status, response;
-  {
+  if (!first) {
+    // A fresh media side for a rejoin: the server's connections of the
+    // earlier join are gone. The old one stops before the new one exists.
+    std::shared_ptr<webrtc_peer> old;
+    {
+      std::lock_guard lock{d.mutex};
+      old = std::move(d.peer);
+    }
+    old.reset();
+    auto fresh = d.make_peer();
     std::lock_guard lock{d.mutex};
-    if (!d.replies.count("1")) {
-      r.reason = "closed";
+    d.peer = std::move(fresh);
+  }
+  if (first) {
+    if (auto err = d.ws->connect("127.0.0.1", port, "/socket/websocket?vsn=2.0.0", o.timeout)) {
+      r.reason = *err;
       return r;
     }
-    std::tie(status, response) = d.replies["1"];
+    d.ws->keep_alive(5s, [&d] {
+      return phx::encode({std::nullopt, d.next_ref(), "phoenix", "heartbeat", "{}"});
+    });
   }
-  auto doc = json::parse(response, 64);
-  auto str = [&](const char* k) { return doc ? std::string{json::get_string(*doc, k).value_or("")} : ""; };
-  if (status != "ok") {
-    r.reason = str("reason");
+  auto ref = d.next_ref();
+  {
+    std::lock_guard lock{d.mutex};
+    d.join_ref = ref;
+    d.topic = "room:" + room;
+    d.id.clear();
+    d.role.clear();
+    d.publish_on_accept = o.publish;
+    d.forget_removed = o.forget_removed_tracks;
+    d.chan_closed = false;
+    d.events.clear();
+    d.errors.clear();
+    d.room.clear();
+  }
+  std::string params = R"({"displayName":)" + json::quote(d.name);
+  if (!o.room_type.empty())
+    params += R"(,"roomType":)" + json::quote(o.room_type);
+  if (!o.role.empty())
+    params += R"(,"role":)" + json::quote(o.role);
+  if (!o.extra_params.empty())
+    params += "," + o.extra_params;
+  d.send_push(ref, "phx_join", params + "}");
+
+  auto reply = d.take_reply(ref, o.timeout);
+  if (!reply) {
+    r.reason = closed() ? "closed" : "timeout";
     return r;
   }
-  r.peer_id = str("peerId");
-  r.role = str("role");
-  r.room_type = str("roomType");
-  r.owner_id = str("ownerId");
+  auto doc = json::parse(reply->response, max_depth);
+  auto field = [&](const char* k) { return doc && doc->IsObject() ? str(*doc, k) : std::string{}; };
+  if (reply->status != "ok") {
+    r.reason = field("reason");
+    return r;
+  }
+  r.peer_id = field("peerId");
+  r.role = field("role");
+  r.room_type = field("roomType");
+  r.owner_id = field("ownerId");
   {
     std::lock_guard lock{d.mutex};
     d.id = r.peer_id;
+    d.role = r.role;
   }
   d.send_media("join", R"({"metadata":{"displayName":)" + json::quote(d.name) + "}}");
-  r.ok = wait_event("peerAccepted", "", timeout);
+  r.ok = wait_event("peerAccepted", "", o.timeout);
   if (!r.ok)
     r.reason = "no peerAccepted";
   return r;
 }
 
-void protocol_peer::publish() { impl_->peer->publish(); }
+join_reply protocol_peer::join(std::uint16_t port, const std::string& room,
+                               const std::string& extra_params, std::chrono::milliseconds timeout) {
+  join_options o;
+  o.extra_params = extra_params;
+  o.timeout = timeout;
+  return connect_and_join(port, room, std::move(o));
+}
 
-std::pair<std::string, std::string> protocol_peer::request(const std::string& event,
-                                                           const std::string& payload,
-                                                           std::chrono::milliseconds timeout) {
-  auto& d = *impl_;
-  auto ref = std::to_string(d.next_ref_unlocked());
-  std::string topic;
-  {
-    std::lock_guard lock{d.mutex};
-    topic = d.topic;
-  }
-  d.send(phx::encode({"1", ref, topic, event, payload}));
-  if (!d.wait([&] { return d.replies.count(ref) > 0; }, timeout))
-    return {"timeout", "{}"};
-  std::lock_guard lock{d.mutex};
-  return d.replies[ref];
+void protocol_peer::publish() {
+  if (auto p = impl_->media())
+    p->publish();
+}
+
+push_reply protocol_peer::push(const std::string& event, const std::string& payload_json,
+                               std::chrono::milliseconds timeout) {
+  auto ref = impl_->next_ref();
+  impl_->send_push(ref, event, payload_json);
+  return impl_->take_reply(ref, timeout).value_or(push_reply{"timeout", "{}"});
 }
 
 void protocol_peer::send_media_event(const std::string& type, const std::string& data_json) {
   impl_->send_media(type, data_json);
 }
 
-void protocol_peer::leave() {
-  request("phx_leave", "{}");
+bool protocol_peer::leave(std::chrono::milliseconds timeout) {
+  auto start = std::chrono::steady_clock::now();
+  auto reply = push("phx_leave", "{}", timeout);
+  auto left = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - start);
+  return reply.status == "ok" && impl_->wait([&] { return impl_->chan_closed; }, left);
 }
 
-void protocol_peer::close_abruptly() {
-  impl_->shutdown();
-}
+void protocol_peer::close_abruptly() { impl_->ws->close_abruptly(); }
 
 bool protocol_peer::wait_for(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
-  // Packet counters change without notifying: poll.
+  // Packet counters change without a notification: poll.
   auto end = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < end) {
     if (pred())
       return true;
-    std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(20ms);
   }
   return pred();
 }
 
 bool protocol_peer::has_event(const std::string& type, const std::string& needle) const {
-  std::lock_guard lock{impl_->mutex};
-  for (auto& e : impl_->events)
-    if (e.type == type && e.data.find(needle) != std::string::npos)
-      return true;
-  return false;
+  return count_events(type, needle) > 0;
 }
 
 bool protocol_peer::wait_event(const std::string& type, const std::string& needle,
@@ -328,11 +377,19 @@ bool protocol_peer::wait_event(const std::string& type, const std::string& needl
   return impl_->wait(
     [&] {
       for (auto& e : impl_->events)
-        if (e.type == type && e.data.find(needle) != std::string::npos)
+        if (matches(e, type, needle))
           return true;
       return false;
     },
     timeout);
+}
+
+std::size_t protocol_peer::count_events(const std::string& type, const std::string& needle) const {
+  std::lock_guard lock{impl_->mutex};
+  std::size_t n = 0;
+  for (auto& e : impl_->events)
+    n += matches(e, type, needle) ? 1 : 0;
+  return n;
 }
 
 std::vector<received_event> protocol_peer::events() const {
@@ -340,18 +397,45 @@ std::vector<received_event> protocol_peer::events() const {
   return impl_->events;
 }
 
+std::vector<media_error> protocol_peer::errors() const {
+  std::lock_guard lock{impl_->mutex};
+  return impl_->errors;
+}
+
+std::set<std::string> protocol_peer::peers() const {
+  std::lock_guard lock{impl_->mutex};
+  return impl_->room.peers();
+}
+
+std::map<std::string, std::string> protocol_peer::tracks_of(const std::string& peer_id) const {
+  std::lock_guard lock{impl_->mutex};
+  return impl_->room.tracks_of(peer_id);
+}
+
+std::map<std::string, received_track> protocol_peer::received() const {
+  auto p = impl_->media();
+  return p ? p->received() : std::map<std::string, received_track>{};
+}
+
 std::uint64_t protocol_peer::packets_from(const std::string& peer_id, const std::string& kind) const {
+  auto got = received();
+  std::lock_guard lock{impl_->mutex};
+  auto& owners = impl_->room.all_tracks();
   std::uint64_t n = 0;
-  for (auto& [id, t] : impl_->peer->received())
-    if (id.rfind(peer_id + ":", 0) == 0 && (kind.empty() || t.kind == kind))  // ids are "<peer>:<mid>"
+  for (auto& [track, t] : got)
+    if (auto it = owners.find(track); it != owners.end() && it->second.peer_id == peer_id &&
+                                      (kind.empty() || t.kind == kind))
       n += t.packets;
   return n;
 }
 
 std::uint64_t protocol_peer::keyframes_from(const std::string& peer_id) const {
+  auto got = received();
+  std::lock_guard lock{impl_->mutex};
+  auto& owners = impl_->room.all_tracks();
   std::uint64_t n = 0;
-  for (auto& [id, t] : impl_->peer->received())
-    if (id.rfind(peer_id + ":", 0) == 0)
+  for (auto& [track, t] : got)
+    if (auto it = owners.find(track); it != owners.end() && it->second.peer_id == peer_id)
       n += t.keyframes;
   return n;
 }
@@ -361,11 +445,21 @@ std::string protocol_peer::peer_id() const {
   return impl_->id;
 }
 
-webrtc_peer& protocol_peer::media() { return *impl_->peer; }
+std::string protocol_peer::role() const {
+  std::lock_guard lock{impl_->mutex};
+  return impl_->role;
+}
+
+webrtc_peer& protocol_peer::media() { return *impl_->media(); }
 
 bool protocol_peer::closed() const {
   std::lock_guard lock{impl_->mutex};
-  return impl_->closed;
+  return impl_->socket_closed;
+}
+
+bool protocol_peer::channel_closed() const {
+  std::lock_guard lock{impl_->mutex};
+  return impl_->chan_closed;
 }
 
 }  // namespace vr::test

@@ -37,12 +37,13 @@ server_process::server_process(const std::string& bin, const std::string& root,
                                 "--http.port=" + std::to_string(port_),
                                 "--http.static-dir=" + root + "/client/dist"};
   args.insert(args.end(), extra.begin(), extra.end());
+  // Built before fork: the child of a threaded process should only exec.
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
     execv(argv[0], argv.data());
     _exit(127);
   }
@@ -51,6 +52,11 @@ server_process::server_process(const std::string& bin, const std::string& root,
   for (int i = 0; i < 200; ++i) {
     if (get("/healthz") == "ok\n")
       return;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {  // bad config, port taken: fail at once
+      pid_ = -1;
+      throw std::runtime_error("server exited at start-up with status " + std::to_string(status));
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   stop();
@@ -110,22 +116,35 @@ double server_process::cpu_seconds() const {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+bool server_process::alive() {
+  if (pid_ <= 0)
+    return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_)
+    return true;
+  pid_ = -1;
+  exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return false;
+}
+
 int server_process::stop() {
   if (pid_ <= 0)
-    return -1;
+    return exit_status_;  // already gone: how it went
   kill(pid_, SIGTERM);
   int status = 0;
   for (int i = 0; i < 200; ++i) {
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      return exit_status_;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   kill(pid_, SIGKILL);
   waitpid(pid_, &status, 0);
   pid_ = -1;
-  return -1;
+  exit_status_ = -1;
+  return exit_status_;
 }
 
 }  // namespace vr::test

@@ -29,12 +29,16 @@ class server_process {
   std::size_t threads() const;
   std::size_t fds() const;
   double cpu_seconds() const;
-  // Sends SIGTERM and returns the exit status (-1 when it had to be killed).
+  // False once the process has exited (it is reaped; stop() then tells how).
+  bool alive();
+  // Sends SIGTERM and returns the exit status (-1 when it died of a signal or
+  // had to be killed). Once stopped, returns the same status again.
   int stop();
 
  private:
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  int exit_status_ = -1;
 };
 
 }  // namespace vr::test
