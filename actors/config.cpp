@@ -26,7 +26,12 @@ config::config() {
     .add(socket_idle_timeout, "idle-timeout", "a socket silent this long is closed")
     .add(socket_max_json_depth, "max-json-depth", "deepest JSON nesting accepted in a frame")
     .add(socket_max_connections, "max-connections", "open connections at most");
-  opt_group{custom_options_, "hls"}.add(hls_stage, "stage", "first path segment of HLS URLs");
+  opt_group{custom_options_, "hls"}
+    .add(hls_stage, "stage", "first path segment of HLS URLs")
+    .add(hls_dir, "dir", "where LL-HLS files are written (empty: a new temp dir)")
+    .add(hls_part_target, "part-target", "longest LL-HLS part, seconds (PART-TARGET)")
+    .add(hls_segment_target, "segment-target", "LL-HLS segment duration, seconds")
+    .add(hls_window, "window", "complete segments kept in the playlist");
   opt_group{custom_options_, "ice"}
     .add(ice_local_addresses, "local-addresses", "pin ICE candidates to these addresses")
     .add(ice_min_port, "min-port", "lowest UDP port for ICE (0 = any)")
@@ -96,6 +101,15 @@ std::string config::check_values() const {
     return "socket.max-frame-bytes must be at least 1024";
   if (socket_max_json_depth < 4)
     return "socket.max-json-depth must be at least 4";
+  if (!(hls_part_target >= 0.1 && hls_part_target <= 2.0))
+    return "hls.part-target must be between 0.1 and 2 seconds";
+  if (!(hls_segment_target >= 2 * hls_part_target && hls_segment_target <= 20.0))
+    return "hls.segment-target must be at least two part targets and at most 20 seconds";
+  if (hls_window < 3)
+    return "hls.window must be at least 3 segments";
+  if (hls_stage.empty() || hls_stage.find_first_not_of(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+    return "hls.stage must be letters, digits, '_' or '-'";
   if (http_io_threads < 1)
     return "http.io-threads must be at least 1";
   for (const auto& s : ice_stun_servers)

@@ -37,6 +37,10 @@ public:
   std::size_t socket_max_connections = 10000;
   // hls
   std::string hls_stage = "dev";
+  std::string hls_dir;  // empty: a fresh directory under the system's temp dir
+  double hls_part_target = 0.3;
+  double hls_segment_target = 2.0;
+  std::size_t hls_window = 6;
   // ice
   std::vector<std::string> ice_local_addresses;
   std::uint16_t ice_min_port = 0;

@@ -7,6 +7,8 @@
 #include <caf/all.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <random>
 
 namespace vr {
 
@@ -80,9 +82,19 @@ std::string mid_map_json(const std::map<std::string, std::string>& mid_to_track)
   return out + "}";
 }
 
-// GStreamer threads may only send messages: every event becomes one.
-media::session_events session_events(caf::actor engine) {
+// GStreamer threads may only send messages: every event becomes one. HLS
+// snapshots are the exception: they go straight to the thread-safe HTTP side
+// (no actor hop on the latency path, and the last one still arrives while the
+// engine is being destroyed).
+media::session_events session_events(caf::actor engine, const engine_state& st) {
   media::session_events ev;
+  if (st.settings->hls_update)
+    ev.hls_update = [update = st.settings->hls_update, started = st.hls_started,
+                     token = st.hls_token](std::string peer,
+                                           std::shared_ptr<const media::hls::snapshot> snap) {
+      started->store(true);
+      update(peer + "/" + token, std::move(snap));
+    };
   auto sdp = [engine](const char* type) {
     return [engine, type](std::string peer, std::string sdp,
                           std::map<std::string, std::string> mid_to_track) {
@@ -129,6 +141,28 @@ media::session_config session_config(const engine_state& st) {
   c.audio_only = st.type == room_type::audio;
   c.prefer_h264 = st.type == room_type::broadcast;
   return c;
+}
+
+std::string random_token() {
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+  return buf;
+}
+
+// The publisher of a broadcast room names the room's stream as soon as it is
+// a member, so viewers who join before its media flows get the URL at once.
+void name_stream(engine_state& st, const engine_peer& p) {
+  if (st.type != room_type::broadcast || !st.hls_stream.empty() || p.info.role != "publisher")
+    return;
+  st.hls_publisher = p.info.id;
+  st.hls_stream = p.info.id + "/" + st.hls_token;
+  if (st.settings->hls_expect)
+    st.settings->hls_expect(st.hls_stream);
+}
+
+std::string hls_url(const engine_state& st) {
+  return "/" + st.settings->hls_stage + "/live/" + st.hls_stream + "/playlist.m3u8";
 }
 
 // tracksAdded / tracksRemoved to every other peer in the media session.
@@ -230,11 +264,25 @@ void on_join(self_ptr self, engine_peer& p, const std::string& data) {
                   json::quote(to_string(st.type)) + R"(,"ownerId":)" +
                   (st.owner.empty() ? std::string{"null"} : json::quote(st.owner)) +
                   R"(,"peersInRoom":)" + peers + R"(,"iceServers":)" +
-                  st.settings->ice_servers_json + "}";
+                  st.settings->ice_servers_json +
+                  (st.hls_stream.empty() ? "" : R"(,"hlsUrl":)" + json::quote(hls_url(st))) + "}";
   send_event(self, p, "peerAccepted", accepted);
   send_others(self, p.info.id, "peerJoined", R"({"peer":)" + peer_json(p) + "}");
-  if (st.media)
+  if (!st.media)
+    return;
+  if (st.type != room_type::broadcast) {
     st.media->add_peer(p.info.id);
+  } else if (p.info.id == st.hls_publisher) {
+    // Broadcast viewers watch over HLS: only the publisher has WebRTC state.
+    st.media->add_peer(p.info.id);
+    media::hls_output out;
+    out.dir = st.settings->hls_dir / st.hls_stream;
+    out.playlist = st.settings->hls_playlist;
+    // Files leave a segment plus a playlist duration after they left it.
+    out.expiry_grace = std::chrono::milliseconds(static_cast<long>(
+      1000 * out.playlist.target_segment_s * (static_cast<double>(out.playlist.window_segments) + 2)));
+    st.media->record_hls(p.info.id, std::move(out));
+  }
 }
 
 void on_leave(self_ptr self, engine_peer& p) {
@@ -303,6 +351,10 @@ void on_media(self_ptr self, const std::string& from, const std::string& type,
 
 engine_state::~engine_state() {
   report_stats(*this, true);
+  media.reset();  // the recording's last snapshot (ENDLIST) goes out here
+  // A stream that never got media: viewers waiting for it are told it is gone.
+  if (!hls_stream.empty() && !hls_started->load() && settings->hls_forget)
+    settings->hls_forget(hls_stream);
 }
 
 caf::behavior engine_actor(self_ptr self, std::string room_id, room_type type,
@@ -311,8 +363,9 @@ caf::behavior engine_actor(self_ptr self, std::string room_id, room_type type,
   st.room_id = std::move(room_id);
   st.type = type;
   st.settings = std::move(settings);
+  st.hls_token = random_token();
   if (type != room_type::call) {
-    st.media = std::make_unique<media::session>(session_config(st), session_events(self));
+    st.media = std::make_unique<media::session>(session_config(st), session_events(self, st));
     self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
   }
   return {
@@ -320,6 +373,7 @@ caf::behavior engine_actor(self_ptr self, std::string room_id, room_type type,
       auto& p = self->state.peers[info.id];
       p.info = std::move(info);
       p.channel = std::move(channel);
+      name_stream(self->state, p);
     },
     [self](rm_peer_atom, const std::string& id) {
       auto& peers = self->state.peers;

@@ -12,6 +12,7 @@
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,6 +39,10 @@ struct engine_state {
   // detached actor: the wait never holds a scheduler thread.
   std::unique_ptr<media::session> media;
   media::session::stats reported;  // what the metrics were last told
+  // Broadcast rooms: the publisher recorded as LL-HLS, its stream "PUB/TOKEN"
+  // (TOKEN random per room, so URLs cannot be guessed from peer ids alone).
+  std::string hls_token, hls_publisher, hls_stream;
+  std::shared_ptr<std::atomic<bool>> hls_started = std::make_shared<std::atomic<bool>>(false);
   static inline const char* name = "engine_actor";
 
   engine_state() = default;

@@ -52,6 +52,9 @@ settings_ptr make_settings(const config& cfg, std::shared_ptr<signaling::metrics
   s->request_timeout = cfg.rooms_request_timeout;
   s->max_json_depth = cfg.socket_max_json_depth;
   s->hls_stage = cfg.hls_stage;
+  s->hls_playlist.target_part_s = cfg.hls_part_target;
+  s->hls_playlist.target_segment_s = cfg.hls_segment_target;
+  s->hls_playlist.window_segments = cfg.hls_window;
   s->ice_servers_json = browser_ice_servers(cfg.ice_stun_servers, cfg.ice_turn_servers);
   s->ice_local_addresses = cfg.ice_local_addresses;
   s->ice_min_port = cfg.ice_min_port;

@@ -7,6 +7,10 @@
 #include <caf/fwd.hpp>
 #include <caf/timespan.hpp>
 
+#include "media/hls_playlist.hpp"
+
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +29,13 @@ struct node_settings {
   caf::timespan request_timeout = std::chrono::seconds(5);
   std::size_t max_json_depth = 32;
   std::string hls_stage = "dev";
+  // LL-HLS of broadcast rooms: streams are written under hls_dir/PUB/STREAM.
+  std::filesystem::path hls_dir;
+  media::hls::playlist_config hls_playlist{.target_part_s = 0.3, .target_segment_s = 2.0, .window_segments = 6};
+  // The HTTP side that serves them (thread-safe; hls_update is called from
+  // media threads). Unset in actor tests.
+  std::function<void(const std::string& stream)> hls_expect, hls_forget;
+  std::function<void(const std::string& stream, std::shared_ptr<const media::hls::snapshot>)> hls_update;
   std::string ice_servers_json = "[]";  // peerAccepted.iceServers, for browsers
   std::vector<std::string> ice_local_addresses;
   std::uint16_t ice_min_port = 0;

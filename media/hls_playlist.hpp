@@ -92,4 +92,11 @@ class playlist {
   std::vector<std::string> expired_;
 };
 
+// A stream at one moment, as the HTTP side serves it: immutable once made and
+// shared between threads (the packager makes one after every part it wrote).
+struct snapshot {
+  playlist list;     // has() / too_far() for blocking reloads
+  std::string text;  // list.render()
+};
+
 }  // namespace vr::media::hls

@@ -2,6 +2,8 @@
 
 #include "media/forwarding.hpp"
 #include "media/gst_ptr.hpp"
+#include "media/hls_packager.hpp"
+#include "media/hls_tap.hpp"
 #include "media/peer_connection.hpp"
 #include "media/runtime.hpp"
 #include "media/sdp.hpp"
@@ -50,6 +52,12 @@ struct peer {
   std::map<std::string, published> sources;  // by mid, once media arrived
   std::set<std::string> announced;           // mids told via tracks_added
   std::vector<std::unique_ptr<source>> ignored;  // extra streams: linked to a tee nobody reads
+  std::map<std::string, std::string> mid_kinds;   // of the accepted m-lines
+
+  // LL-HLS recording (broadcast publishers): one tap per recorded mid.
+  std::optional<hls_output> hls;
+  std::shared_ptr<hls::packager> packager;
+  std::map<std::string, std::unique_ptr<hls_tap>> taps;
 
   // subscribe connection
   std::unique_ptr<peer_connection> sub;
@@ -83,6 +91,8 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   source_ptr bus_watch;
   std::shared_ptr<forward_counters> counters = std::make_shared<forward_counters>();
   std::atomic<std::size_t> peer_count{0}, track_count{0};
+  // Playlist updates of every recording (a part each, and the end).
+  std::shared_ptr<std::atomic<std::uint64_t>> hls_updates = std::make_shared<std::atomic<std::uint64_t>>(0);
 
   bool closed = false;  // media thread only: after teardown nothing is emitted
   std::uint64_t next_serial = 1;
@@ -133,6 +143,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     for (const auto& mid : p->announced) gone.push_back(track_id(id, mid));
     for (const auto& t : gone) remove_track_everywhere(t);
 
+    stop_recording(*p);
     // Its subscribe branches first (they hold other publishers' tee pads),
     // then its connections, then its tees.
     for (auto& s : p->slots) s->br.reset();
@@ -207,6 +218,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     for (const auto& ml : plan.mlines) {
       if (!ml.accepted) continue;
       active.insert(ml.mid);
+      p.mid_kinds[ml.mid] = ml.kind;
       mid_to_track[ml.mid] = track_id(p.id, ml.mid);
     }
     if (!closed && events.publish_answer) events.publish_answer(p.id, sdp_text(for_browser.get()), mid_to_track);
@@ -215,10 +227,12 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     std::vector<std::string> removed;
     for (const auto& mid : p.active_mids) {
       if (active.count(mid)) continue;
+      p.taps.erase(mid);
       if (p.announced.erase(mid)) removed.push_back(track_id(p.id, mid));
       remove_track_everywhere(track_id(p.id, mid));
     }
     p.active_mids = std::move(active);
+    start_recording(p);
     update_counts();
     if (!removed.empty() && !closed && events.tracks_removed) events.tracks_removed(p.id, removed);
     for (const auto& mid : p.active_mids) announce(p, mid);  // re-enabled m-lines with media already flowing
@@ -290,6 +304,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
         return;
       }
       // The first one stopped: the publisher changed SSRC; replace the track.
+      p.taps.erase(mid);
       if (p.announced.erase(mid)) {
         remove_track_everywhere(track_id(p.id, mid));
         if (!closed && events.tracks_removed) events.tracks_removed(p.id, {track_id(p.id, mid)});
@@ -320,12 +335,86 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     update_counts();
     std::string id = track_id(p.id, mid);
     GST_INFO("track %s (%s) announced", id.c_str(), it->second.kind.c_str());
+    tap(p, mid);
     if (!closed && events.tracks_added) events.tracks_added(p.id, {track{id, mid, it->second.kind}});
     for (auto& [other_id, other] : peers) {
       if (other.get() == &p) continue;
       other->pending_adds.push_back(id);
       negotiate(*other);
     }
+  }
+
+  // --- LL-HLS recording ---------------------------------------------------
+
+  void record_hls(const std::string& id, hls_output out) {
+    peer* p = find(id);
+    if (!p) return emit_error(id, "unknown_peer", "record_hls before add_peer");
+    if (p->hls) return;
+    p->hls = std::move(out);
+    start_recording(*p);
+  }
+
+  // Once the publish answer says which kinds the peer sends.
+  void start_recording(peer& p) {
+    if (!p.hls || p.packager || p.active_mids.empty()) return;
+    hls::packager_config c;
+    c.dir = p.hls->dir;
+    c.playlist = p.hls->playlist;
+    c.expiry_grace = p.hls->expiry_grace;
+    c.video = c.audio = false;
+    for (const auto& mid : p.active_mids) {
+      const auto& kind = p.mid_kinds[mid];
+      (kind == "video" ? c.video : c.audio) |= kind == "video" || kind == "audio";
+    }
+    if (!c.video && !c.audio) return;
+    hls::packager_events ev;
+    std::weak_ptr<impl> weak = weak_from_this();
+    std::string pid = p.id;
+    std::uint64_t serial = p.serial;
+    auto update = events.hls_update;  // also after `closed`: the last snapshot ends the stream
+    ev.update = [update, pid, count = hls_updates](std::shared_ptr<const hls::snapshot> snap) {
+      count->fetch_add(1, std::memory_order_relaxed);
+      if (update) update(pid, std::move(snap));
+    };
+    ev.want_keyframe = [weak, pid, serial] {
+      if (auto self = weak.lock())
+        self->rt->post([self, pid, serial] {
+          peer* p = self->find(pid, serial);
+          if (!p) return;
+          for (auto& [mid, t] : p->taps)
+            if (p->mid_kinds[mid] == "video") t->request_keyframe();
+        });
+    };
+    ev.error = [weak, pid](const std::string& message) {
+      if (auto self = weak.lock())
+        self->rt->post([self, pid, message] { self->emit_error(pid, "hls_failed", message); });
+    };
+    GST_INFO("recording %s as LL-HLS in %s (video %d, audio %d)", p.id.c_str(), c.dir.c_str(), c.video, c.audio);
+    p.packager = std::make_shared<hls::packager>(std::move(c), std::move(ev));
+    for (const auto& mid : p.announced) tap(p, mid);
+  }
+
+  // Records an announced track if it is the first of its kind.
+  void tap(peer& p, const std::string& mid) {
+    if (!p.packager || p.taps.count(mid)) return;
+    auto it = p.sources.find(mid);
+    if (it == p.sources.end()) return;
+    const std::string kind = it->second.kind;
+    for (const auto& [other, t] : p.taps)
+      if (p.mid_kinds[other] == kind) return;
+    try {
+      p.taps[mid] = std::make_unique<hls_tap>(bin(), *it->second.src, kind, p.packager);
+      if (p.taps[mid]->transcoding()) GST_WARNING("%s: transcoding %s to H264 for HLS", p.id.c_str(), mid.c_str());
+    } catch (const std::exception& e) {
+      emit_error(p.id, "hls_failed", e.what());
+    }
+  }
+
+  void stop_recording(peer& p) {
+    p.taps.clear();  // no more samples
+    if (!p.packager) return;
+    p.packager->finish();  // ENDLIST
+    p.packager.reset();
   }
 
   // (publisher id, source) of a track id, if it still exists.
@@ -641,6 +730,12 @@ void session::subscribe_answer(const std::string& peer_id, std::string sdp) {
   });
 }
 
+void session::record_hls(const std::string& peer_id, hls_output out) {
+  runtime_->post([self = impl_, peer_id, out = std::move(out)]() mutable {
+    if (!self->closed) self->record_hls(peer_id, std::move(out));
+  });
+}
+
 void session::add_candidate(const std::string& peer_id, pc_kind kind, std::string candidate, unsigned mline_index) {
   runtime_->post([self = impl_, peer_id, kind, candidate = std::move(candidate), mline_index] {
     if (!self->closed) self->add_candidate(peer_id, kind, candidate, mline_index);
@@ -656,6 +751,7 @@ session::stats session::get_stats() const {
   s.keyframe_requests_coalesced = impl_->counters->keyframe_requests_coalesced.load();
   s.peers = impl_->peer_count.load();
   s.tracks = impl_->track_count.load();
+  s.hls_updates = impl_->hls_updates->load();
   // Safe from any thread: bin iteration takes the bin locks (and resyncs).
   if (GstElement* pipeline = impl_->pipeline.get()) {
     iterator_ptr it(gst_bin_iterate_recurse(GST_BIN(pipeline)));

@@ -10,8 +10,11 @@
 // event is fine (they are queued, never run inline).
 #pragma once
 
+#include "media/hls_playlist.hpp"
+
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -42,6 +45,13 @@ struct session_config {
   std::chrono::milliseconds receive_latency{20};
 };
 
+// Where and how a publisher is recorded as LL-HLS (broadcast rooms).
+struct hls_output {
+  std::filesystem::path dir;  // the stream's files: init.mp4, segN.m4s, segN.pK.m4s
+  hls::playlist_config playlist{.target_part_s = 0.3, .target_segment_s = 2.0, .window_segments = 6};
+  std::chrono::milliseconds expiry_grace{16000};
+};
+
 struct track {
   std::string id;    // unique in the room: "<peer>:<mid>"
   std::string mid;   // the m-line on the publisher's publish connection
@@ -55,6 +65,10 @@ struct session_events {
   // `peer` is the publisher; tell every other peer.
   std::function<void(std::string peer, std::vector<track>)> tracks_added;
   std::function<void(std::string peer, std::vector<std::string> track_ids)> tracks_removed;
+  // A recorded publisher's stream changed (a new part, or the end). Runs on a
+  // streaming thread, also while the session is being destroyed (the last
+  // snapshot says the stream ended), so it must not call back into the session.
+  std::function<void(std::string peer, std::shared_ptr<const hls::snapshot>)> hls_update;
   // A bad request or a failed connection; the session goes on. peer may be "".
   std::function<void(std::string peer, std::string reason, std::string message)> error;
 };
@@ -79,12 +93,17 @@ class session {
   void publish_offer(const std::string& peer_id, std::string sdp);
   void subscribe_answer(const std::string& peer_id, std::string sdp);
   void add_candidate(const std::string& peer_id, pc_kind kind, std::string candidate, unsigned mline_index);
+  // Records the peer's first audio and first video track (those its publish
+  // answer accepts) as LL-HLS into out.dir until the peer is removed; the
+  // playlist then ends (EXT-X-ENDLIST). Snapshots come through hls_update.
+  void record_hls(const std::string& peer_id, hls_output out);
 
   struct stats {
     std::uint64_t forwarded_packets = 0, forwarded_bytes = 0, dropped_packets = 0;
     // PLI/FIR sent to publishers, and requests folded into them by the throttle.
     std::uint64_t keyframe_requests = 0, keyframe_requests_coalesced = 0;
     std::size_t peers = 0, tracks = 0, elements = 0;  // elements: all, recursively (leak checks)
+    std::uint64_t hls_updates = 0;  // LL-HLS playlist updates (one per part written)
   };
   stats get_stats() const;
 
