@@ -12,9 +12,16 @@ namespace {
 constexpr std::int64_t ns_per_s = 1'000'000'000;
 // How often a missing keyframe is asked for again.
 constexpr std::int64_t keyframe_retry_ns = 500'000'000;
-// Ask for the next segment's keyframe this much before the segment is due:
-// about a frame plus a round trip, so it lands near the target duration.
-constexpr double keyframe_lead_s = 0.1;
+// A keyframe takes a while to come after we ask (the PLI waits for an RTCP
+// slot, the encoder for its next frame): first guess, then measured.
+constexpr double first_keyframe_delay_s = 0.3;
+
+// Keyframes never land exactly on the target: one up to a part target early
+// still starts a segment (EXTINF rounds to the target duration anyway).
+playlist_config with_slack(playlist_config c) {
+  c.target_segment_s = std::max(c.target_part_s, c.target_segment_s - c.target_part_s);
+  return c;
+}
 
 std::uint64_t to_timescale(std::int64_t ns, std::uint32_t timescale) {
   if (ns <= 0) return 0;
@@ -29,7 +36,9 @@ std::int64_t system_now_ms() {
 }  // namespace
 
 packager::packager(packager_config cfg, packager_events events)
-    : cfg_(std::move(cfg)), events_(std::move(events)), list_(cfg_.playlist) {
+    : cfg_(std::move(cfg)), events_(std::move(events)), list_(with_slack(cfg_.playlist)),
+      segment_threshold_s_(with_slack(cfg_.playlist).target_segment_s),
+      keyframe_delay_s_(first_keyframe_delay_s) {
   if (!cfg_.now_ms) cfg_.now_ms = system_now_ms;
   std::error_code ec;
   std::filesystem::create_directories(cfg_.dir, ec);
@@ -93,6 +102,7 @@ void packager::video_locked(fmp4::bytes au, std::int64_t pts_ns, bool keyframe) 
     stats_.dropped_video++;
     return;
   }
+  if (keyframe) keyframe_arrived(pts_ns);
   add_video(std::move(au), to_timescale(pts_ns - t0_ns_, fmp4::video_timescale), keyframe);
 }
 
@@ -154,7 +164,7 @@ void packager::add_video(fmp4::bytes au, std::uint64_t dt, bool keyframe) {
     const double part_s = seconds_video(dt - part_start_dt_);
     const double frame_s = seconds_video(frame);
     const double target = cfg_.playlist.target_part_s - 0.001;
-    const bool segment_due = segment_elapsed_s_ + part_s >= cfg_.playlist.target_segment_s - 1e-6;
+    const bool segment_due = segment_elapsed_s_ + part_s >= segment_threshold_s_ - 1e-6;
     if ((keyframe && segment_due) || part_s + frame_s > target || part_s >= target) {
       cut(dt, seconds_video(dt));
       part_start_dt_ = dt;
@@ -169,10 +179,18 @@ void packager::add_video(fmp4::bytes au, std::uint64_t dt, bool keyframe) {
 }
 
 void packager::request_keyframe_if_due(double segment_elapsed_s) {
-  if (segment_elapsed_s < cfg_.playlist.target_segment_s - keyframe_lead_s) return;
+  if (segment_elapsed_s < cfg_.playlist.target_segment_s - keyframe_delay_s_) return;
   if (last_pts_ns_ - last_keyframe_request_ns_ < keyframe_retry_ns) return;
   last_keyframe_request_ns_ = last_pts_ns_;
+  keyframe_outstanding_ = true;
   if (events_.want_keyframe) deferred_->push_back(events_.want_keyframe);
+}
+
+void packager::keyframe_arrived(std::int64_t pts_ns) {
+  if (!keyframe_outstanding_) return;
+  keyframe_outstanding_ = false;
+  const double delay = static_cast<double>(pts_ns - last_keyframe_request_ns_) / ns_per_s;
+  keyframe_delay_s_ = std::clamp(0.7 * keyframe_delay_s_ + 0.3 * delay, 0.05, 1.0);
 }
 
 void packager::add_audio(fmp4::bytes frame, std::int64_t pts_ns, std::uint32_t samples) {

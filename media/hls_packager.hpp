@@ -87,12 +87,16 @@ class packager {
   double seconds_video(std::uint64_t dt) const { return static_cast<double>(dt) / fmp4::video_timescale; }
   double seconds_audio(std::uint64_t dt) const;
   void request_keyframe_if_due(double segment_elapsed_s);
+  void keyframe_arrived(std::int64_t pts_ns);
 
   packager_config cfg_;
   packager_events events_;
   mutable std::mutex mutex_;
   std::vector<std::function<void()>>* deferred_ = nullptr;  // events to run once unlocked
   playlist list_;
+  double segment_threshold_s_;  // an open segment this long ends at the next keyframe
+  double keyframe_delay_s_;     // from asking to getting a keyframe (moving average)
+  bool keyframe_outstanding_ = false;
   std::optional<fmp4::video_config> video_cfg_;
   std::optional<fmp4::audio_config> audio_cfg_;
   bool use_audio_ = false, use_video_ = false;

@@ -175,6 +175,12 @@ class room {
     std::lock_guard lock(mutex_);
     return server_candidates_[id];
   }
+  // The latest LL-HLS snapshot of a recorded publisher (null before the first part).
+  std::shared_ptr<const media::hls::snapshot> hls(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    auto it = hls_.find(id);
+    return it == hls_.end() ? nullptr : it->second;
+  }
   std::string last_subscribe_offer(const std::string& id) {
     std::lock_guard lock(mutex_);
     return subscribe_offers_[id];
@@ -248,6 +254,11 @@ class room {
     ev.error = [this](std::string id, std::string reason, std::string message) {
       record_error("session/" + id, reason + ": " + message);
     };
+    ev.hls_update = [this](std::string id, std::shared_ptr<const media::hls::snapshot> snap) {
+      std::lock_guard lock(mutex_);
+      hls_[id] = std::move(snap);
+      hls_updates_[id]++;
+    };
     return ev;
   }
 
@@ -260,6 +271,8 @@ class room {
   std::map<std::string, std::vector<std::string>> server_candidates_;
   std::vector<std::string> errors_;
   std::set<std::string> left_;
+  std::map<std::string, std::shared_ptr<const media::hls::snapshot>> hls_;
+  std::map<std::string, std::size_t> hls_updates_;
 };
 
 }  // namespace vr::test
