@@ -31,7 +31,8 @@ config::config() {
     .add(hls_dir, "dir", "where LL-HLS files are written (empty: a new temp dir)")
     .add(hls_part_target, "part-target", "longest LL-HLS part, seconds (PART-TARGET)")
     .add(hls_segment_target, "segment-target", "LL-HLS segment duration, seconds")
-    .add(hls_window, "window", "complete segments kept in the playlist");
+    .add(hls_window, "window", "complete segments kept in the playlist")
+    .add(hls_linger, "linger", "how long an ended stream stays served");
   opt_group{custom_options_, "ice"}
     .add(ice_local_addresses, "local-addresses", "pin ICE candidates to these addresses")
     .add(ice_min_port, "min-port", "lowest UDP port for ICE (0 = any)")

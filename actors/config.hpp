@@ -41,6 +41,7 @@ public:
   double hls_part_target = 0.3;
   double hls_segment_target = 2.0;
   std::size_t hls_window = 6;
+  caf::timespan hls_linger = std::chrono::seconds(30);
   // ice
   std::vector<std::string> ice_local_addresses;
   std::uint16_t ice_min_port = 0;

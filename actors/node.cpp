@@ -4,6 +4,7 @@
 #include "actors/messages.hpp"
 #include "actors/registry_actor.hpp"
 #include "actors/socket_actor.hpp"
+#include "signaling/hls_board.hpp"
 #include "signaling/http_server.hpp"
 #include "signaling/metrics.hpp"
 
@@ -11,6 +12,8 @@
 #include <caf/all.hpp>
 
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -50,6 +53,37 @@ std::shared_ptr<signaling::metrics> make_metrics() {
   return m;
 }
 
+// The directory broadcast streams are written to: hls.dir, or a fresh one
+// under the temp dir. Removed at exit when it was ours; with hls.dir only the
+// streams are (they live under it and are deleted as they end).
+class hls_directory {
+public:
+  explicit hls_directory(const config& cfg) {
+    if (!cfg.hls_dir.empty()) {
+      path_ = cfg.hls_dir;
+      std::filesystem::create_directories(path_);
+      return;
+    }
+    auto templ = (std::filesystem::temp_directory_path() / "videoroom-hls-XXXXXX").string();
+    if (!mkdtemp(templ.data()))
+      throw std::runtime_error("cannot create a directory for HLS under " + templ);
+    path_ = templ;
+    owned_ = true;
+  }
+  ~hls_directory() {
+    std::error_code ec;
+    if (owned_)
+      std::filesystem::remove_all(path_, ec);
+  }
+  hls_directory(const hls_directory&) = delete;
+  hls_directory& operator=(const hls_directory&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+private:
+  std::filesystem::path path_;
+  bool owned_ = false;
+};
+
 signaling::http_options http_options(const config& cfg) {
   signaling::http_options o;
   o.host = cfg.http_host;
@@ -58,6 +92,7 @@ signaling::http_options http_options(const config& cfg) {
   o.max_frame_bytes = cfg.socket_max_frame_bytes;
   o.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.socket_idle_timeout);
   o.max_connections = cfg.socket_max_connections;
+  o.hls_stage = cfg.hls_stage;
   return o;
 }
 
@@ -74,12 +109,31 @@ int run_node(int argc, char** argv) {
   // Declared before the actor system so that it outlives every socket_actor,
   // whose connection objects hold Asio sockets.
   boost::asio::io_context io;
-  caf::actor_system system{cfg};
+  std::optional<hls_directory> hls_dir;
+  try {
+    hls_dir.emplace(cfg);
+  } catch (const std::exception& e) {
+    std::cerr << "videoroom: hls.dir: " << e.what() << '\n';
+    return 2;
+  }
   auto metrics = make_metrics();
+  signaling::hls_options hls_options;
+  hls_options.root = hls_dir->path();
+  hls_options.linger = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.hls_linger);
+  auto hls = std::make_shared<signaling::hls_board>(io, hls_options, metrics);
+  caf::actor_system system{cfg};
   auto settings = make_settings(cfg, metrics);
-  auto registry = system.spawn(registry_actor, settings);
+  settings->hls_dir = hls_dir->path();
+  settings->hls_expect = [hls](const std::string& s) { hls->expect(s); };
+  settings->hls_forget = [hls](const std::string& s) { hls->forget(s); };
+  settings->hls_update = [hls](const std::string& s, std::shared_ptr<const media::hls::snapshot> snap) {
+    hls->update(s, std::move(snap));
+  };
+  auto registry = system.spawn(registry_actor, settings_ptr{settings});
+  auto options = http_options(cfg);
+  options.hls = hls;
   signaling::http_server server{
-    io, http_options(cfg),
+    io, std::move(options),
     [&system, registry, settings](std::shared_ptr<signaling::ws_connection> conn) {
       auto socket = system.spawn(socket_actor, std::move(conn), registry, settings);
       return std::make_shared<ws_bridge>(socket);

@@ -49,7 +49,7 @@ struct node_settings {
 
 using settings_ptr = std::shared_ptr<const node_settings>;
 
-settings_ptr make_settings(const config& cfg, std::shared_ptr<signaling::metrics> m);
+std::shared_ptr<node_settings> make_settings(const config& cfg, std::shared_ptr<signaling::metrics> m);
 
 // "stun://h:p" → {"urls":"stun:h:p"}; "turn://u:p@h:p" → {"urls":"turn:h:p",
 // "username":u,"credential":p}, as RTCPeerConnection's iceServers wants them.

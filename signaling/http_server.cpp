@@ -2,6 +2,7 @@
 // own strand (http_session.cpp).
 #include "signaling/http_server.hpp"
 
+#include "signaling/hls_board.hpp"
 #include "signaling/server_context.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -96,6 +97,8 @@ void http_server::stop() {
     self->acceptor.close(ec);
     self->backoff.cancel();
     self->ctx->sessions.stop_all();
+    if (self->ctx->options.hls)
+      self->ctx->options.hls->shutdown();
   });
 }
 

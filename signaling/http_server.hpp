@@ -1,5 +1,5 @@
 // HTTP and WebSocket listener on Boost.Beast: static files, /room/ROOM, /healthz,
-// /metrics and the Phoenix socket at /socket/websocket.
+// /metrics, LL-HLS streams and the Phoenix socket at /socket/websocket.
 #pragma once
 
 #include "signaling/websocket_session.hpp"
@@ -15,6 +15,7 @@
 namespace vr::signaling {
 
 class metrics;
+class hls_board;
 
 struct http_options {
   std::string host = "0.0.0.0";
@@ -23,6 +24,9 @@ struct http_options {
   std::size_t max_frame_bytes = 1 << 20;       // larger frames close with 1009
   std::chrono::milliseconds idle_timeout{60000};  // no frame for this long closes
   std::size_t max_connections = 10000;         // beyond: 503 / refused upgrade
+  // LL-HLS streams, served under /<hls_stage>/live/ (none: those paths are static files).
+  std::string hls_stage = "dev";
+  std::shared_ptr<hls_board> hls;
 };
 
 // Creates the handler of a new WebSocket (called on that session's strand).
@@ -42,7 +46,8 @@ public:
   void start();
   // The bound port (useful with port 0).
   std::uint16_t port() const;
-  // Stops accepting and closes every open WebSocket (going away, 1001).
+  // Stops accepting, closes every open WebSocket (going away, 1001) and
+  // answers held HLS requests.
   // Thread-safe; idempotent.
   void stop();
 

@@ -159,7 +159,26 @@ private:
       run_websocket(std::move(stream_), std::move(req), ctx_);
       return;
     }
+    if (auto rest = hls_rest(req)) {
+      auto self = shared_from_this();
+      auto path = std::string{*rest};
+      return serve_hls(std::move(req), path, ctx_, executor_,
+                       {[self](auto res) { self->write(std::move(res)); },
+                        [self](auto res) { self->write(std::move(res)); }});
+    }
     route(req, *ctx_, [this](auto&& res) { write(std::move(res)); });
+  }
+
+  // The part after /<stage>/live/ of a GET or HEAD for an HLS stream.
+  std::optional<std::string_view> hls_rest(const http_request& req) const {
+    const auto& o = ctx_->options;
+    if (!o.hls || (req.method() != http::verb::get && req.method() != http::verb::head))
+      return std::nullopt;
+    auto path = target_path(req);
+    const std::string prefix = "/" + o.hls_stage + "/live/";
+    if (path.substr(0, prefix.size()) != prefix)
+      return std::nullopt;
+    return path.substr(prefix.size());
   }
 
   template <class Response>

@@ -8,9 +8,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <functional>
 #include <memory>
+#include <string_view>
 
 namespace vr::signaling {
 
@@ -22,6 +25,17 @@ struct server_context {
 };
 
 using http_request = boost::beast::http::request<boost::beast::http::string_body>;
+
+// Writes an HLS answer on its connection (on the connection's strand).
+struct hls_reply {
+  std::function<void(boost::beast::http::response<boost::beast::http::string_body>)> text;
+  std::function<void(boost::beast::http::response<boost::beast::http::file_body>)> file;
+};
+
+// Answers a request for /<stage>/live/`rest`, now or once it can (hls_http.cpp);
+// `ex` is the connection's strand.
+void serve_hls(http_request req, std::string_view rest, std::shared_ptr<server_context> ctx,
+               boost::asio::any_io_executor ex, hls_reply reply);
 
 // Serves one accepted connection (http_session.cpp).
 void run_http(boost::asio::ip::tcp::socket socket, std::shared_ptr<server_context> ctx);

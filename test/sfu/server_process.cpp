@@ -85,6 +85,34 @@ std::string server_process::get(const std::string& path) const {
   }
 }
 
+server_process::http_result server_process::request(const std::string& path, bool head,
+                                                    std::chrono::milliseconds timeout) const {
+  http_result r;
+  try {
+    net::io_context io;
+    boost::beast::tcp_stream s{io};
+    s.expires_after(timeout);
+    s.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port_});
+    http::request<http::empty_body> req{head ? http::verb::head : http::verb::get, path, 11};
+    req.set(http::field::host, "127.0.0.1");
+    http::write(s, req);
+    boost::beast::flat_buffer b;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    parser.skip(head);
+    http::read(s, b, parser);
+    auto res = parser.release();
+    r.status = static_cast<int>(res.result_int());
+    r.body = res.body();
+    r.content_type = std::string{res[http::field::content_type]};
+    r.cache_control = std::string{res[http::field::cache_control]};
+    r.allow_origin = std::string{res[http::field::access_control_allow_origin]};
+  } catch (const std::exception&) {
+    r.status = 0;
+  }
+  return r;
+}
+
 double server_process::metric(const std::string& series) const {
   std::istringstream in{get("/metrics")};
   for (std::string line; std::getline(in, line);)

@@ -23,6 +23,13 @@ class server_process {
   pid_t pid() const { return pid_; }
   // GET path on the server; "" on failure.
   std::string get(const std::string& path) const;
+  struct http_result {
+    int status = 0;  // 0: no answer (connection failed or timed out)
+    std::string body, content_type, cache_control, allow_origin;
+  };
+  // GET (or HEAD) with the whole answer; waits at most `timeout`.
+  http_result request(const std::string& path, bool head = false,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(15)) const;
   // The value of a Prometheus sample line `name{labels}` ("name" alone for no labels).
   double metric(const std::string& series) const;
   // From /proc: threads, open file descriptors, user+system CPU seconds.
