@@ -29,8 +29,11 @@ export class HlsPlayer {
       }
       return;
     }
-    const hls = new HlsClass({ lowLatencyMode: true });
+    // Catch up (play up to 1.5x) when behind the live edge, instead of staying late.
+    const hls = new HlsClass({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 });
     this.hls = hls;
+    // Test hook: e2e tests read hls.playingDate for the publisher-to-viewer latency.
+    (globalThis as { videoroomHls?: Hls }).videoroomHls = hls;
     hls.on(HlsClass.Events.MANIFEST_PARSED, () => this.play());
     hls.on(HlsClass.Events.ERROR, (_e, data) => {
       if (!data.fatal) return;

@@ -33,7 +33,7 @@ async function assertAllSeeAll(pages, ids) {
   }
 }
 
-test("three browsers see and hear each other; one leaves, another joins and is seen", guard(servers, async () => {
+test("three browsers see and hear each other; one leaves, another joins and is seen", guard(() => servers, async () => {
   const pages = [];
   for (const name of ["Ann", "Bob", "Cid"]) pages.push(await openRoom(browser, srv.httpUrl, "e2e_group", name));
   const ids = await Promise.all(pages.map(peerId));
@@ -54,7 +54,7 @@ test("three browsers see and hear each other; one leaves, another joins and is s
   for (const p of [...pages, dee]) await p.context().close();
 }));
 
-test("an audio room carries audio only", guard(servers, async () => {
+test("an audio room carries audio only", guard(() => servers, async () => {
   const a = await openRoom(browser, srv.httpUrl, "e2e_audio", "Ann", "&type=audio");
   const b = await openRoom(browser, srv.httpUrl, "e2e_audio", "Bob", "&type=audio");
   const [ia, ib] = await Promise.all([peerId(a), peerId(b)]);

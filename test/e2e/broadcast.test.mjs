@@ -1,0 +1,75 @@
+// A broadcast in real browsers: one page publishes its fake camera, a viewer
+// page plays the LL-HLS stream through hls.js (no WebRTC from the server) and
+// its video's currentTime advances with decoded frames.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { guard, startServer } from "../integration/lib/server.mjs";
+import { launch, openRoom, stats } from "./browser.mjs";
+
+let srv, browser;
+const servers = [];
+
+before(async () => {
+  srv = await startServer();
+  servers.push(srv);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  const { code } = await srv.stop();
+  assert.equal(code, 0, "the server exits cleanly");
+});
+
+// The furthest-played video element of the page (the broadcaster's tile).
+const playback = (page) => page.evaluate(() => {
+  let best = { currentTime: 0, frames: 0 };
+  for (const v of document.querySelectorAll("video")) {
+    const frames = v.getVideoPlaybackQuality().totalVideoFrames;
+    if (v.currentTime > best.currentTime) best = { currentTime: v.currentTime, frames };
+  }
+  const date = globalThis.videoroomHls?.playingDate;
+  return { ...best, latencyMs: date ? Date.now() - date.getTime() : null };
+});
+
+async function until(page, pred, what, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    last = await playback(page);
+    if (pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+}
+
+test("a viewer plays the broadcast over LL-HLS with hls.js; the end is shown", guard(() => servers, async () => {
+  const pub = await openRoom(browser, srv.httpUrl, "e2e_live", "Caster", "&type=broadcast");
+  const viewer = await openRoom(browser, srv.httpUrl, "e2e_live", "Watcher", "&role=viewer");
+  assert.equal(await viewer.evaluate(() => window.videoroom.role), "viewer");
+
+  const first = await until(viewer, (p) => p.currentTime > 0.5 && p.frames > 10, "HLS playback", 60000);
+  const later = await until(viewer, (p) => p.currentTime > first.currentTime + 2 && p.frames > first.frames + 30,
+    "playback advancing", 30000);
+  assert.ok(later.frames > first.frames);
+
+  // Viewers hold no WebRTC media from the server.
+  const s = await stats(viewer);
+  assert.equal(s.inbound.length, 0, `no inbound RTP at the viewer: ${JSON.stringify(s.inbound)}`);
+
+  // Publisher-to-viewer latency from EXT-X-PROGRAM-DATE-TIME against this clock.
+  const samples = [];
+  for (let i = 0; i < 20; i++) {
+    const p = await playback(viewer);
+    if (p.latencyMs !== null) samples.push(p.latencyMs);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  samples.sort((a, b) => a - b);
+  console.log(`hls latency ms: median ${samples[Math.floor(samples.length / 2)]} worst ${samples.at(-1)} (${samples.length} samples)`);
+  assert.ok(samples.length > 10, "hls.js reports the playing date");
+
+  // The publisher leaves: the viewer says the broadcast ended.
+  await pub.context().close();
+  await viewer.waitForFunction(() => document.body.innerText.includes("ended"), null, { timeout: 15000 });
+  await viewer.context().close();
+}));
