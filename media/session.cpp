@@ -364,7 +364,8 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     c.video = c.audio = false;
     for (const auto& mid : p.active_mids) {
       const auto& kind = p.mid_kinds[mid];
-      (kind == "video" ? c.video : c.audio) |= kind == "video" || kind == "audio";
+      c.video = c.video || kind == "video";
+      c.audio = c.audio || kind == "audio";
     }
     if (!c.video && !c.audio) return;
     hls::packager_events ev;

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { guard, startServer } from "../integration/lib/server.mjs";
-import { launch, openRoom, stats } from "./browser.mjs";
+import { launch, openRoom, poll, stats } from "./browser.mjs";
 
 let srv, browser;
 const servers = [];
@@ -32,16 +32,7 @@ const playback = (page) => page.evaluate(() => {
   return { ...best, latencyMs: date ? Date.now() - date.getTime() : null };
 });
 
-async function until(page, pred, what, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    last = await playback(page);
-    if (pred(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
+const until = (page, pred, what, timeoutMs) => poll(() => playback(page), pred, what, timeoutMs);
 
 test("a viewer plays the broadcast over LL-HLS with hls.js; the end is shown", guard(() => servers, async () => {
   const pub = await openRoom(browser, srv.httpUrl, "e2e_live", "Caster", "&type=broadcast");

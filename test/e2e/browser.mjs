@@ -24,17 +24,20 @@ export async function openRoom(browser, baseUrl, room, name, query = "") {
 export const stats = (page) => page.evaluate(() => window.videoroom.stats());
 export const peerId = (page) => page.evaluate(() => window.videoroom.peerId);
 
-// Polls `pred(await stats(page))` until true or the time is up.
-export async function waitStats(page, pred, what, timeoutMs = 20000) {
+// Polls `pred(await read())` until true or the time is up; returns the last reading.
+export async function poll(read, pred, what, timeoutMs = 20000) {
   const end = Date.now() + timeoutMs;
   let last;
   while (Date.now() < end) {
-    last = await stats(page);
+    last = await read();
     if (pred(last)) return last;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`timed out waiting for ${what}; last stats: ${JSON.stringify(last)}`);
+  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
 }
+
+// Polls `pred(await stats(page))` until true or the time is up.
+export const waitStats = (page, pred, what, timeoutMs = 20000) => poll(() => stats(page), pred, what, timeoutMs);
 
 // Sum of a field over the inbound tracks of `kind` from `from`.
 export function received(s, from, kind, field) {

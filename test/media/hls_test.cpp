@@ -3,13 +3,12 @@
 // H264 video and AAC audio it can decode.
 #include "test/media/ffprobe.hpp"
 #include "test/media/room_fixture.hpp"
+#include "test/support/hls_files.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
-#include <random>
-#include <regex>
 
 using namespace vr;
 using namespace vr::test;
@@ -17,28 +16,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("vr-hls-test-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 media::session_config broadcast_config() {
   auto cfg = loopback_config();
   cfg.prefer_h264 = true;
   return cfg;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 // init.mp4 followed by the given files, as a player appends them.
@@ -50,13 +31,6 @@ fs::path concat(const fs::path& dir, const std::vector<std::string>& names) {
   return out_path;
 }
 
-std::vector<double> tag_values(const std::string& text, const std::string& tag) {
-  std::vector<double> out;
-  std::regex re(tag + "([0-9.]+)");
-  for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) out.push_back(std::stod((*it)[1]));
-  return out;
-}
-
 bool complete_segments(room& r, const std::string& id, std::uint64_t n) {
   auto snap = r.hls(id);
   return snap && snap->list.has(n - 1, std::nullopt);
@@ -65,7 +39,7 @@ bool complete_segments(room& r, const std::string& id, std::uint64_t n) {
 }  // namespace
 
 TEST_CASE("an H264 + Opus publisher is recorded as LL-HLS that ffprobe decodes as H264 + AAC") {
-  temp_dir dir;
+  temp_dir dir("vr-hls-test-");
   room r(broadcast_config());
   peer_options opts;
   opts.video_codec = "H264";
@@ -79,13 +53,13 @@ TEST_CASE("an H264 + Opus publisher is recorded as LL-HLS that ffprobe decodes a
   auto snap = r.hls("alice");
   INFO(snap->text);
   // Segments on keyframes about 2 s long, parts of at most PART-TARGET.
-  auto extinf = tag_values(snap->text, "#EXTINF:");
+  auto extinf = playlist_values(snap->text, "#EXTINF:");
   REQUIRE(extinf.size() >= 2);
   for (double d : extinf) {
     CHECK(d >= 1.5);
     CHECK(d <= 3.0);
   }
-  for (double d : tag_values(snap->text, "#EXT-X-PART:DURATION=")) {
+  for (double d : playlist_values(snap->text, "#EXT-X-PART:DURATION=")) {
     CHECK(d > 0.05);
     CHECK(d <= 0.3 + 1e-3);
   }
@@ -122,7 +96,7 @@ TEST_CASE("an H264 + Opus publisher is recorded as LL-HLS that ffprobe decodes a
 }
 
 TEST_CASE("a VP8 publisher is transcoded to H264 for HLS") {
-  temp_dir dir;
+  temp_dir dir("vr-hls-test-");
   room r(broadcast_config());
   auto a = r.join("alice", true);  // VP8 only
   media::hls_output out;
@@ -138,7 +112,7 @@ TEST_CASE("a VP8 publisher is transcoded to H264 for HLS") {
 }
 
 TEST_CASE("old segments slide out of the playlist and their files are deleted") {
-  temp_dir dir;
+  temp_dir dir("vr-hls-test-");
   room r(broadcast_config());
   peer_options opts;
   opts.video_codec = "H264";
@@ -159,7 +133,7 @@ TEST_CASE("old segments slide out of the playlist and their files are deleted") 
 }
 
 TEST_CASE("a publisher that leaves before any media ends an empty recording without errors") {
-  temp_dir dir;
+  temp_dir dir("vr-hls-test-");
   room r(broadcast_config());
   peer_options opts;
   opts.video_codec = "H264";

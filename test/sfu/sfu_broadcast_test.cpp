@@ -3,12 +3,12 @@
 // serves is read back over HTTP and decoded by ffprobe.
 #include "test/media/ffprobe.hpp"
 #include "test/sfu/sfu_helpers.hpp"
+#include "test/support/hls_files.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <regex>
 #include <thread>
 
@@ -104,8 +104,9 @@ TEST_CASE("a broadcast is served as LL-HLS that ffprobe decodes as H264 and AAC;
   REQUIRE(init.status == 200);
   CHECK(init.content_type == "video/mp4");
   CHECK(init.cache_control.find("max-age=") == 0);
-  std::random_device rd;
-  const fs::path file = fs::temp_directory_path() / ("vr-broadcast-" + std::to_string(rd()) + ".mp4");
+  temp_dir tmp("vr-broadcast-");
+  fs::create_directories(tmp.path);
+  const fs::path file = tmp.path / "probe.mp4";
   {
     std::ofstream out(file, std::ios::binary);
     out << init.body;
@@ -116,7 +117,6 @@ TEST_CASE("a broadcast is served as LL-HLS that ffprobe decodes as H264 and AAC;
     }
   }
   auto probe = ffprobe(file.string());
-  fs::remove(file);
   INFO(probe.raw);
   CHECK(probe.video_codec == "h264");
   CHECK(probe.audio_codec == "aac");
@@ -201,14 +201,14 @@ TEST_CASE("a VP8-only broadcaster is transcoded to H264 for HLS", "[sfu][broadca
   const std::string text = playlist_with(srv, url, 1);
   std::smatch m;
   REQUIRE(std::regex_search(text, m, std::regex(R"(\n(seg\d+\.m4s)\n)")));
-  std::random_device rd;
-  const fs::path file = fs::temp_directory_path() / ("vr-broadcast-" + std::to_string(rd()) + ".mp4");
+  temp_dir tmp("vr-broadcast-");
+  fs::create_directories(tmp.path);
+  const fs::path file = tmp.path / "probe.mp4";
   {
     std::ofstream out(file, std::ios::binary);
     out << srv.proc().request(base_of(url) + "init.mp4").body << srv.proc().request(base_of(url) + std::string(m[1])).body;
   }
   auto probe = ffprobe(file.string());
-  fs::remove(file);
   INFO(probe.raw);
   CHECK(probe.video_codec == "h264");
   CHECK(probe.audio_codec == "aac");
@@ -216,8 +216,8 @@ TEST_CASE("a VP8-only broadcaster is transcoded to H264 for HLS", "[sfu][broadca
 }
 
 TEST_CASE("an ended stream is served for hls.linger, then its files are deleted", "[sfu][broadcast]") {
-  std::random_device rd;
-  const fs::path dir = fs::temp_directory_path() / ("vr-hls-dir-" + std::to_string(rd()));
+  temp_dir tmp("vr-hls-dir-");
+  const fs::path& dir = tmp.path;
   {
     test_server srv({"--hls.dir=" + dir.string(), "--hls.linger=2s"});
     auto caster = broadcaster(srv, "gone", "H264");
@@ -233,7 +233,6 @@ TEST_CASE("an ended stream is served for hls.linger, then its files are deleted"
     CHECK_FALSE(fs::exists(dir / stream));
     CHECK(srv.metric("vr_hls_streams") == 0);
   }
-  fs::remove_all(dir);
 }
 
 TEST_CASE("viewers of a broadcast that has not started wait for it, then get 404 once its room is gone",

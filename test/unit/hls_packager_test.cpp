@@ -1,30 +1,20 @@
 // The LL-HLS packager with synthetic samples: where parts and segments are
 // cut, what files exist, keyframe requests, audio waiting, the end, expiry.
 #include "media/hls_packager.hpp"
+#include "test/support/hls_files.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <random>
 #include <regex>
 
 using namespace vr::media;
+using vr::test::playlist_values;
+using vr::test::slurp;
+using vr::test::temp_dir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("vr-packager-test-" + std::to_string(rd()));
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 const fmp4::bytes avcc{0x01, 0x42, 0xc0, 0x1f, 0xff, 0xe1, 0x00, 0x04, 0x67, 0x42, 0xc0, 0x1f, 0x01, 0x00, 0x02, 0x68, 0xce};
 const fmp4::bytes asc{0x11, 0x90};
@@ -77,22 +67,10 @@ struct feed {
   const hls::snapshot& last() const { return *snaps.back(); }
 };
 
-std::vector<double> values(const std::string& text, const std::string& tag) {
-  std::vector<double> out;
-  std::regex re(tag + "([0-9.]+)");
-  for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) out.push_back(std::stod((*it)[1]));
-  return out;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 }  // namespace
 
 TEST_CASE("nothing is written before a keyframe with codec config; then init.mp4 and parts", "[hls-packager]") {
-  temp_dir dir;
+  temp_dir dir("vr-packager-test-");
   feed f(dir.path);
   f.start();
   f.p->set_audio({asc, 48000, 2});
@@ -110,7 +88,7 @@ TEST_CASE("nothing is written before a keyframe with codec config; then init.mp4
 }
 
 TEST_CASE("parts stay within PART-TARGET and segments start on keyframes near the target", "[hls-packager]") {
-  temp_dir dir;
+  temp_dir dir("vr-packager-test-");
   feed f(dir.path);
   f.start();
   f.p->set_video({avcc, 320, 240});
@@ -119,10 +97,10 @@ TEST_CASE("parts stay within PART-TARGET and segments start on keyframes near th
   f.run(9.0);
   const auto& text = f.last().text;
   INFO(text);
-  auto parts = values(text, "#EXT-X-PART:DURATION=");
+  auto parts = playlist_values(text, "#EXT-X-PART:DURATION=");
   REQUIRE(parts.size() > 10);
   for (double d : parts) CHECK(d <= 0.3 + 1e-9);
-  auto segments = values(text, "#EXTINF:");
+  auto segments = playlist_values(text, "#EXTINF:");
   REQUIRE(segments.size() >= 3);
   for (double d : segments) {
     CHECK(d >= 1.7 - 1e-6);
@@ -141,7 +119,7 @@ TEST_CASE("parts stay within PART-TARGET and segments start on keyframes near th
 }
 
 TEST_CASE("without audio config the stream starts video-only after audio_wait", "[hls-packager]") {
-  temp_dir dir;
+  temp_dir dir("vr-packager-test-");
   feed f(dir.path, true, true);
   f.cfg.audio_wait = std::chrono::milliseconds(1000);
   f.start();
@@ -161,14 +139,14 @@ TEST_CASE("without audio config the stream starts video-only after audio_wait", 
 }
 
 TEST_CASE("audio-only streams cut parts by audio time, all independent", "[hls-packager]") {
-  temp_dir dir;
+  temp_dir dir("vr-packager-test-");
   feed f(dir.path, false, true);
   f.start();
   f.p->set_audio({asc, 48000, 2});
   f.run(5.0);
   const auto& text = f.last().text;
   INFO(text);
-  auto parts = values(text, "#EXT-X-PART:DURATION=");
+  auto parts = playlist_values(text, "#EXT-X-PART:DURATION=");
   REQUIRE(parts.size() > 10);
   for (double d : parts) CHECK(d <= 0.3);
   CHECK(text.find("#EXTINF:") != std::string::npos);
@@ -178,7 +156,7 @@ TEST_CASE("audio-only streams cut parts by audio time, all independent", "[hls-p
 }
 
 TEST_CASE("finish writes the rest as a last part and ends the playlist; later samples are ignored", "[hls-packager]") {
-  temp_dir dir;
+  temp_dir dir("vr-packager-test-");
   feed f(dir.path);
   f.start();
   f.p->set_video({avcc, 320, 240});
@@ -200,7 +178,7 @@ TEST_CASE("finish writes the rest as a last part and ends the playlist; later sa
 }
 
 TEST_CASE("files that slid out of the window are deleted after the grace period", "[hls-packager]") {
-  temp_dir dir;
+  temp_dir dir("vr-packager-test-");
   feed f(dir.path);
   f.start();
   f.p->set_video({avcc, 320, 240});
