@@ -1,10 +1,12 @@
 #include "actors/config.hpp"
 
+#include "actors/cluster_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/room_rules.hpp"
 
 #include <caf/config_option_set.hpp>
 #include <caf/deep_to_string.hpp>
+#include <caf/io/middleman.hpp>
 
 #include <fstream>
 
@@ -33,6 +35,13 @@ config::config() {
     .add(hls_segment_target, "segment-target", "LL-HLS segment duration, seconds")
     .add(hls_window, "window", "complete segments kept in the playlist")
     .add(hls_linger, "linger", "how long an ended stream stays served");
+  opt_group{custom_options_, "cluster"}
+    .add(cluster_node_port, "node-port", "TCP port for other nodes (0 = a single node)")
+    .add(cluster_host, "host", "address other nodes reach this node at (and bound)")
+    .add(cluster_seeds, "seeds", "host:port of nodes to join through")
+    .add(cluster_heartbeat_interval, "heartbeat-interval", "between heartbeats to other nodes")
+    .add(cluster_connection_timeout, "connection-timeout",
+         "a node silent this long is lost (its rooms' channels get phx_error)");
   opt_group{custom_options_, "ice"}
     .add(ice_local_addresses, "local-addresses", "pin ICE candidates to these addresses")
     .add(ice_min_port, "min-port", "lowest UDP port for ICE (0 = any)")
@@ -49,7 +58,15 @@ std::string config::load(int argc, char** argv) {
     return {};
   if (auto msg = check_file(); !msg.empty())
     return msg;
-  return check_values();
+  if (auto msg = check_values(); !msg.empty())
+    return msg;
+  if (cluster_node_port != 0) {
+    // Heartbeats on, or a frozen node would never be noticed (design.md).
+    actor_system_config::load<caf::io::middleman>();
+    set("middleman.heartbeat-interval", cluster_heartbeat_interval);
+    set("middleman.connection-timeout", cluster_connection_timeout);
+  }
+  return {};
 }
 
 namespace {
@@ -111,6 +128,17 @@ std::string config::check_values() const {
   if (hls_stage.empty() || hls_stage.find_first_not_of(
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
     return "hls.stage must be letters, digits, '_' or '-'";
+  if (cluster_node_port == 0 && !cluster_seeds.empty())
+    return "cluster.seeds needs cluster.node-port";
+  for (const auto& s : cluster_seeds)
+    if (!parse_endpoint(s))
+      return "cluster.seeds entries look like host:port, not '" + s + "'";
+  if (cluster_heartbeat_interval <= caf::timespan{0})
+    return "cluster.heartbeat-interval must be positive";
+  if (cluster_connection_timeout <= cluster_heartbeat_interval)
+    return "cluster.connection-timeout must exceed cluster.heartbeat-interval";
+  if (cluster_host.empty())
+    return "cluster.host must not be empty";
   if (http_io_threads < 1)
     return "http.io-threads must be at least 1";
   for (const auto& s : ice_stun_servers)

@@ -42,6 +42,12 @@ public:
   double hls_segment_target = 2.0;
   std::size_t hls_window = 6;
   caf::timespan hls_linger = std::chrono::seconds(30);
+  // cluster
+  std::uint16_t cluster_node_port = 0;  // 0 = a single node
+  std::string cluster_host = "127.0.0.1";
+  std::vector<std::string> cluster_seeds;  // host:port
+  caf::timespan cluster_heartbeat_interval = std::chrono::seconds(1);
+  caf::timespan cluster_connection_timeout = std::chrono::seconds(5);
   // ice
   std::vector<std::string> ice_local_addresses;
   std::uint16_t ice_min_port = 0;

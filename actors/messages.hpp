@@ -50,6 +50,20 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 // anyone → registry: how many rooms are open (for tests and metrics).
 using count_atom = caf::atom_constant<caf::atom("count")>;
 
+// Cluster (see cluster_actor.hpp). cluster ↔ cluster of another node: hello
+// (my name, my registry) → (your name, your registry, the members you know).
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
+// cluster → local registry: a node (name, its registry) is up / was lost.
+using node_up_atom = caf::atom_constant<caf::atom("node_up")>;
+using node_down_atom = caf::atom_constant<caf::atom("node_down")>;
+// registry → registry of another node: a join the sender places on the
+// receiver (never forwarded again, so a join cannot circle).
+using placed_join_atom = caf::atom_constant<caf::atom("pjoin")>;
+// registry → registries of other nodes: rooms (ids) that live on node (name)
+// now, and a room that ended there.
+using rooms_atom = caf::atom_constant<caf::atom("rooms")>;
+using room_gone_atom = caf::atom_constant<caf::atom("room_gone")>;
+
 // Join params as the channel validated them; empty strings mean "not given".
 struct join_request {
   std::string display_name;

@@ -1,5 +1,6 @@
 #include "actors/node.hpp"
 
+#include "actors/cluster_actor.hpp"
 #include "actors/config.hpp"
 #include "actors/messages.hpp"
 #include "actors/registry_actor.hpp"
@@ -10,11 +11,13 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
 
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 namespace vr {
@@ -50,6 +53,10 @@ std::shared_ptr<signaling::metrics> make_metrics() {
   m->describe("vr_forwarded_packets_total", "counter", "RTP packets forwarded to subscribers");
   m->describe("vr_forwarded_bytes_total", "counter", "RTP bytes forwarded to subscribers");
   m->describe("vr_dropped_packets_total", "counter", "RTP packets dropped on the forwarding path");
+  m->describe("vr_cluster_nodes", "gauge", "Live nodes in this node's view, itself included");
+  m->describe("vr_cluster_unreachable", "gauge", "Seeds this node cannot reach");
+  m->describe("vr_cluster_lost_nodes_total", "counter", "Nodes lost (dead, frozen, cut off)");
+  m->describe("vr_cluster_remote_rooms", "gauge", "Rooms known to live on other nodes");
   return m;
 }
 
@@ -83,6 +90,50 @@ private:
   std::filesystem::path path_;
   bool owned_ = false;
 };
+
+// The cluster view as /healthz shows it: written by the cluster actor, read on
+// I/O threads.
+class shared_text {
+public:
+  void set(std::string s) {
+    std::lock_guard lock{mutex_};
+    text_ = std::move(s);
+  }
+  std::string get() const {
+    std::lock_guard lock{mutex_};
+    return text_;
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::string text_;
+};
+
+// Publishes this node's cluster actor on cluster.node-port; null when the node
+// runs alone. Throws when the port cannot be bound.
+caf::actor start_cluster(caf::actor_system& system, const config& cfg, const caf::actor& registry,
+                         settings_ptr settings, std::shared_ptr<shared_text> view) {
+  if (cfg.cluster_node_port == 0)
+    return {};
+  cluster_options o;
+  o.name = settings->cluster_name;
+  o.seeds = cfg.cluster_seeds;
+  o.timeout = cfg.cluster_connection_timeout;
+  o.retry = std::max(cfg.cluster_heartbeat_interval, caf::timespan{std::chrono::milliseconds(500)});
+  o.publish_view = [view](std::string text) { view->set(std::move(text)); };
+  auto cluster = system.spawn(cluster_actor, std::move(o), registry, std::move(settings));
+  auto port = system.middleman().publish(cluster, cfg.cluster_node_port, cfg.cluster_host.c_str(),
+                                         true);
+  if (!port) {
+    caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+    throw std::runtime_error(system.render(port.error()));
+  }
+  std::cerr << "videoroom: cluster node " << cfg.cluster_host << ':' << *port << ", seeds";
+  for (auto& s : cfg.cluster_seeds)
+    std::cerr << ' ' << s;
+  std::cerr << std::endl;
+  return cluster;
+}
 
 signaling::http_options http_options(const config& cfg) {
   signaling::http_options o;
@@ -129,9 +180,23 @@ int run_node(int argc, char** argv) {
   settings->hls_update = [hls](const std::string& s, std::shared_ptr<const media::hls::snapshot> snap) {
     hls->update(s, std::move(snap));
   };
+  if (cfg.cluster_node_port != 0)
+    settings->cluster_name = cfg.cluster_host + ':' + std::to_string(cfg.cluster_node_port);
   auto registry = system.spawn(registry_actor, settings_ptr{settings});
+  auto view = std::make_shared<shared_text>();
+  caf::actor cluster;
+  try {
+    cluster = start_cluster(system, cfg, registry, settings, view);
+  } catch (const std::exception& e) {
+    std::cerr << "videoroom: cannot listen for cluster nodes on " << cfg.cluster_host << ':'
+              << cfg.cluster_node_port << ": " << e.what() << '\n';
+    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    return 1;
+  }
   auto options = http_options(cfg);
   options.hls = hls;
+  if (cluster)
+    options.health_detail = [view] { return view->get(); };
   signaling::http_server server{
     io, std::move(options),
     [&system, registry, settings](std::shared_ptr<signaling::ws_connection> conn) {
@@ -145,6 +210,8 @@ int run_node(int argc, char** argv) {
     std::cerr << "videoroom: cannot listen on " << cfg.http_host << ':' << cfg.http_port
               << ": " << e.what() << '\n';
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    if (cluster)
+      caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
     return 1;
   }
   boost::asio::signal_set signals{io, SIGINT, SIGTERM};
@@ -161,6 +228,8 @@ int run_node(int argc, char** argv) {
     threads.emplace_back([&io] { io.run(); });
   io.run();
   threads.clear();  // joins
+  if (cluster)
+    caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
   return 0;
 }

@@ -42,6 +42,9 @@ struct node_settings {
   std::uint16_t ice_max_port = 0;
   std::vector<std::string> stun_servers, turn_servers;  // GStreamer's URL forms
   std::shared_ptr<signaling::metrics> metrics;
+  // This node's name in a cluster ("host:port" of cluster.host/node-port);
+  // empty for a single node.
+  std::string cluster_name;
   // Engines get a thread of their own (their media teardown waits); the
   // deterministic actor tests keep them on the test scheduler instead.
   bool detach_engines = true;

@@ -27,6 +27,9 @@ struct http_options {
   // LL-HLS streams, served under /<hls_stage>/live/ (none: those paths are static files).
   std::string hls_stage = "dev";
   std::shared_ptr<hls_board> hls;
+  // More lines for /healthz after "ok" (the cluster view); called on I/O
+  // threads, so it must be thread-safe. Unset: just "ok".
+  std::function<std::string()> health_detail;
 };
 
 // Creates the handler of a new WebSocket (called on that session's strand).

@@ -90,7 +90,9 @@ void route(const http_request& req, const server_context& ctx, Send&& send) {
   }
   if (path == "/healthz") {
     count("healthz");
-    return text_response(req, http::status::ok, "text/plain", "ok\n", send);
+    auto& detail = ctx.options.health_detail;
+    return text_response(req, http::status::ok, "text/plain",
+                         detail ? "ok\n" + detail() : std::string{"ok\n"}, send);
   }
   if (path == "/metrics") {
     count("metrics");
