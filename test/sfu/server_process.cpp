@@ -20,15 +20,11 @@ namespace net = boost::asio;
 namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 
-namespace {
-
 std::uint16_t free_port() {
   net::io_context io;
   tcp::acceptor a{io, tcp::endpoint{net::ip::make_address("127.0.0.1"), 0}};
   return a.local_endpoint().port();
 }
-
-}  // namespace
 
 server_process::server_process(const std::string& bin, const std::string& root,
                                std::vector<std::string> extra) {
@@ -50,7 +46,7 @@ server_process::server_process(const std::string& bin, const std::string& root,
   if (pid_ < 0)
     throw std::runtime_error("fork failed");
   for (int i = 0; i < 200; ++i) {
-    if (get("/healthz") == "ok\n")
+    if (get("/healthz").rfind("ok\n", 0) == 0)  // a cluster node adds its view
       return;
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {  // bad config, port taken: fail at once
@@ -155,9 +151,15 @@ bool server_process::alive() {
   return false;
 }
 
+void server_process::signal(int sig) {
+  if (pid_ > 0)
+    kill(pid_, sig);
+}
+
 int server_process::stop() {
   if (pid_ <= 0)
     return exit_status_;  // already gone: how it went
+  kill(pid_, SIGCONT);  // a frozen node must run to hear SIGTERM
   kill(pid_, SIGTERM);
   int status = 0;
   for (int i = 0; i < 200; ++i) {

@@ -9,10 +9,13 @@
 
 namespace vr::test {
 
+// A TCP port on 127.0.0.1 that was free a moment ago.
+std::uint16_t free_port();
+
 class server_process {
  public:
   // Starts `bin --config-file=config/test.conf --http.port=<free> extra...` in
-  // `root`, and waits (bounded) until /healthz answers.
+  // `root`, and waits (bounded) until /healthz answers ok.
   server_process(const std::string& bin, const std::string& root, std::vector<std::string> extra = {});
   // SIGTERM, then SIGKILL if it did not exit within 10 s.
   ~server_process();
@@ -41,6 +44,8 @@ class server_process {
   // Sends SIGTERM and returns the exit status (-1 when it died of a signal or
   // had to be killed). Once stopped, returns the same status again.
   int stop();
+  // kill(2) with `sig` (SIGKILL, SIGSTOP, SIGCONT...), for tests of lost nodes.
+  void signal(int sig);
 
  private:
   pid_t pid_ = -1;

@@ -1,0 +1,163 @@
+// Three videoroom processes as one cluster (CAF middleman on loopback): rooms
+// are placed by rendezvous hashing, peers on different nodes meet and exchange
+// media, and lost (killed or frozen) nodes are noticed and survived.
+#include "actors/rendezvous.hpp"
+#include "test/sfu/sfu_helpers.hpp"
+#include "test/sfu/test_cluster.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <iostream>
+
+using namespace vr::test;
+
+namespace {
+
+std::unique_ptr<protocol_peer> join_at(std::uint16_t port, const std::string& room,
+                                       const std::string& name, bool publish) {
+  auto p = std::make_unique<protocol_peer>(name);
+  join_options o;
+  o.publish = publish;
+  auto r = p->connect_and_join(port, room, o);
+  INFO(name << " joining " << room << " on port " << port << ": " << r.reason);
+  REQUIRE(r.ok);
+  return p;
+}
+
+bool sees(protocol_peer& p, const std::string& other) {
+  return p.wait_for([&] { return p.peers().count(other) != 0; }, 10s);
+}
+
+using ms = std::chrono::milliseconds;
+
+ms since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<ms>(std::chrono::steady_clock::now() - t0);
+}
+
+}  // namespace
+
+TEST_CASE("peers on two nodes meet in the room on the node the hash names; media flows both ways",
+          "[cluster]") {
+  test_cluster c{3};
+  REQUIRE(c.converged({0, 1, 2}));
+  auto room = c.room_on(2, {0, 1, 2});
+  auto alice = join_at(c.http_port(0), room, "alice", true);
+  auto bob = join_at(c.http_port(1), room, "bob", true);
+  CHECK(c.rooms_on(2) == 1);
+  CHECK(c.rooms_on(0) == 0);
+  CHECK(c.rooms_on(1) == 0);
+  CHECK(c.proc(2).metric(R"(vr_peers{type="group",role="publisher"})") == 2);
+  CHECK(sees(*alice, bob->peer_id()));
+  CHECK(sees(*bob, alice->peer_id()));
+  CHECK(receives(*alice, bob->peer_id()));
+  CHECK(receives(*bob, alice->peer_id()));
+  // Channels stay on the nodes of their sockets.
+  CHECK(c.proc(0).metric("vr_channels") == 1);
+  CHECK(c.proc(1).metric("vr_channels") == 1);
+  CHECK(c.proc(2).metric("vr_channels") == 0);
+  // The room ends on its node once both have left.
+  CHECK(alice->leave());
+  CHECK(bob->leave());
+  CHECK(alice->wait_for([&] { return c.rooms_on(2) == 0; }, 5s));
+}
+
+TEST_CASE("the room's node is killed: peers get phx_error, rejoin, and media flows in the re-created room",
+          "[cluster]") {
+  test_cluster c{3};
+  REQUIRE(c.converged({0, 1, 2}));
+  auto room = c.room_on(2, {0, 1, 2});
+  auto alice = join_at(c.http_port(0), room, "alice", true);
+  auto bob = join_at(c.http_port(1), room, "bob", true);
+  REQUIRE(receives(*alice, bob->peer_id()));
+  REQUIRE(receives(*bob, alice->peer_id()));
+
+  auto t0 = std::chrono::steady_clock::now();
+  c.kill(2);
+  REQUIRE(alice->wait_event("phx_error", "", 5s));
+  REQUIRE(bob->wait_event("phx_error", "", 5s));
+  auto error_after = since(t0);
+  CHECK(c.converged({0, 1}, 5s));
+
+  join_options o;
+  o.publish = true;
+  auto ra = alice->connect_and_join(c.http_port(0), room, o);
+  auto rb = bob->connect_and_join(c.http_port(1), room, o);
+  INFO("rejoins: " << ra.reason << " / " << rb.reason);
+  REQUIRE(ra.ok);
+  REQUIRE(rb.ok);
+  auto survivor = c.owner(room, {0, 1});
+  CHECK(c.rooms_on(survivor) == 1);
+  CHECK(c.rooms_on(1 - survivor) == 0);
+  CHECK(receives(*alice, bob->peer_id(), 15s, 1));
+  CHECK(receives(*bob, alice->peer_id(), 15s, 1));
+  auto flowing_after = since(t0);
+  CHECK(receives(*alice, bob->peer_id()));
+  CHECK(receives(*bob, alice->peer_id()));
+  std::cout << "cluster: room's node killed -> phx_error after " << error_after.count()
+            << " ms, media flowing again after " << flowing_after.count() << " ms\n";
+}
+
+TEST_CASE("a lost node's channels vanish from a room that lives on another node", "[cluster]") {
+  test_cluster c{3};
+  REQUIRE(c.converged({0, 1, 2}));
+  auto room = c.room_on(0, {0, 1, 2});
+  auto alice = join_at(c.http_port(0), room, "alice", true);
+  auto carol = join_at(c.http_port(2), room, "carol", true);
+  REQUIRE(receives(*alice, carol->peer_id()));
+  auto carol_id = carol->peer_id();
+  c.kill(2);
+  CHECK(alice->wait_event("peerLeft", carol_id, 5s));
+  CHECK(alice->wait_for([&] { return c.proc(0).metric(R"(vr_peers{type="group",role="publisher"})") == 1; }, 5s));
+  // Alice's own channel and room are untouched.
+  CHECK_FALSE(alice->has_event("phx_error"));
+  CHECK(c.rooms_on(0) == 1);
+}
+
+TEST_CASE("a frozen node is detected within connection-timeout and taken back when it thaws",
+          "[cluster]") {
+  test_cluster c{3};
+  REQUIRE(c.converged({0, 1, 2}));
+  auto room = c.room_on(2, {0, 1, 2});
+  auto alice = join_at(c.http_port(0), room, "alice", false);
+  auto t0 = std::chrono::steady_clock::now();
+  c.proc(2).signal(SIGSTOP);
+  // Heartbeats are checked once per interval: allow one, and scheduling slack.
+  auto bound = test_cluster::connection_timeout + test_cluster::heartbeat + 1500ms;
+  CHECK(alice->wait_event("phx_error", "", bound));
+  CHECK(c.converged({0, 1}, bound));
+  std::cout << "cluster: frozen node -> phx_error after " << since(t0).count() << " ms (timeout "
+            << test_cluster::connection_timeout.count() << " ms)\n";
+  c.proc(2).signal(SIGCONT);
+  CHECK(c.converged({0, 1, 2}, 10s));
+}
+
+TEST_CASE("a node that joins a running cluster is taken in; new rooms land on it, old ones stay",
+          "[cluster]") {
+  test_cluster c{2};
+  REQUIRE(c.converged({0, 1}));
+  // A room that the third node will win once it is there: it must stay where it began.
+  auto port = free_port();
+  std::vector<std::string> three{c.name(0), c.name(1), "127.0.0.1:" + std::to_string(port)};
+  std::string early;
+  for (int k = 0; early.empty(); ++k)
+    if (vr::rendezvous_owner("early-" + std::to_string(k), three) == three[2])
+      early = "early-" + std::to_string(k);
+  auto xavier = join_at(c.http_port(0), early, "xavier", false);
+  auto home = c.owner(early, {0, 1});
+  REQUIRE(c.rooms_on(home) == 1);
+
+  auto added = c.add(1, port);
+  REQUIRE(c.converged({0, 1, 2}));
+  auto yvonne = join_at(c.http_port(added), early, "yvonne", false);
+  CHECK(sees(*yvonne, xavier->peer_id()));
+  CHECK(sees(*xavier, yvonne->peer_id()));
+  CHECK(c.rooms_on(added) == 0);
+
+  auto fresh = c.room_on(added, {0, 1, 2}, "fresh");
+  auto zoe = join_at(c.http_port(0), fresh, "zoe", true);
+  CHECK(c.rooms_on(added) == 1);
+  auto walt = join_at(c.http_port(1), fresh, "walt", true);
+  CHECK(receives(*zoe, walt->peer_id()));
+  CHECK(receives(*walt, zoe->peer_id()));
+}
