@@ -41,6 +41,10 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       if (!self->acceptor.is_open())
         return;  // stopped
       if (!ec) {
+        // Signaling is small request/reply frames: Nagle plus delayed ACKs
+        // would hold a reply for 40 ms.
+        boost::system::error_code ignored;
+        s.set_option(tcp::no_delay{true}, ignored);
         run_http(std::move(s), self->ctx);
         return self->accept();
       }

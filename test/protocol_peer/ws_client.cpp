@@ -118,6 +118,8 @@ std::optional<std::string> ws_client::connect(const std::string& host, std::uint
       tcp::endpoint{address, port}, [d, done, host, port, target](beast::error_code ec) {
         if (ec)
           return done->set_value("connect: " + ec.message());
+        beast::error_code ignored;  // as browsers do: no Nagle delay on small frames
+        beast::get_lowest_layer(d->ws).socket().set_option(tcp::no_delay{true}, ignored);
         d->ws.async_handshake(host + ":" + std::to_string(port), target,
                               [d, done](beast::error_code ec) {
                                 if (ec)
