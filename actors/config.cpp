@@ -17,7 +17,9 @@ config::config() {
     .add(http_host, "host", "address to listen on")
     .add(http_port, "port", "HTTP/WebSocket port")
     .add(http_static_dir, "static-dir", "built client files")
-    .add(http_io_threads, "io-threads", "threads running the network I/O");
+    .add(http_io_threads, "io-threads", "threads running the network I/O")
+    .add(http_public_url, "public-url",
+         "this node's URL as browsers reach it, for links to files it serves (HLS)");
   opt_group{custom_options_, "rooms"}
     .add(rooms_default_type, "default-type", "type of a room whose creator names none")
     .add(rooms_max_publishers, "max-publishers", "publisher seats per room")
@@ -139,6 +141,10 @@ std::string config::check_values() const {
     return "cluster.connection-timeout must exceed cluster.heartbeat-interval";
   if (cluster_host.empty())
     return "cluster.host must not be empty";
+  if (!http_public_url.empty() &&
+      ((http_public_url.rfind("http://", 0) != 0 && http_public_url.rfind("https://", 0) != 0) ||
+       http_public_url.back() == '/'))
+    return "http.public-url looks like http(s)://host[:port][/path], without a trailing '/'";
   if (http_io_threads < 1)
     return "http.io-threads must be at least 1";
   for (const auto& s : ice_stun_servers)

@@ -25,6 +25,7 @@ public:
   std::uint16_t http_port = 4000;
   std::string http_static_dir = "client/dist";
   std::size_t http_io_threads = 2;
+  std::string http_public_url;  // e.g. https://node1.example.com; "" = relative URLs
   // rooms
   std::string rooms_default_type = "group";
   std::size_t rooms_max_publishers = 9;

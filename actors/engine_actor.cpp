@@ -162,7 +162,10 @@ void name_stream(engine_state& st, const engine_peer& p) {
 }
 
 std::string hls_url(const engine_state& st) {
-  return "/" + st.settings->hls_stage + "/live/" + st.hls_stream + "/playlist.m3u8";
+  // Absolute when configured: in a cluster the files are on the room's node,
+  // which need not be the node the viewer's socket is on.
+  return st.settings->http_public_url + "/" + st.settings->hls_stage + "/live/" + st.hls_stream +
+         "/playlist.m3u8";
 }
 
 // tracksAdded / tracksRemoved to every other peer in the media session.

@@ -52,6 +52,7 @@ std::shared_ptr<node_settings> make_settings(const config& cfg, std::shared_ptr<
   s->request_timeout = cfg.rooms_request_timeout;
   s->max_json_depth = cfg.socket_max_json_depth;
   s->hls_stage = cfg.hls_stage;
+  s->http_public_url = cfg.http_public_url;
   s->hls_playlist.target_part_s = cfg.hls_part_target;
   s->hls_playlist.target_segment_s = cfg.hls_segment_target;
   s->hls_playlist.window_segments = cfg.hls_window;

@@ -29,6 +29,7 @@ struct node_settings {
   caf::timespan request_timeout = std::chrono::seconds(5);
   std::size_t max_json_depth = 32;
   std::string hls_stage = "dev";
+  std::string http_public_url;  // "" = URLs relative to the page's node
   // LL-HLS of broadcast rooms: streams are written under hls_dir/PUB/STREAM.
   std::filesystem::path hls_dir;
   media::hls::playlist_config hls_playlist{.target_part_s = 0.3, .target_segment_s = 2.0, .window_segments = 6};

@@ -42,6 +42,7 @@ test("an unknown key or an ill-typed value stops start-up, naming the key", () =
     [["--config-file=config/test.conf", "--cluster.node-port=4370", "--cluster.connection-timeout=100ms"],
      "cluster.connection-timeout"],
     [["--config-file=config/test.conf", "--cluster.node-port=99999"], "cluster.node-port"],
+    [["--config-file=config/test.conf", "--http.public-url=node1.example.com"], "http.public-url"],
   ];
   for (const [args, key] of cases) {
     const r = startWith(args);

@@ -32,7 +32,11 @@ server_process::server_process(const std::string& bin, const std::string& root,
   std::vector<std::string> args{bin, "--config-file=" + root + "/config/test.conf",
                                 "--http.port=" + std::to_string(port_),
                                 "--http.static-dir=" + root + "/client/dist"};
-  args.insert(args.end(), extra.begin(), extra.end());
+  for (auto& a : extra) {  // "{http_port}" stands for the port chosen here
+    if (auto at = a.find("{http_port}"); at != std::string::npos)
+      a.replace(at, 11, std::to_string(port_));
+    args.push_back(a);
+  }
   // Built before fork: the child of a threaded process should only exec.
   std::vector<char*> argv;
   for (auto& a : args)

@@ -15,7 +15,8 @@ std::uint16_t free_port();
 class server_process {
  public:
   // Starts `bin --config-file=config/test.conf --http.port=<free> extra...` in
-  // `root`, and waits (bounded) until /healthz answers ok.
+  // `root` ("{http_port}" in `extra` becomes that port), and waits (bounded)
+  // until /healthz answers ok.
   server_process(const std::string& bin, const std::string& root, std::vector<std::string> extra = {});
   // SIGTERM, then SIGKILL if it did not exit within 10 s.
   ~server_process();

@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <regex>
+#include <thread>
 #include <iostream>
 
 using namespace vr::test;
@@ -160,4 +162,37 @@ TEST_CASE("a node that joins a running cluster is taken in; new rooms land on it
   auto walt = join_at(c.http_port(1), fresh, "walt", true);
   CHECK(receives(*zoe, walt->peer_id()));
   CHECK(receives(*walt, zoe->peer_id()));
+}
+
+TEST_CASE("a broadcast on a third node: the viewer's hlsUrl points at that node, which serves it",
+          "[cluster][broadcast]") {
+  test_cluster c{3};
+  REQUIRE(c.converged({0, 1, 2}));
+  auto room = c.room_on(2, {0, 1, 2}, "live");
+  peer_options po;
+  po.video_codec = "H264";
+  protocol_peer caster{"caster", po};
+  join_options o;
+  o.room_type = "broadcast";
+  o.publish = true;
+  REQUIRE(caster.connect_and_join(c.http_port(0), room, o).ok);
+  auto viewer = join_at(c.http_port(1), room, "viewer", false);
+  CHECK(viewer->role() == "viewer");
+  std::string url;
+  for (const auto& ev : viewer->events()) {
+    std::smatch m;
+    if (ev.type == "peerAccepted" && std::regex_search(ev.data, m, std::regex(R"re("hlsUrl":"([^"]+)")re")))
+      url = m[1];
+  }
+  auto origin = "http://127.0.0.1:" + std::to_string(c.http_port(2));
+  INFO("hlsUrl " << url);
+  REQUIRE(url.rfind(origin + "/dev/live/", 0) == 0);
+  auto path = url.substr(origin.size());
+  std::string text;
+  for (int i = 0; i < 100 && text.find("#EXTINF") == std::string::npos; ++i) {
+    text = c.proc(2).request(path).body;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(text.find("#EXTINF") != std::string::npos);
+  CHECK(c.proc(0).request(path).status == 404);  // not the socket's node
 }

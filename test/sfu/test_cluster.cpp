@@ -40,7 +40,8 @@ std::size_t test_cluster::start(const std::vector<std::string>& seeds, std::uint
     VR_SERVER_BIN, VR_ROOT,
     std::vector<std::string>{"--cluster.node-port=" + std::to_string(port), "--cluster.seeds=" + list,
                              "--cluster.heartbeat-interval=" + ms(heartbeat),
-                             "--cluster.connection-timeout=" + ms(connection_timeout)});
+                             "--cluster.connection-timeout=" + ms(connection_timeout),
+                             "--http.public-url=http://127.0.0.1:{http_port}"});
   nodes_.push_back(std::move(n));
   return nodes_.size() - 1;
 }
