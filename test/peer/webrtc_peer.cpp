@@ -3,6 +3,8 @@
 #include "media/gst_ptr.hpp"
 #include "media/peer_connection.hpp"
 #include "media/runtime.hpp"
+#include "test/peer/encoded_loop.hpp"
+#include "test/peer/stamp.hpp"
 
 #include <gst/rtp/rtp.h>
 
@@ -124,6 +126,10 @@ struct receive_state {
   std::map<std::string, received_track> by_key;
   std::map<std::string, std::uint32_t> ssrc_of;  // by key
   std::map<std::string, pad_ptr> pad_of;         // webrtcbin src pad by mid
+  struct seq_span {
+    std::uint64_t first = 0, highest = 0;  // extended (with wrap-arounds)
+  };
+  std::map<std::string, seq_span> seq_of;        // by key
   std::vector<double> latencies_ms;
 
   std::string key_for(const std::string& mid) const {
@@ -146,7 +152,7 @@ GstPadProbeReturn count_packet(GstPad*, GstPadProbeInfo* info, gpointer data) {
   std::uint16_t seq = 0;
   gint64 sent = 0;
   bool parsed = rtp_header(buf, ssrc, seq);
-  bool timed = parsed && sent_registry::instance().lookup(ssrc, seq, sent);
+  bool timed = read_stamp(buf, sent) || (parsed && sent_registry::instance().lookup(ssrc, seq, sent));
   bool key = (ctx->vp8 && vp8_keyframe_start(buf)) || (ctx->h264 && h264_keyframe_start(buf));
 
   std::lock_guard lock(ctx->state->mutex);
@@ -158,9 +164,29 @@ GstPadProbeReturn count_packet(GstPad*, GstPadProbeInfo* info, gpointer data) {
   t.packets++;
   t.bytes += gst_buffer_get_size(buf);
   if (key) t.keyframes++;
-  if (parsed) ctx->state->ssrc_of[k] = ssrc;
+  if (parsed) {
+    ctx->state->ssrc_of[k] = ssrc;
+    auto [span, fresh] = ctx->state->seq_of.try_emplace(k);
+    auto& sp = span->second;
+    if (fresh) {
+      sp.first = sp.highest = (1u << 16) + seq;  // room below for a late packet
+    } else {
+      // The extended number nearest the highest seen.
+      std::int64_t delta = static_cast<std::int16_t>(static_cast<std::uint16_t>(seq - (sp.highest & 0xffff)));
+      auto ext = static_cast<std::uint64_t>(static_cast<std::int64_t>(sp.highest) + delta);
+      sp.highest = std::max(sp.highest, ext);
+      sp.first = std::min(sp.first, ext);
+    }
+    t.expected = sp.highest - sp.first + 1;
+  }
   if (timed && ctx->state->latencies_ms.size() < 1'000'000)
     ctx->state->latencies_ms.push_back(double(now - sent) / 1000.0);
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn stamp_sent(GstPad*, GstPadProbeInfo* info, gpointer) {
+  auto** buf = reinterpret_cast<GstBuffer**>(&GST_PAD_PROBE_INFO_DATA(info));
+  stamp_rtp(buf);
   return GST_PAD_PROBE_OK;
 }
 
@@ -264,12 +290,18 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     gst_pad_link(pad, sinkpad.get());
   }
 
+  std::unique_ptr<encoded_loop::feed> feed;
+
   // `description` ends in a capsfilter named "rtpcaps", which gets `caps`.
-  void add_source(const std::string& description, caps_ptr caps) {
+  // Returns the source bin (null on failure).
+  GstElement* add_source(const std::string& description, caps_ptr caps) {
     GError* raw_err = nullptr;
     GstElement* raw = gst_parse_bin_from_description(description.c_str(), TRUE, &raw_err);
     error_ptr err(raw_err);
-    if (!raw) return report("cannot build source: " + std::string(err ? err->message : "?"));
+    if (!raw) {
+      report("cannot build source: " + std::string(err ? err->message : "?"));
+      return nullptr;
+    }
     gst_object_ref_sink(raw);
     element_ptr source(raw);
     element_ptr filter{gst_bin_get_by_name(GST_BIN(source.get()), "rtpcaps")};
@@ -277,7 +309,8 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     gst_bin_add(bin(), source.get());
 
     pad_ptr src{gst_element_get_static_pad(source.get(), "src")};
-    gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_BUFFER, &record_sent, nullptr, nullptr);
+    gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_BUFFER, opts.loop ? &stamp_sent : &record_sent, nullptr,
+                      nullptr);
     GstElement* webrtc = pub->element();
     GstPadTemplate* templ = gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc), "sink_%u");
     pad_ptr sink{gst_element_request_pad(webrtc, templ, nullptr, caps.get())};
@@ -288,13 +321,48 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, nullptr);
     gst_element_sync_state_with_parent(source.get());
     sources.push_back(std::move(source));
+    return sources.back().get();
+  }
+
+  // The load generator's sources: the shared encoded loop through appsrcs.
+  void add_loop_sources() {
+    auto& loop = *opts.loop;
+    element_ptr v, a;
+    auto appsrc = [](const caps_ptr& caps) {
+      gchar_ptr text{gst_caps_to_string(caps.get())};
+      return "appsrc name=in is-live=true do-timestamp=true format=time max-buffers=30 leaky-type=downstream caps=\"" +
+             std::string{text.get()} + "\"";
+    };
+    if (opts.video) {
+      guint ssrc = g_random_int();
+      auto* bin = add_source(appsrc(loop.video_caps()) + " ! rtpvp8pay pt=96 picture-id-mode=15-bit ssrc=" +
+                               std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
+                             caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
+                                                          "encoding-name", G_TYPE_STRING, "VP8", "payload",
+                                                          G_TYPE_INT, 96, "clock-rate", G_TYPE_INT, 90000, "ssrc",
+                                                          G_TYPE_UINT, ssrc, nullptr)));
+      if (bin) v.reset(gst_bin_get_by_name(GST_BIN(bin), "in"));
+    }
+    if (opts.audio) {
+      guint ssrc = g_random_int();
+      auto* bin = add_source(appsrc(loop.audio_caps()) + " ! rtpopuspay pt=111 ssrc=" + std::to_string(ssrc) +
+                               " ! capsfilter name=rtpcaps",
+                             caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                                                          "encoding-name", G_TYPE_STRING, "OPUS", "payload",
+                                                          G_TYPE_INT, 111, "clock-rate", G_TYPE_INT, 48000, "ssrc",
+                                                          G_TYPE_UINT, ssrc, nullptr)));
+      if (bin) a.reset(gst_bin_get_by_name(GST_BIN(bin), "in"));
+    }
+    feed = loop.attach(v.get(), a.get());
   }
 
   void publish() {
     if (!pub) pub = make_pc(media::pc_kind::publish);
     // Explicit SSRCs in the caps: webrtcbin then writes a=ssrc lines, which is
     // how the server's webrtcbin maps our packets to m-lines.
-    if (opts.video) {
+    if (opts.loop) {
+      add_loop_sources();
+    } else if (opts.video) {
       guint ssrc = g_random_int();
       std::string raw = "videotestsrc is-live=true pattern=ball ! video/x-raw,width=" + std::to_string(opts.width) +
                         ",height=" + std::to_string(opts.height) + ",framerate=" + std::to_string(opts.fps) + "/1";
@@ -317,7 +385,7 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
                                                 nullptr)));
       }
     }
-    if (opts.audio) {
+    if (opts.audio && !opts.loop) {
       guint ssrc = g_random_int();
       add_source("audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 "
                  "ssrc=" + std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
@@ -449,6 +517,7 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
       recv->pad_of.clear();
     }
     closed = true;
+    feed.reset();  // no more pushes into appsrcs about to go
     pub.reset();
     sub.reset();
     gst_element_set_state(pipeline.get(), GST_STATE_NULL);

@@ -25,6 +25,8 @@
 
 namespace vr::test {
 
+class encoded_loop;
+
 struct peer_options {
   bool audio = true, video = true;      // what publish() sends
   std::string address = "127.0.0.1";   // ICE pinned to this address ("" = all interfaces)
@@ -35,11 +37,16 @@ struct peer_options {
   int width = 320, height = 240, fps = 15;
   std::string video_codec = "VP8";  // or "H264" (constrained baseline, packetization-mode 1)
   bool subscribe = true;  // false: subscribe offers are ignored (never answered)
+  // Publish this pre-encoded VP8 + Opus loop instead of encoding test sources
+  // (the load generator); its packets carry send-time stamps (stamp.hpp).
+  std::shared_ptr<encoded_loop> loop;
 };
 
 struct received_track {
   std::string track_id, mid, kind;
   std::uint64_t packets = 0, bytes = 0, keyframes = 0;  // keyframes: VP8 and H264
+  // Sequence numbers spanned (first to highest seen): expected - packets = lost.
+  std::uint64_t expected = 0;
 };
 
 struct latency_summary {

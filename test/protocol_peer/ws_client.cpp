@@ -103,10 +103,15 @@ ws_client::~ws_client() { shutdown(); }
 
 std::optional<std::string> ws_client::connect(const std::string& host, std::uint16_t port,
                                               const std::string& target,
-                                              std::chrono::milliseconds timeout) {
+                                              std::chrono::milliseconds timeout,
+                                              const std::string& subprotocol) {
   auto done = std::make_shared<std::promise<std::string>>();
   auto result = done->get_future();
   auto* d = impl_.get();
+  if (!subprotocol.empty())
+    d->ws.set_option(websocket::stream_base::decorator([subprotocol](websocket::request_type& req) {
+      req.set(beast::http::field::sec_websocket_protocol, subprotocol);
+    }));
   net::post(d->io, [d, done, host, port, target, timeout] {
     beast::error_code ec;
     auto address = net::ip::make_address(host, ec);

@@ -29,9 +29,11 @@ class ws_client {
 
   // TCP connect and WebSocket handshake to ws://host:port/target, bounded by
   // `timeout`; starts reading. Returns an error text, or nullopt when open.
-  // Only once per client.
+  // Only once per client. `subprotocol`: Sec-WebSocket-Protocol to ask for
+  // ("" = none; Janus wants "janus-protocol").
   std::optional<std::string> connect(const std::string& host, std::uint16_t port,
-                                     const std::string& target, std::chrono::milliseconds timeout);
+                                     const std::string& target, std::chrono::milliseconds timeout,
+                                     const std::string& subprotocol = "");
   // Calls `make_frame()` on the io thread and sends its text every `every`
   // while the socket is open (Phoenix heartbeats).
   void keep_alive(std::chrono::milliseconds every, std::function<std::string()> make_frame);

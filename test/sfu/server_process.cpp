@@ -1,11 +1,14 @@
 #include "test/sfu/server_process.hpp"
 
+#include "test/sfu/proc_stats.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <csignal>
+#include <sched.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -20,6 +23,15 @@ namespace net = boost::asio;
 namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 
+void pin_to_cpu(int cpu) {
+  if (cpu < 0)
+    return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  sched_setaffinity(0, sizeof set, &set);
+}
+
 std::uint16_t free_port() {
   net::io_context io;
   tcp::acceptor a{io, tcp::endpoint{net::ip::make_address("127.0.0.1"), 0}};
@@ -27,7 +39,7 @@ std::uint16_t free_port() {
 }
 
 server_process::server_process(const std::string& bin, const std::string& root,
-                               std::vector<std::string> extra) {
+                               std::vector<std::string> extra, int cpu) {
   port_ = free_port();
   std::vector<std::string> args{bin, "--config-file=" + root + "/config/test.conf",
                                 "--http.port=" + std::to_string(port_),
@@ -44,6 +56,7 @@ server_process::server_process(const std::string& bin, const std::string& root,
   argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
+    pin_to_cpu(cpu);
     execv(argv[0], argv.data());
     _exit(127);
   }
@@ -121,28 +134,13 @@ double server_process::metric(const std::string& series) const {
   return 0;
 }
 
-std::size_t server_process::threads() const {
-  auto dir = "/proc/" + std::to_string(pid_) + "/task";
-  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator{dir}, {}));
-}
+std::size_t server_process::threads() const { return proc_threads(pid_); }
 
-std::size_t server_process::fds() const {
-  auto dir = "/proc/" + std::to_string(pid_) + "/fd";
-  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator{dir}, {}));
-}
+std::size_t server_process::fds() const { return proc_fds(pid_); }
 
-double server_process::cpu_seconds() const {
-  std::ifstream in{"/proc/" + std::to_string(pid_) + "/stat"};
-  std::string stat{std::istreambuf_iterator<char>{in}, {}};
-  // Fields after the parenthesized command name; utime and stime are 14th and 15th.
-  std::istringstream rest{stat.substr(stat.rfind(')') + 2)};
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i)
-    if (i >= 14)
-      ticks += std::stod(field);
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
+double server_process::cpu_seconds() const { return proc_cpu_seconds(pid_); }
+
+std::size_t server_process::rss_kb() const { return proc_rss_kb(pid_); }
 
 bool server_process::alive() {
   if (pid_ <= 0)

@@ -9,6 +9,9 @@
 
 namespace vr::test {
 
+// Pins the calling process (a child before exec) to one CPU; -1: no change.
+void pin_to_cpu(int cpu);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 std::uint16_t free_port();
 
@@ -17,7 +20,9 @@ class server_process {
   // Starts `bin --config-file=config/test.conf --http.port=<free> extra...` in
   // `root` ("{http_port}" in `extra` becomes that port), and waits (bounded)
   // until /healthz answers ok.
-  server_process(const std::string& bin, const std::string& root, std::vector<std::string> extra = {});
+  // `cpu` >= 0: the server runs pinned to that CPU (benchmarks).
+  server_process(const std::string& bin, const std::string& root, std::vector<std::string> extra = {},
+                 int cpu = -1);
   // SIGTERM, then SIGKILL if it did not exit within 10 s.
   ~server_process();
   server_process(const server_process&) = delete;
@@ -40,6 +45,7 @@ class server_process {
   std::size_t threads() const;
   std::size_t fds() const;
   double cpu_seconds() const;
+  std::size_t rss_kb() const;
   // False once the process has exited (it is reaped; stop() then tells how).
   bool alive();
   // Sends SIGTERM and returns the exit status (-1 when it died of a signal or

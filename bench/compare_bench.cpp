@@ -1,0 +1,387 @@
+// videoroom and Janus VideoRoom side by side under the same load from the same
+// generator: publishers send a pre-encoded VP8 (~1 Mbit/s, 30 fps) + Opus loop
+// through webrtcbin, subscribers count packets, loss and one-way delay without
+// decoding. Each scenario gets a fresh server pinned to CPU 0 (this process is
+// pinned to CPU 1 by scripts/bench). Prints a Markdown table and writes a data
+// file for the plot. A benchmark, not a test: every run is bounded in time.
+#include "bench/janus_peer.hpp"
+#include "bench/janus_process.hpp"
+#include "test/peer/encoded_loop.hpp"
+#include "test/protocol_peer/protocol_peer.hpp"
+#include "test/sfu/proc_stats.hpp"
+#include "test/sfu/server_process.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace vr;
+using namespace vr::test;
+using clock_type = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int server_cpu = 0;
+
+double ms_since(clock_type::time_point t0) {
+  return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+// One peer of the load, whichever server it talks to.
+class load_peer {
+ public:
+  virtual ~load_peer() = default;
+  virtual webrtc_peer& media() = 0;
+  // Video packets received from publisher `pub`.
+  virtual std::uint64_t video_from(const load_peer& pub) = 0;
+};
+
+// A server under test and the way its peers join.
+class subject {
+ public:
+  virtual ~subject() = default;
+  virtual pid_t pid() const = 0;
+  virtual std::unique_ptr<load_peer> publisher(const std::string& name) = 0;
+  // A peer that receives the given publishers (and, in the mesh, publishes too).
+  virtual std::unique_ptr<load_peer> receiver(const std::string& name, const std::vector<load_peer*>& pubs) = 0;
+  // Mesh: make every publisher receive every other.
+  virtual void cross_subscribe(const std::vector<load_peer*>& pubs) = 0;
+};
+
+peer_options load_options(const std::shared_ptr<encoded_loop>& loop) {
+  peer_options o;
+  o.loop = loop;
+  return o;
+}
+
+// ---- videoroom, through protocol.md ----
+
+class videoroom_peer : public load_peer {
+ public:
+  explicit videoroom_peer(std::unique_ptr<protocol_peer> p) : p_(std::move(p)) {}
+  webrtc_peer& media() override { return p_->media(); }
+  std::uint64_t video_from(const load_peer& pub) override {
+    return p_->packets_from(static_cast<const videoroom_peer&>(pub).p_->peer_id(), "video");
+  }
+
+ private:
+  std::unique_ptr<protocol_peer> p_;
+};
+
+class videoroom_subject : public subject {
+ public:
+  explicit videoroom_subject(std::shared_ptr<encoded_loop> loop)
+      : loop_(std::move(loop)), srv_(VR_SERVER_BIN, VR_ROOT, {}, server_cpu) {}
+  pid_t pid() const override { return srv_.pid(); }
+  std::unique_ptr<load_peer> publisher(const std::string& name) override { return join(name, true); }
+  std::unique_ptr<load_peer> receiver(const std::string& name, const std::vector<load_peer*>&) override {
+    return join(name, false);  // the server offers every publisher's tracks by itself
+  }
+  void cross_subscribe(const std::vector<load_peer*>&) override {}  // likewise
+
+ private:
+  std::unique_ptr<load_peer> join(const std::string& name, bool publish) {
+    auto p = std::make_unique<protocol_peer>(name, load_options(loop_));
+    join_options o;
+    o.publish = publish;
+    o.role = publish ? "publisher" : "viewer";
+    auto r = p->connect_and_join(srv_.port(), "bench", o);
+    if (!r.ok)
+      throw std::runtime_error("videoroom: " + name + " could not join: " + r.reason);
+    return std::make_unique<videoroom_peer>(std::move(p));
+  }
+  std::shared_ptr<encoded_loop> loop_;
+  server_process srv_;
+};
+
+// ---- Janus VideoRoom ----
+
+class janus_load_peer : public load_peer {
+ public:
+  explicit janus_load_peer(std::unique_ptr<bench::janus_peer> p) : p_(std::move(p)) {}
+  webrtc_peer& media() override { return p_->media(); }
+  std::uint64_t video_from(const load_peer& pub) override {
+    return p_->media().packets(std::to_string(static_cast<const janus_load_peer&>(pub).p_->feed()) + ":video");
+  }
+  bench::janus_peer& peer() { return *p_; }
+
+ private:
+  std::unique_ptr<bench::janus_peer> p_;
+};
+
+class janus_subject : public subject {
+ public:
+  explicit janus_subject(std::shared_ptr<encoded_loop> loop)
+      : loop_(std::move(loop)), proc_(VR_ROOT "/bench/janus", server_cpu) {}
+  pid_t pid() const override { return proc_.pid(); }
+  std::unique_ptr<load_peer> publisher(const std::string& name) override {
+    auto p = make(name);
+    p->peer().publish();
+    return p;
+  }
+  std::unique_ptr<load_peer> receiver(const std::string& name, const std::vector<load_peer*>& pubs) override {
+    auto p = make(name);
+    p->peer().subscribe(feeds(pubs, nullptr));
+    return p;
+  }
+  void cross_subscribe(const std::vector<load_peer*>& pubs) override {
+    for (auto* p : pubs)
+      static_cast<janus_load_peer*>(p)->peer().subscribe(feeds(pubs, p));
+  }
+
+ private:
+  std::unique_ptr<janus_load_peer> make(const std::string& name) {
+    return std::make_unique<janus_load_peer>(
+      std::make_unique<bench::janus_peer>(name, load_options(loop_), bench::janus_process::ws_port, 1234));
+  }
+  static std::vector<std::uint64_t> feeds(const std::vector<load_peer*>& pubs, load_peer* except) {
+    std::vector<std::uint64_t> out;
+    for (auto* p : pubs)
+      if (p != except)
+        out.push_back(static_cast<janus_load_peer*>(p)->peer().feed());
+    return out;
+  }
+  std::shared_ptr<encoded_loop> loop_;
+  bench::janus_process proc_;
+};
+
+// ---- scenarios ----
+
+struct figures {
+  std::string scenario, server;
+  int peers = 0;
+  double cpu_us_per_packet = 0, packets_per_s = 0, delay_p50_ms = 0, delay_p99_ms = 0, loss_pct = 0;
+  double join_p50_ms = 0, join_max_ms = 0, rss_kb_per_peer = 0, threads_per_peer = 0;
+  int failed_joins = 0;
+};
+
+struct totals {
+  std::uint64_t packets = 0, expected = 0;
+};
+
+totals count(const std::vector<std::unique_ptr<load_peer>>& receivers) {
+  totals t;
+  for (auto& r : receivers)
+    for (auto& [id, track] : r->media().received()) {
+      t.packets += track.packets;
+      t.expected += track.expected;
+    }
+  return t;
+}
+
+// Waits for `to` to receive video from every one of `from`; returns false after 15 s.
+bool gets_video(load_peer& to, const std::vector<load_peer*>& from) {
+  auto end = clock_type::now() + 15s;
+  while (clock_type::now() < end) {
+    if (std::all_of(from.begin(), from.end(), [&](load_peer* p) { return to.video_from(*p) > 0; }))
+      return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+// Steady state over `window`: CPU per packet, delay, loss, memory and threads.
+void measure(figures& f, subject& s, const std::vector<std::unique_ptr<load_peer>>& receivers, int peers,
+             std::size_t rss0, std::size_t threads0, std::chrono::seconds window) {
+  std::this_thread::sleep_for(2s);  // warm-up: connections settle
+  for (auto& r : receivers)
+    r->media().clear_latency();
+  auto c0 = proc_cpu_seconds(s.pid());
+  auto t0 = count(receivers);
+  auto w0 = clock_type::now();
+  std::this_thread::sleep_for(window);
+  auto c1 = proc_cpu_seconds(s.pid());
+  auto t1 = count(receivers);
+  double seconds = ms_since(w0) / 1000;
+  auto packets = static_cast<double>(t1.packets - t0.packets);
+  auto expected = static_cast<double>(t1.expected - t0.expected);
+  f.packets_per_s = packets / seconds;
+  f.cpu_us_per_packet = packets > 0 ? (c1 - c0) * 1e6 / packets : 0;
+  f.loss_pct = expected > 0 ? std::max(0.0, 100.0 * (expected - packets) / expected) : 0;
+  std::vector<double> p50, p99;
+  for (auto& r : receivers) {
+    auto l = r->media().latency();
+    if (l.samples > 0) {
+      p50.push_back(l.median_ms);
+      p99.push_back(l.p99_ms);
+    }
+  }
+  f.delay_p50_ms = percentile(p50, 0.5);
+  f.delay_p99_ms = p99.empty() ? 0 : *std::max_element(p99.begin(), p99.end());
+  f.peers = peers;
+  f.rss_kb_per_peer = (static_cast<double>(proc_rss_kb(s.pid())) - static_cast<double>(rss0)) / peers;
+  f.threads_per_peer = (static_cast<double>(proc_threads(s.pid())) - static_cast<double>(threads0)) / peers;
+}
+
+figures fanout(subject& s, int n, std::chrono::seconds window) {
+  figures f;
+  f.scenario = "1 → " + std::to_string(n);
+  auto rss0 = proc_rss_kb(s.pid());
+  auto threads0 = proc_threads(s.pid());
+  auto pub = s.publisher("pub");
+  std::vector<load_peer*> pubs{pub.get()};
+  std::vector<std::unique_ptr<load_peer>> subs;
+  std::vector<double> join_ms;
+  for (int i = 0; i < n; ++i) {
+    auto t0 = clock_type::now();
+    subs.push_back(s.receiver("sub" + std::to_string(i), pubs));
+    if (!gets_video(*subs.back(), pubs))
+      ++f.failed_joins;
+    else
+      join_ms.push_back(ms_since(t0));
+  }
+  f.join_p50_ms = percentile(join_ms, 0.5);
+  f.join_max_ms = join_ms.empty() ? 0 : *std::max_element(join_ms.begin(), join_ms.end());
+  measure(f, s, subs, n + 1, rss0, threads0, window);
+  return f;
+}
+
+figures mesh(subject& s, int n, std::chrono::seconds window) {
+  figures f;
+  f.scenario = std::to_string(n) + "-publisher mesh";
+  auto rss0 = proc_rss_kb(s.pid());
+  auto threads0 = proc_threads(s.pid());
+  std::vector<std::unique_ptr<load_peer>> peers;
+  std::vector<load_peer*> raw;
+  std::vector<clock_type::time_point> joined;
+  for (int i = 0; i < n; ++i) {
+    joined.push_back(clock_type::now());
+    peers.push_back(s.publisher("pub" + std::to_string(i)));
+    raw.push_back(peers.back().get());
+  }
+  s.cross_subscribe(raw);
+  std::vector<double> join_ms;
+  for (int i = 0; i < n; ++i) {
+    std::vector<load_peer*> others;
+    for (auto* p : raw)
+      if (p != raw[i])
+        others.push_back(p);
+    if (!gets_video(*peers[i], others))
+      ++f.failed_joins;
+    else
+      join_ms.push_back(ms_since(joined[i]));
+  }
+  f.join_p50_ms = percentile(join_ms, 0.5);
+  f.join_max_ms = join_ms.empty() ? 0 : *std::max_element(join_ms.begin(), join_ms.end());
+  measure(f, s, peers, n, rss0, threads0, window);
+  return f;
+}
+
+// `n` subscribers join at once (one thread each); join → first video per peer.
+figures storm(subject& s, int n, std::chrono::seconds window) {
+  figures f;
+  f.scenario = "join storm of " + std::to_string(n);
+  auto rss0 = proc_rss_kb(s.pid());
+  auto threads0 = proc_threads(s.pid());
+  auto pub = s.publisher("pub");
+  std::vector<load_peer*> pubs{pub.get()};
+  std::vector<std::unique_ptr<load_peer>> subs(n);
+  std::vector<double> join_ms(n, -1);
+  {
+    std::vector<std::jthread> threads;
+    for (int i = 0; i < n; ++i)
+      threads.emplace_back([&, i] {
+        try {
+          auto t0 = clock_type::now();
+          subs[i] = s.receiver("storm" + std::to_string(i), pubs);
+          if (gets_video(*subs[i], pubs))
+            join_ms[i] = ms_since(t0);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "storm peer %d: %s\n", i, e.what());
+        }
+      });
+  }
+  std::vector<double> ok;
+  for (auto ms : join_ms)
+    if (ms >= 0)
+      ok.push_back(ms);
+  f.failed_joins = n - static_cast<int>(ok.size());
+  f.join_p50_ms = percentile(ok, 0.5);
+  f.join_max_ms = ok.empty() ? 0 : *std::max_element(ok.begin(), ok.end());
+  std::erase(subs, nullptr);
+  measure(f, s, subs, n + 1, rss0, threads0, window);
+  return f;
+}
+
+using scenario = std::function<figures(subject&)>;
+
+template <class Subject>
+figures run(const std::shared_ptr<encoded_loop>& loop, const scenario& sc, const char* name) {
+  Subject s{loop};
+  auto f = sc(s);
+  f.server = name;
+  std::fprintf(stderr, "  %s %s: %.1f µs/pkt, %.0f pkt/s, delay %.2f/%.2f ms, loss %.2f%%, join %.0f ms\n", name,
+               f.scenario.c_str(), f.cpu_us_per_packet, f.packets_per_s, f.delay_p50_ms, f.delay_p99_ms, f.loss_pct,
+               f.join_p50_ms);
+  return f;
+}
+
+double ratio(double a, double b) {
+  return b > 0 ? a / b : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto window = std::chrono::seconds(argc > 1 ? std::atoi(argv[1]) : 8);
+  std::string out_dir = argc > 2 ? argv[2] : VR_ROOT "/bench/results";
+  try {
+    auto loop = std::make_shared<encoded_loop>(encoded_loop::options{});
+    std::fprintf(stderr, "load: VP8 %.0f kbit/s at 30 fps + Opus, looped\n", loop->video_bitrate_measured() / 1000);
+    std::vector<std::pair<std::string, scenario>> scenarios;
+    for (int n : {1, 10, 25, 50})
+      scenarios.emplace_back("fanout" + std::to_string(n), [n, window](subject& s) { return fanout(s, n, window); });
+    scenarios.emplace_back("mesh", [window](subject& s) { return mesh(s, 6, window); });
+    scenarios.emplace_back("storm", [window](subject& s) { return storm(s, 20, window); });
+    std::vector<std::pair<figures, figures>> rows;
+    std::string only = argc > 3 ? argv[3] : "";  // e.g. "fanout1,mesh": just those
+    for (auto& [kind, sc] : scenarios)
+      if (only.empty() || ("," + only + ",").find("," + kind + ",") != std::string::npos) {
+        auto v = run<videoroom_subject>(loop, sc, "videoroom");
+        auto j = run<janus_subject>(loop, sc, "janus");
+        rows.emplace_back(std::move(v), std::move(j));
+      }
+
+    std::printf("# videoroom vs Janus VideoRoom (same load, same generator)\n\n");
+    std::printf("Loopback; server pinned to CPU %d, generator to the other; %lld s windows; VP8 %.0f kbit/s "
+                "30 fps + Opus per publisher. Ratio = videoroom / Janus.\n\n",
+                server_cpu, static_cast<long long>(window.count()), loop->video_bitrate_measured() / 1000);
+    std::printf("| scenario | server | CPU µs/pkt | pkt/s | delay p50 / p99 (ms) | loss %% | join→video p50 / max (ms) "
+                "| RSS KiB/peer | threads/peer | failed joins |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    std::ofstream dat{out_dir + "/latest.dat"};
+    dat << "# scenario videoroom_us_per_pkt janus_us_per_pkt videoroom_p99 janus_p99\n";
+    for (auto& [v, j] : rows) {
+      for (auto* f : {&v, &j})
+        std::printf("| %s | %s | %.1f | %.0f | %.2f / %.2f | %.2f | %.0f / %.0f | %.0f | %.2f | %d |\n",
+                    f->scenario.c_str(), f->server.c_str(), f->cpu_us_per_packet, f->packets_per_s, f->delay_p50_ms,
+                    f->delay_p99_ms, f->loss_pct, f->join_p50_ms, f->join_max_ms, f->rss_kb_per_peer,
+                    f->threads_per_peer, f->failed_joins);
+      std::printf("| %s | **ratio** | %.2f | | %.2f / %.2f | | %.2f / %.2f | %.2f | %.2f | |\n", v.scenario.c_str(),
+                  ratio(v.cpu_us_per_packet, j.cpu_us_per_packet), ratio(v.delay_p50_ms, j.delay_p50_ms),
+                  ratio(v.delay_p99_ms, j.delay_p99_ms), ratio(v.join_p50_ms, j.join_p50_ms),
+                  ratio(v.join_max_ms, j.join_max_ms), ratio(v.rss_kb_per_peer, j.rss_kb_per_peer),
+                  ratio(v.threads_per_peer, j.threads_per_peer));
+      dat << '"' << v.scenario << "\" " << v.cpu_us_per_packet << ' ' << j.cpu_us_per_packet << ' '
+          << v.delay_p99_ms << ' ' << j.delay_p99_ms << '\n';
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "compare_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
