@@ -352,8 +352,10 @@ int main(int argc, char** argv) {
     std::string only = argc > 3 ? argv[3] : "";  // e.g. "fanout1,mesh": just those
     for (auto& [kind, sc] : scenarios)
       if (only.empty() || ("," + only + ",").find("," + kind + ",") != std::string::npos) {
-        auto v = run<videoroom_subject>(loop, sc, "videoroom");
-        auto j = run<janus_subject>(loop, sc, "janus");
+        // argv[4]: "videoroom" or "janus" to run one server alone (profiling).
+        std::string which = argc > 4 ? argv[4] : "both";
+        auto v = which != "janus" ? run<videoroom_subject>(loop, sc, "videoroom") : figures{};
+        auto j = which != "videoroom" ? run<janus_subject>(loop, sc, "janus") : figures{};
         rows.emplace_back(std::move(v), std::move(j));
       }
 

@@ -236,40 +236,26 @@ GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   return GST_PAD_PROBE_HANDLED;
 }
 
-void on_overrun(GstElement*, gpointer data) {
-  unbox<branch_state>(data)->counters->dropped.fetch_add(1, std::memory_order_relaxed);
-}
-
 }  // namespace
 
 branch::branch(GstBin* pipeline, source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters)
-    : pipeline_(pipeline), tee_(retain(src.tee())), queue_(make_element("queue")),
-      webrtc_sink_(retain(webrtc_sink)) {
+    : pipeline_(pipeline), tee_(retain(src.tee())), webrtc_sink_(retain(webrtc_sink)) {
   auto st = std::make_shared<branch_state>(branch_state{std::move(counters)});
-  // Leaky: a stalled subscriber loses its oldest packets instead of blocking
-  // the tee. ~1000 packets hold a few seconds of video, enough for a keyframe.
-  g_object_set(queue_.get(), "leaky", 2 /* downstream */, "max-size-buffers", 1000u, "max-size-bytes", 0u,
-               "max-size-time", guint64(0), "silent", FALSE, nullptr);
-  connect(queue_.get(), "overrun", &on_overrun, st);
-
-  gst_bin_add(pipeline_, queue_.get());
-  pad_ptr queue_src{gst_element_get_static_pad(queue_.get(), "src")};
-  gst_pad_link(queue_src.get(), webrtc_sink_.get());
-  add_probe(queue_src.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), &isolate,
-            st);
-  gst_element_sync_state_with_parent(queue_.get());
-
+  // No queue: the publisher's streaming thread pushes into every subscriber's
+  // webrtcbin itself, as an SFU in C would. A queue per branch cost a thread
+  // and a hand-off (futex wake, context switch) per packet per subscriber,
+  // most of the forwarding CPU. The send path after the sink pad does not
+  // block once the connection is up (branches are linked only then): nicesink
+  // drops what the socket cannot take.
   tee_src_.reset(gst_element_request_pad_simple(tee_.get(), "src_%u"));
-  pad_ptr queue_sink{gst_element_get_static_pad(queue_.get(), "sink")};
-  gst_pad_link(tee_src_.get(), queue_sink.get());
+  add_probe(tee_src_.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), &isolate,
+            st);
+  gst_pad_link(tee_src_.get(), webrtc_sink_.get());
 }
 
 branch::~branch() {
+  gst_pad_unlink(tee_src_.get(), webrtc_sink_.get());
   gst_element_release_request_pad(tee_.get(), tee_src_.get());
-  pad_ptr queue_src{gst_element_get_static_pad(queue_.get(), "src")};
-  gst_pad_unlink(queue_src.get(), webrtc_sink_.get());
-  gst_element_set_state(queue_.get(), GST_STATE_NULL);
-  gst_bin_remove(pipeline_, queue_.get());
 }
 
 }  // namespace vr::media

@@ -1,6 +1,6 @@
 // Forwarding without decoding: a published track's RTP goes from its publish
-// webrtcbin src pad into a `tee` (a `source`); each subscriber gets a
-// `tee ! queue ! webrtcbin sink pad` branch (a `branch`).
+// webrtcbin src pad into a `tee` (a `source`); each subscriber gets a tee src
+// pad linked straight to its webrtcbin sink pad (a `branch`).
 #pragma once
 
 #include "media/gst_ptr.hpp"
@@ -61,20 +61,18 @@ class source {
   gulong downstream_probe_ = 0, upstream_probe_ = 0, buffer_probe_ = 0;
 };
 
-// One subscriber's copy of one track: tee src pad → leaky queue → webrtcbin
-// sink pad. The queue gives every subscriber its own thread and drops old
-// packets for a stalled subscriber instead of blocking the tee.
+// One subscriber's copy of one track: tee src pad → webrtcbin sink pad, through
+// a probe that reports OK upstream whatever the subscriber returns.
 class branch {
  public:
   branch(GstBin* pipeline, source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters);
-  ~branch();  // releases the tee pad first (no more data), then stops the queue
+  ~branch();  // unlinks and releases the tee pad
   branch(const branch&) = delete;
   branch& operator=(const branch&) = delete;
 
  private:
   GstBin* pipeline_;
   element_ptr tee_;
-  element_ptr queue_;
   pad_ptr tee_src_;
   pad_ptr webrtc_sink_;
 };

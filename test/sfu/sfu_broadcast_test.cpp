@@ -70,7 +70,7 @@ hint preload_hint(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("a broadcast is served as LL-HLS that ffprobe decodes as H264 and AAC; viewers hold no WebRTC",
+TEST_CASE("a broadcast is served as LL-HLS that ffprobe decodes as H264 and AAC - viewers hold no WebRTC",
           "[sfu][broadcast]") {
   test_server srv;
   auto caster = broadcaster(srv, "live", "H264");

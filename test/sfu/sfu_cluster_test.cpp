@@ -39,7 +39,7 @@ ms since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-TEST_CASE("peers on two nodes meet in the room on the node the hash names; media flows both ways",
+TEST_CASE("peers on two nodes meet in the room on the node the hash names - media flows both ways",
           "[cluster]") {
   test_cluster c{3};
   REQUIRE(c.converged({0, 1, 2}));
@@ -134,7 +134,7 @@ TEST_CASE("a frozen node is detected within connection-timeout and taken back wh
   CHECK(c.converged({0, 1, 2}, 10s));
 }
 
-TEST_CASE("a node that joins a running cluster is taken in; new rooms land on it, old ones stay",
+TEST_CASE("a node that joins a running cluster is taken in - new rooms land on it, old ones stay",
           "[cluster]") {
   test_cluster c{2};
   REQUIRE(c.converged({0, 1}));

@@ -69,7 +69,7 @@ struct feed {
 
 }  // namespace
 
-TEST_CASE("nothing is written before a keyframe with codec config; then init.mp4 and parts", "[hls-packager]") {
+TEST_CASE("nothing is written before a keyframe with codec config, then init.mp4 and parts", "[hls-packager]") {
   temp_dir dir("vr-packager-test-");
   feed f(dir.path);
   f.start();
@@ -155,7 +155,7 @@ TEST_CASE("audio-only streams cut parts by audio time, all independent", "[hls-p
   CHECK_FALSE(std::regex_search(text, dependent));
 }
 
-TEST_CASE("finish writes the rest as a last part and ends the playlist; later samples are ignored", "[hls-packager]") {
+TEST_CASE("finish writes the rest as a last part and ends the playlist - later samples are ignored", "[hls-packager]") {
   temp_dir dir("vr-packager-test-");
   feed f(dir.path);
   f.start();

@@ -54,7 +54,7 @@ TEST_CASE("a whole exposition, exactly", "[metrics]") {
         "vr_c{s=\"n\"} NaN\n");
 }
 
-TEST_CASE("describe keeps the series; counts are exact across threads", "[metrics]") {
+TEST_CASE("describe keeps the series - counts are exact across threads", "[metrics]") {
   metrics m;
   m.add("vr_x_total", 2);
   m.describe("vr_x_total", "counter", "X");

@@ -42,7 +42,7 @@ TEST_CASE("rooms spread evenly over the nodes", "[rendezvous]") {
   }
 }
 
-TEST_CASE("a node that joins takes only rooms it wins; a node that leaves gives up only its own",
+TEST_CASE("a node that joins takes only rooms it wins - a node that leaves gives up only its own",
           "[rendezvous]") {
   std::vector<std::string> three{"127.0.0.1:5001", "127.0.0.1:5002", "127.0.0.1:5003"};
   auto four = three;
