@@ -195,9 +195,23 @@ bool gets_video(load_peer& to, const std::vector<load_peer*>& from) {
   return false;
 }
 
+// The server before any peer: what peers add is measured against it.
+struct baseline {
+  std::size_t rss_kb, threads;
+};
+
+baseline idle(const subject& s) {
+  return {proc_rss_kb(s.pid()), proc_threads(s.pid())};
+}
+
+void set_joins(figures& f, const std::vector<double>& join_ms) {
+  f.join_p50_ms = percentile(join_ms, 0.5);
+  f.join_max_ms = join_ms.empty() ? 0 : *std::max_element(join_ms.begin(), join_ms.end());
+}
+
 // Steady state over `window`: CPU per packet, delay, loss, memory and threads.
 void measure(figures& f, subject& s, const std::vector<std::unique_ptr<load_peer>>& receivers, int peers,
-             std::size_t rss0, std::size_t threads0, std::chrono::seconds window) {
+             baseline base, std::chrono::seconds window) {
   std::this_thread::sleep_for(2s);  // warm-up: connections settle
   for (auto& r : receivers)
     r->media().clear_latency();
@@ -224,15 +238,14 @@ void measure(figures& f, subject& s, const std::vector<std::unique_ptr<load_peer
   f.delay_p50_ms = percentile(p50, 0.5);
   f.delay_p99_ms = p99.empty() ? 0 : *std::max_element(p99.begin(), p99.end());
   f.peers = peers;
-  f.rss_kb_per_peer = (static_cast<double>(proc_rss_kb(s.pid())) - static_cast<double>(rss0)) / peers;
-  f.threads_per_peer = (static_cast<double>(proc_threads(s.pid())) - static_cast<double>(threads0)) / peers;
+  f.rss_kb_per_peer = (static_cast<double>(proc_rss_kb(s.pid())) - static_cast<double>(base.rss_kb)) / peers;
+  f.threads_per_peer = (static_cast<double>(proc_threads(s.pid())) - static_cast<double>(base.threads)) / peers;
 }
 
 figures fanout(subject& s, int n, std::chrono::seconds window) {
   figures f;
   f.scenario = "1 → " + std::to_string(n);
-  auto rss0 = proc_rss_kb(s.pid());
-  auto threads0 = proc_threads(s.pid());
+  auto base = idle(s);
   auto pub = s.publisher("pub");
   std::vector<load_peer*> pubs{pub.get()};
   std::vector<std::unique_ptr<load_peer>> subs;
@@ -245,17 +258,15 @@ figures fanout(subject& s, int n, std::chrono::seconds window) {
     else
       join_ms.push_back(ms_since(t0));
   }
-  f.join_p50_ms = percentile(join_ms, 0.5);
-  f.join_max_ms = join_ms.empty() ? 0 : *std::max_element(join_ms.begin(), join_ms.end());
-  measure(f, s, subs, n + 1, rss0, threads0, window);
+  set_joins(f, join_ms);
+  measure(f, s, subs, n + 1, base, window);
   return f;
 }
 
 figures mesh(subject& s, int n, std::chrono::seconds window) {
   figures f;
   f.scenario = std::to_string(n) + "-publisher mesh";
-  auto rss0 = proc_rss_kb(s.pid());
-  auto threads0 = proc_threads(s.pid());
+  auto base = idle(s);
   std::vector<std::unique_ptr<load_peer>> peers;
   std::vector<load_peer*> raw;
   std::vector<clock_type::time_point> joined;
@@ -276,9 +287,8 @@ figures mesh(subject& s, int n, std::chrono::seconds window) {
     else
       join_ms.push_back(ms_since(joined[i]));
   }
-  f.join_p50_ms = percentile(join_ms, 0.5);
-  f.join_max_ms = join_ms.empty() ? 0 : *std::max_element(join_ms.begin(), join_ms.end());
-  measure(f, s, peers, n, rss0, threads0, window);
+  set_joins(f, join_ms);
+  measure(f, s, peers, n, base, window);
   return f;
 }
 
@@ -286,8 +296,7 @@ figures mesh(subject& s, int n, std::chrono::seconds window) {
 figures storm(subject& s, int n, std::chrono::seconds window) {
   figures f;
   f.scenario = "join storm of " + std::to_string(n);
-  auto rss0 = proc_rss_kb(s.pid());
-  auto threads0 = proc_threads(s.pid());
+  auto base = idle(s);
   auto pub = s.publisher("pub");
   std::vector<load_peer*> pubs{pub.get()};
   std::vector<std::unique_ptr<load_peer>> subs(n);
@@ -311,10 +320,9 @@ figures storm(subject& s, int n, std::chrono::seconds window) {
     if (ms >= 0)
       ok.push_back(ms);
   f.failed_joins = n - static_cast<int>(ok.size());
-  f.join_p50_ms = percentile(ok, 0.5);
-  f.join_max_ms = ok.empty() ? 0 : *std::max_element(ok.begin(), ok.end());
+  set_joins(f, ok);
   std::erase(subs, nullptr);
-  measure(f, s, subs, n + 1, rss0, threads0, window);
+  measure(f, s, subs, n + 1, base, window);
   return f;
 }
 

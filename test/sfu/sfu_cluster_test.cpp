@@ -37,15 +37,26 @@ ms since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration_cast<ms>(std::chrono::steady_clock::now() - t0);
 }
 
+// Alice (through node 0) and Bob (node 1) publish in a room that lives on node 2.
+struct two_on_a_third {
+  test_cluster c{3};
+  std::string room;
+  std::unique_ptr<protocol_peer> alice, bob;
+
+  two_on_a_third() {
+    REQUIRE(c.converged({0, 1, 2}));
+    room = c.room_on(2, {0, 1, 2});
+    alice = join_at(c.http_port(0), room, "alice", true);
+    bob = join_at(c.http_port(1), room, "bob", true);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("peers on two nodes meet in the room on the node the hash names - media flows both ways",
           "[cluster]") {
-  test_cluster c{3};
-  REQUIRE(c.converged({0, 1, 2}));
-  auto room = c.room_on(2, {0, 1, 2});
-  auto alice = join_at(c.http_port(0), room, "alice", true);
-  auto bob = join_at(c.http_port(1), room, "bob", true);
+  two_on_a_third t;
+  auto& [c, room, alice, bob] = t;
   CHECK(c.rooms_on(2) == 1);
   CHECK(c.rooms_on(0) == 0);
   CHECK(c.rooms_on(1) == 0);
@@ -66,11 +77,8 @@ TEST_CASE("peers on two nodes meet in the room on the node the hash names - medi
 
 TEST_CASE("the room's node is killed: peers get phx_error, rejoin, and media flows in the re-created room",
           "[cluster]") {
-  test_cluster c{3};
-  REQUIRE(c.converged({0, 1, 2}));
-  auto room = c.room_on(2, {0, 1, 2});
-  auto alice = join_at(c.http_port(0), room, "alice", true);
-  auto bob = join_at(c.http_port(1), room, "bob", true);
+  two_on_a_third t;
+  auto& [c, room, alice, bob] = t;
   REQUIRE(receives(*alice, bob->peer_id()));
   REQUIRE(receives(*bob, alice->peer_id()));
 
