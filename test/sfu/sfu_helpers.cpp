@@ -47,7 +47,11 @@ bool receives(protocol_peer& to, const std::string& from, std::chrono::milliseco
     return to.packets_from(from, "video") > threshold && to.packets_from(from, "audio") > threshold;
   }, timeout);
   UNSCOPED_INFO(to.peer_id() << " from " << from << ": video " << to.packets_from(from, "video")
-                             << ", audio " << to.packets_from(from, "audio"));
+                             << ", audio " << to.packets_from(from, "audio") << "; sees it: "
+                             << to.peers().count(from) << ", tracks announced: " << to.tracks_of(from).size()
+                             << ", subscribe offers: " << to.media().offers_received()
+                             << ", publish/subscribe connected: " << to.media().publish_connected() << '/'
+                             << to.media().subscribe_connected());
   return ok;
 }
 
