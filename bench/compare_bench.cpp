@@ -377,10 +377,13 @@ int main(int argc, char** argv) {
     dat << "# scenario videoroom_us_per_pkt janus_us_per_pkt videoroom_p99 janus_p99\n";
     for (auto& [v, j] : rows) {
       for (auto* f : {&v, &j})
-        std::printf("| %s | %s | %.1f | %.0f | %.2f / %.2f | %.2f | %.0f / %.0f | %.0f | %.2f | %d |\n",
-                    f->scenario.c_str(), f->server.c_str(), f->cpu_us_per_packet, f->packets_per_s, f->delay_p50_ms,
-                    f->delay_p99_ms, f->loss_pct, f->join_p50_ms, f->join_max_ms, f->rss_kb_per_peer,
-                    f->threads_per_peer, f->failed_joins);
+        if (!f->server.empty())  // one server alone when profiling
+          std::printf("| %s | %s | %.1f | %.0f | %.2f / %.2f | %.2f | %.0f / %.0f | %.0f | %.2f | %d |\n",
+                      f->scenario.c_str(), f->server.c_str(), f->cpu_us_per_packet, f->packets_per_s,
+                      f->delay_p50_ms, f->delay_p99_ms, f->loss_pct, f->join_p50_ms, f->join_max_ms,
+                      f->rss_kb_per_peer, f->threads_per_peer, f->failed_joins);
+      if (v.server.empty() || j.server.empty())
+        continue;
       std::printf("| %s | **ratio** | %.2f | | %.2f / %.2f | | %.2f / %.2f | %.2f | %.2f | |\n", v.scenario.c_str(),
                   ratio(v.cpu_us_per_packet, j.cpu_us_per_packet), ratio(v.delay_p50_ms, j.delay_p50_ms),
                   ratio(v.delay_p99_ms, j.delay_p99_ms), ratio(v.join_p50_ms, j.join_p50_ms),
