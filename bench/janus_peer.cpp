@@ -45,9 +45,15 @@ struct janus_peer::impl {
   std::map<std::string, std::string> answers;
   int next = 0;
 
+  // VR_JANUS_TRACE=1 prints the API traffic (to debug an adapter change).
+  static void trace(char direction, const std::string& text) {
+    static const bool on = std::getenv("VR_JANUS_TRACE") != nullptr;
+    if (on)
+      std::fprintf(stderr, "janus%c %s\n", direction, text.c_str());
+  }
+
   void on_text(std::string text) {
-    if (std::getenv("VR_JANUS_TRACE"))
-      std::fprintf(stderr, "janus> %s\n", text.c_str());
+    trace('>', text);
     auto doc = json::parse(text, 64);
     if (!doc || !doc->IsObject())
       return;
@@ -69,8 +75,7 @@ struct janus_peer::impl {
   // and waits for the reply or event of its transaction.
   rapidjson::Document call(const std::string& frame, std::chrono::milliseconds timeout) {
     auto tx = transaction();
-    if (std::getenv("VR_JANUS_TRACE"))
-      std::fprintf(stderr, "janus< %s\n", frame.c_str());
+    trace('<', frame);
     ws->send(frame + R"(,"transaction":")" + tx + R"("})");
     std::unique_lock lock{mutex};
     if (!changed.wait_for(lock, timeout, [&] { return answers.count(tx) != 0; }))
@@ -84,8 +89,9 @@ struct janus_peer::impl {
   }
 
   void send(const std::string& frame) {
-    if (std::getenv("VR_JANUS_TRACE"))
-      std::fprintf(stderr, "janus< %s\n", frame.c_str()); ws->send(frame + R"(,"transaction":")" + transaction() + R"("})"); }
+    trace('<', frame);
+    ws->send(frame + R"(,"transaction":")" + transaction() + R"("})");
+  }
 
   std::string session_part() const { return R"({"session_id":)" + std::to_string(session); }
 
