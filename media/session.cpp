@@ -660,6 +660,20 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
 
 namespace {
 
+// webrtcbin tags each sink pad with a sticky "GstWebRtcBinUpdateTos" event
+// (its mid) so the transport can set the socket's DSCP from the transceiver's
+// priority. rtpfunnel (BUNDLE) re-sends its input's sticky events whenever the
+// input switches between m-lines, so with audio and video interleaved the
+// event kept travelling down to the ICE transport, dozens of times a second
+// per subscriber. We set no priorities (no DSCP marking): drop it at the
+// funnel's output.
+GstPadProbeReturn drop_tos_updates(GstPad*, GstPadProbeInfo* info, gpointer) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY) return GST_PAD_PROBE_OK;
+  const GstStructure* s = gst_event_get_structure(event);
+  return s && gst_structure_has_name(s, "GstWebRtcBinUpdateTos") ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
 // Adjusts elements webrtcbin creates inside itself.
 void tune_webrtcbin_internals(GstBin*, GstBin*, GstElement* element, gpointer) {
   GstElementFactory* factory = gst_element_get_factory(element);  // transfer none
@@ -670,6 +684,9 @@ void tune_webrtcbin_internals(GstBin*, GstBin*, GstElement* element, gpointer) {
     // packet until its timestamp plus the pipeline latency. Forwarded packets
     // are already paced by the publisher.
     g_object_set(element, "sync", FALSE, nullptr);
+  } else if (!std::strcmp(name, "rtpfunnel")) {
+    if (pad_ptr src{gst_element_get_static_pad(element, "src")})
+      gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &drop_tos_updates, nullptr, nullptr);
   } else if (!std::strcmp(name, "rtpbin")) {
     // Free a remote SSRC's jitterbuffer (and its two threads) after BYE or
     // RTCP timeout, instead of keeping it for the connection's life.
