@@ -212,7 +212,7 @@ struct branch_state {
 // Forwards buffers to the webrtcbin sink pad ourselves and always reports OK
 // upstream: a failing subscriber (flushing, erroring, gone) must never return
 // an error through the tee, which would stop the publisher's track for
-// everybody.
+// everybody. What the subscriber refuses is counted as dropped.
 GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto& st = unbox<branch_state>(data);
   pad_ptr peer{gst_pad_get_peer(pad)};
@@ -221,7 +221,8 @@ GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
     GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
     st->counters->packets.fetch_add(1, std::memory_order_relaxed);
     st->counters->bytes.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
-    gst_pad_chain(peer.get(), buf);
+    if (gst_pad_chain(peer.get(), buf) != GST_FLOW_OK)
+      st->counters->dropped.fetch_add(1, std::memory_order_relaxed);
   } else {
     GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
     guint n = gst_buffer_list_length(list);
@@ -229,7 +230,8 @@ GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
     for (guint i = 0; i < n; i++) bytes += gst_buffer_get_size(gst_buffer_list_get(list, i));
     st->counters->packets.fetch_add(n, std::memory_order_relaxed);
     st->counters->bytes.fetch_add(bytes, std::memory_order_relaxed);
-    gst_pad_chain_list(peer.get(), list);
+    if (gst_pad_chain_list(peer.get(), list) != GST_FLOW_OK)
+      st->counters->dropped.fetch_add(n, std::memory_order_relaxed);
   }
   info->data = nullptr;  // ownership went to gst_pad_chain
   GST_PAD_PROBE_INFO_FLOW_RETURN(info) = GST_FLOW_OK;
@@ -238,8 +240,8 @@ GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
 
 }  // namespace
 
-branch::branch(GstBin* pipeline, source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters)
-    : pipeline_(pipeline), tee_(retain(src.tee())), webrtc_sink_(retain(webrtc_sink)) {
+branch::branch(source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters)
+    : tee_(retain(src.tee())), webrtc_sink_(retain(webrtc_sink)) {
   auto st = std::make_shared<branch_state>(branch_state{std::move(counters)});
   // No queue: the publisher's streaming thread pushes into every subscriber's
   // webrtcbin itself, as an SFU in C would. A queue per branch cost a thread

@@ -62,16 +62,16 @@ class source {
 };
 
 // One subscriber's copy of one track: tee src pad → webrtcbin sink pad, through
-// a probe that reports OK upstream whatever the subscriber returns.
+// a probe that reports OK upstream whatever the subscriber returns (and counts
+// what it refused as dropped).
 class branch {
  public:
-  branch(GstBin* pipeline, source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters);
+  branch(source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters);
   ~branch();  // unlinks and releases the tee pad
   branch(const branch&) = delete;
   branch& operator=(const branch&) = delete;
 
  private:
-  GstBin* pipeline_;
   element_ptr tee_;
   pad_ptr tee_src_;
   pad_ptr webrtc_sink_;

@@ -574,7 +574,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
       published* pub = lookup(s->track).second;
       if (!pub) continue;
       GST_INFO("forwarding %s to %s", s->track.c_str(), q.id.c_str());
-      s->br = std::make_unique<branch>(bin(), *pub->src, s->sink.get(), counters);
+      s->br = std::make_unique<branch>(*pub->src, s->sink.get(), counters);
       // A new subscriber can only start decoding at a keyframe.
       if (pub->kind == "video") pub->src->request_keyframe();
     }
