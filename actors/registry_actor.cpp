@@ -26,16 +26,18 @@ void count_remote(self_ptr self) {
                                      static_cast<double>(self->state.remote_rooms.size()));
 }
 
-// Forgets a room, if `addr` is still the actor behind its id.
-void forget(self_ptr self, const caf::actor_addr& addr) {
+// Forgets a room, if `addr` is still the actor behind its id; false when
+// `addr` is no room of ours.
+bool forget(self_ptr self, const caf::actor_addr& addr) {
   auto& rooms = self->state.rooms;
   auto it = std::find_if(rooms.begin(), rooms.end(),
                          [&](auto& kv) { return kv.second.room.address() == addr; });
   if (it == rooms.end())
-    return;
+    return false;
   auto id = it->first;
   rooms.erase(it);
   tell_nodes(self, caf::make_message(room_gone_atom::value, id, self->state.settings->cluster_name));
+  return true;
 }
 
 registry_state::entry& local_room(self_ptr self, const std::string& id, const join_request& req) {
@@ -67,6 +69,13 @@ caf::actor placement(self_ptr self, const std::string& id) {
   return node == st.nodes.end() ? caf::actor{} : node->second;
 }
 
+// Joins the room here, making it if need be (counted for the empty check).
+caf::delegated<caf::message> join_here(self_ptr self, const std::string& id, const join_request& req) {
+  auto& e = local_room(self, id, req);
+  ++e.joins_sent;
+  return self->delegate(e.room, join_atom::value, id, req);
+}
+
 std::vector<std::string> local_ids(self_ptr self) {
   std::vector<std::string> ids;
   for (auto& [id, e] : self->state.rooms)
@@ -81,27 +90,18 @@ caf::behavior registry_actor(self_ptr self, settings_ptr settings) {
   // Rooms are linked to the registry: they end with it, and it hears when one
   // ends (an exit message) without ending itself.
   self->set_exit_handler([self](caf::exit_msg& em) {
-    auto& rooms = self->state.rooms;
-    bool is_room = std::any_of(rooms.begin(), rooms.end(),
-                               [&](auto& kv) { return kv.second.room.address() == em.source; });
-    if (is_room)
-      forget(self, em.source);
-    else if (em.reason)
+    if (!forget(self, em.source) && em.reason)
       self->quit(em.reason);
   });
   return {
     [self](join_atom, const std::string& id, const join_request& req) {
       if (auto remote = placement(self, id))
         return self->delegate(remote, placed_join_atom::value, id, req);
-      auto& e = local_room(self, id, req);
-      ++e.joins_sent;
-      return self->delegate(e.room, join_atom::value, id, req);
+      return join_here(self, id, req);
     },
     [self](placed_join_atom, const std::string& id, const join_request& req) {
       // Another node placed this room here: hold it, whatever this node's view.
-      auto& e = local_room(self, id, req);
-      ++e.joins_sent;
-      return self->delegate(e.room, join_atom::value, id, req);
+      return join_here(self, id, req);
     },
     [self](empty_atom, const std::string& id, std::uint64_t joins_seen) {
       // Stop the room only if no join is on its way to it.
