@@ -12,6 +12,7 @@
 #include "test/sfu/server_process.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -85,8 +86,8 @@ class videoroom_peer : public load_peer {
 
 class videoroom_subject : public subject {
  public:
-  explicit videoroom_subject(std::shared_ptr<encoded_loop> loop)
-      : loop_(std::move(loop)), srv_(VR_SERVER_BIN, VR_ROOT, {}, server_cpu) {}
+  videoroom_subject(std::shared_ptr<encoded_loop> loop, const std::string& bin)
+      : loop_(std::move(loop)), srv_(bin, VR_ROOT, {}, server_cpu) {}
   pid_t pid() const override { return srv_.pid(); }
   std::unique_ptr<load_peer> publisher(const std::string& name) override { return join(name, true); }
   std::unique_ptr<load_peer> receiver(const std::string& name, const std::vector<load_peer*>&) override {
@@ -170,6 +171,19 @@ struct figures {
   int failed_joins = 0;
 };
 
+// The server before any peer: what peers add is measured against it.
+struct baseline {
+  std::size_t rss_kb, threads;
+};
+
+// A scenario set up on one server: its peers stay connected while measured.
+struct load {
+  figures f;
+  baseline base{};
+  std::vector<std::unique_ptr<load_peer>> others;     // publishers only sending
+  std::vector<std::unique_ptr<load_peer>> receivers;  // whose packets are counted
+};
+
 struct totals {
   std::uint64_t packets = 0, expected = 0;
 };
@@ -195,11 +209,6 @@ bool gets_video(load_peer& to, const std::vector<load_peer*>& from) {
   return false;
 }
 
-// The server before any peer: what peers add is measured against it.
-struct baseline {
-  std::size_t rss_kb, threads;
-};
-
 baseline idle(const subject& s) {
   return {proc_rss_kb(s.pid()), proc_threads(s.pid())};
 }
@@ -209,71 +218,100 @@ void set_joins(figures& f, const std::vector<double>& join_ms) {
   f.join_max_ms = join_ms.empty() ? 0 : *std::max_element(join_ms.begin(), join_ms.end());
 }
 
-// Steady state over `window`: CPU per packet, delay, loss, memory and threads.
-void measure(figures& f, subject& s, const std::vector<std::unique_ptr<load_peer>>& receivers, int peers,
-             baseline base, std::chrono::seconds window) {
+// CPU per forwarded packet of every server in one shared window. This VM's
+// speed drifts by 2x between minutes, so servers measured one after the other
+// compare badly; servers measured together on the same CPU see the same
+// machine. Forwarded = the sequence span the receivers saw (packets the
+// generator lost when busy were still sent).
+void measure_cpu(std::vector<std::pair<subject*, load*>>& runs, std::chrono::seconds window) {
   std::this_thread::sleep_for(2s);  // warm-up: connections settle
-  for (auto& r : receivers)
-    r->media().clear_latency();
-  auto c0 = proc_cpu_seconds(s.pid());
-  auto t0 = count(receivers);
+  std::vector<double> c0;
+  std::vector<totals> t0;
+  for (auto& [s, l] : runs) {
+    c0.push_back(proc_cpu_seconds(s->pid()));
+    t0.push_back(count(l->receivers));
+  }
   auto w0 = clock_type::now();
   std::this_thread::sleep_for(window);
-  auto c1 = proc_cpu_seconds(s.pid());
-  auto t1 = count(receivers);
   double seconds = ms_since(w0) / 1000;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    auto& [s, l] = runs[i];
+    double cpu = proc_cpu_seconds(s->pid()) - c0[i];
+    auto sent = static_cast<double>(count(l->receivers).expected - t0[i].expected);
+    l->f.packets_per_s = sent / seconds;
+    l->f.cpu_us_per_packet = sent > 0 ? cpu * 1e6 / sent : 0;
+  }
+}
+
+// Stops (SIGSTOP) a server while another one's delay is measured alone.
+class paused {
+ public:
+  explicit paused(pid_t pid) : pid_(pid) { ::kill(pid_, SIGSTOP); }
+  ~paused() { ::kill(pid_, SIGCONT); }
+  paused(const paused&) = delete;
+  paused& operator=(const paused&) = delete;
+
+ private:
+  pid_t pid_;
+};
+
+// Delay, loss, memory and threads of one server with the CPU to itself.
+void measure_alone(subject& s, load& l, std::chrono::seconds window) {
+  std::this_thread::sleep_for(3s);  // what queued up while it was stopped drains
+  for (auto& r : l.receivers)
+    r->media().clear_latency();
+  auto t0 = count(l.receivers);
+  std::this_thread::sleep_for(window);
+  auto t1 = count(l.receivers);
   auto packets = static_cast<double>(t1.packets - t0.packets);
   auto expected = static_cast<double>(t1.expected - t0.expected);
-  f.packets_per_s = packets / seconds;
-  f.cpu_us_per_packet = packets > 0 ? (c1 - c0) * 1e6 / packets : 0;
+  auto& f = l.f;
   f.loss_pct = expected > 0 ? std::max(0.0, 100.0 * (expected - packets) / expected) : 0;
   std::vector<double> p50, p99;
-  for (auto& r : receivers) {
-    auto l = r->media().latency();
-    if (l.samples > 0) {
-      p50.push_back(l.median_ms);
-      p99.push_back(l.p99_ms);
+  for (auto& r : l.receivers) {
+    auto lat = r->media().latency();
+    if (lat.samples > 0) {
+      p50.push_back(lat.median_ms);
+      p99.push_back(lat.p99_ms);
     }
   }
   f.delay_p50_ms = percentile(p50, 0.5);
   f.delay_p99_ms = p99.empty() ? 0 : *std::max_element(p99.begin(), p99.end());
-  f.peers = peers;
-  f.rss_kb_per_peer = (static_cast<double>(proc_rss_kb(s.pid())) - static_cast<double>(base.rss_kb)) / peers;
-  f.threads_per_peer = (static_cast<double>(proc_threads(s.pid())) - static_cast<double>(base.threads)) / peers;
+  f.rss_kb_per_peer = (static_cast<double>(proc_rss_kb(s.pid())) - static_cast<double>(l.base.rss_kb)) / f.peers;
+  f.threads_per_peer = (static_cast<double>(proc_threads(s.pid())) - static_cast<double>(l.base.threads)) / f.peers;
 }
 
-figures fanout(subject& s, int n, std::chrono::seconds window) {
-  figures f;
-  f.scenario = "1 → " + std::to_string(n);
-  auto base = idle(s);
-  auto pub = s.publisher("pub");
-  std::vector<load_peer*> pubs{pub.get()};
-  std::vector<std::unique_ptr<load_peer>> subs;
+load fanout(subject& s, int n) {
+  load l;
+  l.f.scenario = "1 → " + std::to_string(n);
+  l.f.peers = n + 1;
+  l.base = idle(s);
+  l.others.push_back(s.publisher("pub"));
+  std::vector<load_peer*> pubs{l.others.back().get()};
   std::vector<double> join_ms;
   for (int i = 0; i < n; ++i) {
     auto t0 = clock_type::now();
-    subs.push_back(s.receiver("sub" + std::to_string(i), pubs));
-    if (!gets_video(*subs.back(), pubs))
-      ++f.failed_joins;
+    l.receivers.push_back(s.receiver("sub" + std::to_string(i), pubs));
+    if (!gets_video(*l.receivers.back(), pubs))
+      ++l.f.failed_joins;
     else
       join_ms.push_back(ms_since(t0));
   }
-  set_joins(f, join_ms);
-  measure(f, s, subs, n + 1, base, window);
-  return f;
+  set_joins(l.f, join_ms);
+  return l;
 }
 
-figures mesh(subject& s, int n, std::chrono::seconds window) {
-  figures f;
-  f.scenario = std::to_string(n) + "-publisher mesh";
-  auto base = idle(s);
-  std::vector<std::unique_ptr<load_peer>> peers;
+load mesh(subject& s, int n) {
+  load l;
+  l.f.scenario = std::to_string(n) + "-publisher mesh";
+  l.f.peers = n;
+  l.base = idle(s);
   std::vector<load_peer*> raw;
   std::vector<clock_type::time_point> joined;
   for (int i = 0; i < n; ++i) {
     joined.push_back(clock_type::now());
-    peers.push_back(s.publisher("pub" + std::to_string(i)));
-    raw.push_back(peers.back().get());
+    l.receivers.push_back(s.publisher("pub" + std::to_string(i)));
+    raw.push_back(l.receivers.back().get());
   }
   s.cross_subscribe(raw);
   std::vector<double> join_ms;
@@ -282,23 +320,23 @@ figures mesh(subject& s, int n, std::chrono::seconds window) {
     for (auto* p : raw)
       if (p != raw[i])
         others.push_back(p);
-    if (!gets_video(*peers[i], others))
-      ++f.failed_joins;
+    if (!gets_video(*l.receivers[i], others))
+      ++l.f.failed_joins;
     else
       join_ms.push_back(ms_since(joined[i]));
   }
-  set_joins(f, join_ms);
-  measure(f, s, peers, n, base, window);
-  return f;
+  set_joins(l.f, join_ms);
+  return l;
 }
 
 // `n` subscribers join at once (one thread each); join → first video per peer.
-figures storm(subject& s, int n, std::chrono::seconds window) {
-  figures f;
-  f.scenario = "join storm of " + std::to_string(n);
-  auto base = idle(s);
-  auto pub = s.publisher("pub");
-  std::vector<load_peer*> pubs{pub.get()};
+load storm(subject& s, int n) {
+  load l;
+  l.f.scenario = "join storm of " + std::to_string(n);
+  l.f.peers = n + 1;
+  l.base = idle(s);
+  l.others.push_back(s.publisher("pub"));
+  std::vector<load_peer*> pubs{l.others.back().get()};
   std::vector<std::unique_ptr<load_peer>> subs(n);
   std::vector<double> join_ms(n, -1);
   {
@@ -319,71 +357,120 @@ figures storm(subject& s, int n, std::chrono::seconds window) {
   for (auto ms : join_ms)
     if (ms >= 0)
       ok.push_back(ms);
-  f.failed_joins = n - static_cast<int>(ok.size());
-  set_joins(f, ok);
+  l.f.failed_joins = n - static_cast<int>(ok.size());
+  set_joins(l.f, ok);
   std::erase(subs, nullptr);
-  measure(f, s, subs, n + 1, base, window);
-  return f;
+  l.receivers = std::move(subs);
+  return l;
 }
 
-using scenario = std::function<figures(subject&)>;
+using scenario = std::function<load(subject&)>;
 
-template <class Subject>
-figures run(const std::shared_ptr<encoded_loop>& loop, const scenario& sc, const char* name) {
-  Subject s{loop};
-  auto f = sc(s);
-  f.server = name;
-  std::fprintf(stderr, "  %s %s: %.1f µs/pkt, %.0f pkt/s, delay %.2f/%.2f ms, loss %.2f%%, join %.0f ms\n", name,
-               f.scenario.c_str(), f.cpu_us_per_packet, f.packets_per_s, f.delay_p50_ms, f.delay_p99_ms, f.loss_pct,
-               f.join_p50_ms);
-  return f;
+// One scenario on every server: each set up in turn, CPU measured together,
+// then delay with each server alone (the others stopped).
+std::vector<figures> run(std::vector<std::unique_ptr<subject>>& servers, const std::vector<std::string>& names,
+                         const scenario& sc, std::chrono::seconds window) {
+  std::vector<load> loads;
+  for (auto& s : servers)
+    loads.push_back(sc(*s));
+  std::vector<std::pair<subject*, load*>> runs;
+  for (std::size_t i = 0; i < servers.size(); ++i)
+    runs.emplace_back(servers[i].get(), &loads[i]);
+  measure_cpu(runs, window);
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    std::vector<std::unique_ptr<paused>> stopped;
+    for (std::size_t j = 0; j < servers.size(); ++j)
+      if (j != i)
+        stopped.push_back(std::make_unique<paused>(servers[j]->pid()));
+    measure_alone(*servers[i], loads[i], window);
+  }
+  std::vector<figures> out;
+  for (std::size_t i = 0; i < loads.size(); ++i) {
+    auto& f = loads[i].f;
+    f.server = names[i];
+    std::fprintf(stderr, "  %s %s: %.1f µs/pkt, %.0f pkt/s, delay %.2f/%.2f ms, loss %.2f%%, join %.0f ms\n",
+                 f.server.c_str(), f.scenario.c_str(), f.cpu_us_per_packet, f.packets_per_s, f.delay_p50_ms,
+                 f.delay_p99_ms, f.loss_pct, f.join_p50_ms);
+    out.push_back(f);
+  }
+  return out;
 }
 
 double ratio(double a, double b) {
   return b > 0 ? a / b : 0;
 }
 
+// Server specs: "videoroom", "janus", or "videoroom=/path/to/binary" (to
+// measure one build of ours against another).
+std::unique_ptr<subject> make_subject(const std::string& spec, const std::shared_ptr<encoded_loop>& loop) {
+  if (spec == "janus")
+    return std::make_unique<janus_subject>(loop);
+  if (spec == "videoroom")
+    return std::make_unique<videoroom_subject>(loop, VR_SERVER_BIN);
+  if (spec.starts_with("videoroom="))
+    return std::make_unique<videoroom_subject>(loop, spec.substr(10));
+  throw std::runtime_error("unknown server " + spec);
+}
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    auto comma = std::min(text.find(',', at), text.size());
+    if (comma > at)
+      out.push_back(text.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
+// Arguments: window seconds (8), output directory (bench/results), scenarios
+// ("fanout1,fanout10,fanout25,fanout50,mesh,storm"), servers ("videoroom,janus").
 int main(int argc, char** argv) {
   auto window = std::chrono::seconds(argc > 1 ? std::atoi(argv[1]) : 8);
   std::string out_dir = argc > 2 ? argv[2] : VR_ROOT "/bench/results";
+  auto only = split(argc > 3 ? argv[3] : "fanout1,fanout10,fanout25,fanout50,mesh,storm");
+  auto names = split(argc > 4 ? argv[4] : "videoroom,janus");
   try {
     auto loop = std::make_shared<encoded_loop>(encoded_loop::options{});
     std::fprintf(stderr, "load: VP8 %.0f kbit/s at 30 fps + Opus, looped\n", loop->video_bitrate_measured() / 1000);
     std::vector<std::pair<std::string, scenario>> scenarios;
     for (int n : {1, 10, 25, 50})
-      scenarios.emplace_back("fanout" + std::to_string(n), [n, window](subject& s) { return fanout(s, n, window); });
-    scenarios.emplace_back("mesh", [window](subject& s) { return mesh(s, 6, window); });
-    scenarios.emplace_back("storm", [window](subject& s) { return storm(s, 20, window); });
-    std::vector<std::pair<figures, figures>> rows;
-    std::string only = argc > 3 ? argv[3] : "";  // e.g. "fanout1,mesh": just those
+      scenarios.emplace_back("fanout" + std::to_string(n), [n](subject& s) { return fanout(s, n); });
+    scenarios.emplace_back("mesh", [](subject& s) { return mesh(s, 6); });
+    scenarios.emplace_back("storm", [](subject& s) { return storm(s, 20); });
+    std::vector<std::vector<figures>> rows;
     for (auto& [kind, sc] : scenarios)
-      if (only.empty() || ("," + only + ",").find("," + kind + ",") != std::string::npos) {
-        // argv[4]: "videoroom" or "janus" to run one server alone (profiling).
-        std::string which = argc > 4 ? argv[4] : "both";
-        auto v = which != "janus" ? run<videoroom_subject>(loop, sc, "videoroom") : figures{};
-        auto j = which != "videoroom" ? run<janus_subject>(loop, sc, "janus") : figures{};
-        rows.emplace_back(std::move(v), std::move(j));
+      if (std::find(only.begin(), only.end(), kind) != only.end()) {
+        std::vector<std::unique_ptr<subject>> servers;  // fresh servers for every scenario
+        for (auto& n : names)
+          servers.push_back(make_subject(n, loop));
+        rows.push_back(run(servers, names, sc, window));
       }
 
     std::printf("# videoroom vs Janus VideoRoom (same load, same generator)\n\n");
-    std::printf("Loopback; server pinned to CPU %d, generator to the other; %lld s windows; VP8 %.0f kbit/s "
-                "30 fps + Opus per publisher. Ratio = videoroom / Janus.\n\n",
-                server_cpu, static_cast<long long>(window.count()), loop->video_bitrate_measured() / 1000);
+    std::printf("Loopback; servers pinned to CPU %d, generator to the other; VP8 %.0f kbit/s 30 fps + Opus per "
+                "publisher. CPU per forwarded packet: both servers loaded at once and measured over the same %lld s "
+                "window (this VM's speed drifts between minutes). Delay, loss, memory: each server alone for %lld s, "
+                "the other stopped. Ratio = %s / %s.\n\n",
+                server_cpu, loop->video_bitrate_measured() / 1000, static_cast<long long>(window.count()),
+                static_cast<long long>(window.count()), names.front().c_str(), names.back().c_str());
     std::printf("| scenario | server | CPU µs/pkt | pkt/s | delay p50 / p99 (ms) | loss %% | join→video p50 / max (ms) "
                 "| RSS KiB/peer | threads/peer | failed joins |\n|---|---|---|---|---|---|---|---|---|---|\n");
     std::ofstream dat{out_dir + "/latest.dat"};
     dat << "# scenario videoroom_us_per_pkt janus_us_per_pkt videoroom_p99 janus_p99\n";
-    for (auto& [v, j] : rows) {
-      for (auto* f : {&v, &j})
-        if (!f->server.empty())  // one server alone when profiling
-          std::printf("| %s | %s | %.1f | %.0f | %.2f / %.2f | %.2f | %.0f / %.0f | %.0f | %.2f | %d |\n",
-                      f->scenario.c_str(), f->server.c_str(), f->cpu_us_per_packet, f->packets_per_s,
-                      f->delay_p50_ms, f->delay_p99_ms, f->loss_pct, f->join_p50_ms, f->join_max_ms,
-                      f->rss_kb_per_peer, f->threads_per_peer, f->failed_joins);
-      if (v.server.empty() || j.server.empty())
+    for (auto& row : rows) {
+      for (auto& f : row)
+        std::printf("| %s | %s | %.1f | %.0f | %.2f / %.2f | %.2f | %.0f / %.0f | %.0f | %.2f | %d |\n",
+                    f.scenario.c_str(), f.server.c_str(), f.cpu_us_per_packet, f.packets_per_s, f.delay_p50_ms,
+                    f.delay_p99_ms, f.loss_pct, f.join_p50_ms, f.join_max_ms, f.rss_kb_per_peer, f.threads_per_peer,
+                    f.failed_joins);
+      if (row.size() != 2)
         continue;
+      auto& v = row[0];
+      auto& j = row[1];
       std::printf("| %s | **ratio** | %.2f | | %.2f / %.2f | | %.2f / %.2f | %.2f | %.2f | |\n", v.scenario.c_str(),
                   ratio(v.cpu_us_per_packet, j.cpu_us_per_packet), ratio(v.delay_p50_ms, j.delay_p50_ms),
                   ratio(v.delay_p99_ms, j.delay_p99_ms), ratio(v.join_p50_ms, j.join_p50_ms),

@@ -205,9 +205,84 @@ void source::request_keyframe() { gst_pad_push_event(tee_sink_.get(), shared::ke
 
 namespace {
 
+pad_ptr chain_target(GstPad* sink);
+
 struct branch_state {
   std::shared_ptr<forward_counters> counters;
+  pad_ptr sink;    // the subscriber's webrtcbin sink pad
+  pad_ptr target;  // where buffers are chained: the first element past it that does work
+
+  // Only the tee's streaming thread calls this. webrtcbin builds what is
+  // behind its sink pad when the first caps arrive, i.e. with the first
+  // buffer's sticky events, so until then buffers go to the sink pad itself.
+  GstPad* chain_pad() {
+    if (target) return target.get();
+    pad_ptr found = chain_target(sink.get());
+    if (found.get() == sink.get()) return sink.get();
+    target = std::move(found);
+    return target.get();
+  }
 };
+
+// Whether `element` only passes buffers on as they are, so buffers may be
+// chained past it. webrtcbin 1.22 puts three such elements in front of every
+// sink pad: a clocksync (sync is off, see session.cpp) and its FEC encoder bin,
+// rtpulpfecenc ! rtpredenc, which pass through while no ULPFEC and no RED
+// payload type is negotiated (what we offer subscribers).
+bool passes_through(GstElement* element) {
+  GstElementFactory* factory = gst_element_get_factory(element);
+  if (!factory) return false;
+  const char* name = GST_OBJECT_NAME(factory);
+  if (!std::strcmp(name, "clocksync")) {
+    gboolean sync = TRUE;
+    g_object_get(element, "sync", &sync, nullptr);
+    return !sync;
+  }
+  if (!std::strcmp(name, "rtpulpfecenc")) {
+    // pt 255: no ULPFEC payload type negotiated.
+    guint pt = 0, percentage = 1, important = 1;
+    g_object_get(element, "pt", &pt, "percentage", &percentage, "percentage-important", &important, nullptr);
+    return pt == 255 || (percentage == 0 && important == 0);
+  }
+  if (!std::strcmp(name, "rtpredenc")) {
+    gint pt = 1;
+    gboolean always = TRUE;
+    g_object_get(element, "pt", &pt, "allow-no-red-blocks", &always, nullptr);
+    return pt == 0 && !always;
+  }
+  return false;
+}
+
+// The pad buffers for `sink` can be chained into directly: down through ghost
+// pads and past pass-through elements. Each skipped element and ghost pad is a
+// pad push per packet per subscriber (object locks, refs of pad and parent).
+// Events keep taking the linked path, in the same thread, so the target has
+// the stream's sticky events before its first buffer, in order.
+pad_ptr chain_target(GstPad* sink) {
+  pad_ptr pad = retain(sink);
+  for (int depth = 0; depth < 16; depth++) {
+    if (GST_IS_GHOST_PAD(pad.get())) {
+      pad_ptr inner{gst_ghost_pad_get_target(GST_GHOST_PAD(pad.get()))};
+      if (!inner) return pad;
+      pad = std::move(inner);
+      continue;
+    }
+    gst_object_ptr<GstElement> element{gst_pad_get_parent_element(pad.get())};
+    if (!element || element->numsrcpads != 1 || element->numsinkpads != 1 || !passes_through(element.get()))
+      return pad;
+    pad_ptr src{gst_element_get_static_pad(element.get(), "src")};
+    pad_ptr next{src ? gst_pad_get_peer(src.get()) : nullptr};
+    if (!next) return pad;
+    // Leaving a bin: the peer is the inner side of its src ghost pad.
+    if (GST_IS_PROXY_PAD(next.get()) && !GST_IS_GHOST_PAD(next.get())) {
+      pad_ptr ghost{GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(next.get())))};
+      next.reset(ghost ? gst_pad_get_peer(ghost.get()) : nullptr);
+      if (!next) return pad;
+    }
+    pad = std::move(next);
+  }
+  return pad;
+}
 
 // Forwards buffers to the webrtcbin sink pad ourselves and always reports OK
 // upstream: a failing subscriber (flushing, erroring, gone) must never return
@@ -215,13 +290,13 @@ struct branch_state {
 // everybody. What the subscriber refuses is counted as dropped.
 GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto& st = unbox<branch_state>(data);
-  pad_ptr peer{gst_pad_get_peer(pad)};
-  if (!peer) return GST_PAD_PROBE_DROP;
+  if (!GST_PAD_IS_LINKED(pad)) return GST_PAD_PROBE_DROP;  // being unlinked by ~branch
+  GstPad* peer = st->chain_pad();
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
     st->counters->packets.fetch_add(1, std::memory_order_relaxed);
     st->counters->bytes.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
-    if (gst_pad_chain(peer.get(), buf) != GST_FLOW_OK)
+    if (gst_pad_chain(peer, buf) != GST_FLOW_OK)
       st->counters->dropped.fetch_add(1, std::memory_order_relaxed);
   } else {
     GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
@@ -230,7 +305,7 @@ GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
     for (guint i = 0; i < n; i++) bytes += gst_buffer_get_size(gst_buffer_list_get(list, i));
     st->counters->packets.fetch_add(n, std::memory_order_relaxed);
     st->counters->bytes.fetch_add(bytes, std::memory_order_relaxed);
-    if (gst_pad_chain_list(peer.get(), list) != GST_FLOW_OK)
+    if (gst_pad_chain_list(peer, list) != GST_FLOW_OK)
       st->counters->dropped.fetch_add(n, std::memory_order_relaxed);
   }
   info->data = nullptr;  // ownership went to gst_pad_chain
@@ -242,7 +317,7 @@ GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
 
 branch::branch(source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters)
     : tee_(retain(src.tee())), webrtc_sink_(retain(webrtc_sink)) {
-  auto st = std::make_shared<branch_state>(branch_state{std::move(counters)});
+  auto st = std::make_shared<branch_state>(branch_state{std::move(counters), retain(webrtc_sink), nullptr});
   // No queue: the publisher's streaming thread pushes into every subscriber's
   // webrtcbin itself, as an SFU in C would. A queue per branch cost a thread
   // and a hand-off (futex wake, context switch) per packet per subscriber,
