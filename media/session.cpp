@@ -7,6 +7,7 @@
 #include "media/peer_connection.hpp"
 #include "media/runtime.hpp"
 #include "media/sdp.hpp"
+#include "media/webrtcbin_tuning.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -658,64 +659,6 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   }
 };
 
-namespace {
-
-// rtpfunnel (BUNDLE: every m-line into one transport) re-sends the sticky
-// events of its input whenever the input switches between m-lines, i.e. on
-// nearly every forwarded packet when tracks interleave (1400 events/s per
-// subscriber in a 6-publisher mesh). Two of them are useless to us:
-// - webrtcbin's "GstWebRtcBinUpdateTos" (the mid, for DSCP marking from the
-//   transceiver's priority; we set no priorities): dropped where it enters
-//   the funnel, so there is nothing to re-send;
-// - repeated SEGMENTs: nothing after the funnel uses them (nicesink does not
-//   sync), so only the first reaches the transport.
-bool is_tos_update(GstEvent* event) {
-  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY) return false;
-  const GstStructure* s = gst_event_get_structure(event);
-  return s && gst_structure_has_name(s, "GstWebRtcBinUpdateTos");
-}
-
-GstPadProbeReturn drop_tos_updates(GstPad*, GstPadProbeInfo* info, gpointer) {
-  return is_tos_update(GST_PAD_PROBE_INFO_EVENT(info)) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
-}
-
-GstPadProbeReturn drop_repeats(GstPad* pad, GstPadProbeInfo* info, gpointer) {
-  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
-  if (is_tos_update(event)) return GST_PAD_PROBE_DROP;
-  if (GST_EVENT_TYPE(event) != GST_EVENT_SEGMENT) return GST_PAD_PROBE_OK;
-  pad_ptr peer{gst_pad_get_peer(pad)};
-  event_ptr had{peer ? gst_pad_get_sticky_event(peer.get(), GST_EVENT_SEGMENT, 0) : nullptr};
-  return had ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
-}
-
-void on_funnel_pad(GstElement*, GstPad* pad, gpointer) {
-  if (GST_PAD_IS_SINK(pad))
-    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &drop_tos_updates, nullptr, nullptr);
-}
-
-// Adjusts elements webrtcbin creates inside itself.
-void tune_webrtcbin_internals(GstBin*, GstBin*, GstElement* element, gpointer) {
-  GstElementFactory* factory = gst_element_get_factory(element);  // transfer none
-  if (!factory) return;
-  const char* name = GST_OBJECT_NAME(factory);
-  if (!std::strcmp(name, "clocksync")) {
-    // One before every sink pad (sync=true): it would hold each forwarded
-    // packet until its timestamp plus the pipeline latency. Forwarded packets
-    // are already paced by the publisher.
-    g_object_set(element, "sync", FALSE, nullptr);
-  } else if (!std::strcmp(name, "rtpfunnel")) {
-    g_signal_connect(element, "pad-added", G_CALLBACK(&on_funnel_pad), nullptr);
-    if (pad_ptr src{gst_element_get_static_pad(element, "src")})
-      gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &drop_repeats, nullptr, nullptr);
-  } else if (!std::strcmp(name, "rtpbin")) {
-    // Free a remote SSRC's jitterbuffer (and its two threads) after BYE or
-    // RTCP timeout, instead of keeping it for the connection's life.
-    g_object_set(element, "autoremove", TRUE, nullptr);
-  }
-}
-
-}  // namespace
-
 session::session(session_config cfg, session_events events)
     : runtime_(runtime::shared()), impl_(std::make_shared<impl>()) {
   static std::once_flag debug_once;
@@ -726,7 +669,7 @@ session::session(session_config cfg, session_events events)
   impl_->events = std::move(events);
   impl_->pipeline.reset(gst_pipeline_new("room"));
   gst_object_ref_sink(impl_->pipeline.get());
-  g_signal_connect(impl_->pipeline.get(), "deep-element-added", G_CALLBACK(&tune_webrtcbin_internals), nullptr);
+  g_signal_connect(impl_->pipeline.get(), "deep-element-added", G_CALLBACK(&tune_webrtcbin_element), nullptr);
 
   bus_ptr bus(gst_pipeline_get_bus(GST_PIPELINE(impl_->pipeline.get())));
   impl_->bus_watch.reset(gst_bus_create_watch(bus.get()));
