@@ -266,7 +266,9 @@ void measure_alone(subject& s, load& l, std::chrono::seconds window) {
   auto packets = static_cast<double>(t1.packets - t0.packets);
   auto expected = static_cast<double>(t1.expected - t0.expected);
   auto& f = l.f;
-  f.loss_pct = expected > 0 ? std::max(0.0, 100.0 * (expected - packets) / expected) : 0;
+  f.loss_pct = expected > 0 ? std::max(0.0, 100.0 * (expected - packets) / expected) : 100;
+  if (packets == 0)  // would otherwise read as no loss and no delay
+    std::fprintf(stderr, "  %s %s: no packet arrived while measured alone\n", f.server.c_str(), f.scenario.c_str());
   std::vector<double> p50, p99;
   for (auto& r : l.receivers) {
     auto lat = r->media().latency();
@@ -371,8 +373,10 @@ using scenario = std::function<load(subject&)>;
 std::vector<figures> run(std::vector<std::unique_ptr<subject>>& servers, const std::vector<std::string>& names,
                          const scenario& sc, std::chrono::seconds window) {
   std::vector<load> loads;
-  for (auto& s : servers)
-    loads.push_back(sc(*s));
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    loads.push_back(sc(*servers[i]));
+    loads.back().f.server = names[i];
+  }
   std::vector<std::pair<subject*, load*>> runs;
   for (std::size_t i = 0; i < servers.size(); ++i)
     runs.emplace_back(servers[i].get(), &loads[i]);
@@ -387,7 +391,6 @@ std::vector<figures> run(std::vector<std::unique_ptr<subject>>& servers, const s
   std::vector<figures> out;
   for (std::size_t i = 0; i < loads.size(); ++i) {
     auto& f = loads[i].f;
-    f.server = names[i];
     std::fprintf(stderr, "  %s %s: %.1f µs/pkt, %.0f pkt/s, delay %.2f/%.2f ms, loss %.2f%%, join %.0f ms\n",
                  f.server.c_str(), f.scenario.c_str(), f.cpu_us_per_packet, f.packets_per_s, f.delay_p50_ms,
                  f.delay_p99_ms, f.loss_pct, f.join_p50_ms);

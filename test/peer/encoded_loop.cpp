@@ -90,7 +90,12 @@ std::unique_ptr<encoded_loop::feed> encoded_loop::attach(GstElement* video_src, 
 
 void encoded_loop::push(GstBuffer* frame, bool video) {
   std::lock_guard lock{mutex_};
-  for (auto* f : feeds_) {
+  // Every other frame in reverse: no publisher is always served first (the
+  // benchmark compares servers loaded at once; the first fed would get its
+  // packets first on every frame).
+  bool reverse = (pushes_++ % 2) == 1;
+  for (std::size_t i = 0; i < feeds_.size(); ++i) {
+    auto* f = feeds_[reverse ? feeds_.size() - 1 - i : i];
     auto* src = video ? f->video_.get() : f->audio_.get();
     if (!src)
       continue;

@@ -66,6 +66,7 @@ class encoded_loop {
   media::caps_ptr video_caps_, audio_caps_;
   std::mutex mutex_;
   std::vector<feed*> feeds_;
+  std::uint64_t pushes_ = 0;  // under mutex_
   std::jthread thread_;
 };
 
