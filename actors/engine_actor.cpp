@@ -140,6 +140,7 @@ media::session_config session_config(const engine_state& st) {
   c.ice.turn_servers = st.settings->turn_servers;
   c.audio_only = st.type == room_type::audio;
   c.prefer_h264 = st.type == room_type::broadcast;
+  c.playback_timing = st.type == room_type::broadcast;  // recorded as LL-HLS
   return c;
 }
 

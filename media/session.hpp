@@ -43,6 +43,10 @@ struct session_config {
   // clock sync on the forwarding path); this only bounds how long a gap waits
   // for reordering or a retransmission before it is skipped.
   std::chrono::milliseconds receive_latency{20};
+  // Publish connections keep rtpjitterbuffer, which re-times packets for
+  // playback: LL-HLS recording (broadcast rooms) needs those timestamps.
+  // Otherwise packets are forwarded as they arrive (see nack_buffer.hpp).
+  bool playback_timing = false;
 };
 
 // Where and how a publisher is recorded as LL-HLS (broadcast rooms).

@@ -1,6 +1,7 @@
 #include "media/webrtcbin_tuning.hpp"
 
 #include "media/gst_ptr.hpp"
+#include "media/nack_buffer.hpp"
 
 #include <cstring>
 #include <memory>
@@ -68,14 +69,17 @@ GstPadProbeReturn skip_receive_queue(GstPad*, GstPadProbeInfo* info, gpointer da
     st->direct = false;
     return GST_PAD_PROBE_OK;
   }
+  pad_ptr peer{gst_pad_get_peer(st->src.get())};
+  if (!peer) return GST_PAD_PROBE_OK;
   if (!st->direct) {
     guint level = 1;
     g_object_get(st->queue, "current-level-buffers", &level, nullptr);
     if (level != 0) return GST_PAD_PROBE_OK;  // what is queued goes first
+    // The stream's events (dropped while blocked, re-sent by the queue with
+    // its next buffer) must be downstream before buffers go there directly.
+    if (event_ptr seg{gst_pad_get_sticky_event(peer.get(), GST_EVENT_SEGMENT, 0)}; !seg) return GST_PAD_PROBE_OK;
     st->direct = true;
   }
-  pad_ptr peer{gst_pad_get_peer(st->src.get())};
-  if (!peer) return GST_PAD_PROBE_OK;
   GstFlowReturn ret = (info->type & GST_PAD_PROBE_TYPE_BUFFER)
                           ? gst_pad_chain(peer.get(), GST_PAD_PROBE_INFO_BUFFER(info))
                           : gst_pad_chain_list(peer.get(), GST_PAD_PROBE_INFO_BUFFER_LIST(info));
@@ -87,7 +91,8 @@ GstPadProbeReturn skip_receive_queue(GstPad*, GstPadProbeInfo* info, gpointer da
 }  // namespace
 
 // Adjusts elements webrtcbin creates inside itself.
-void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer) {
+void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer data) {
+  bool forward_as_received = GPOINTER_TO_INT(data) != 0;
   GstElementFactory* factory = gst_element_get_factory(element);  // transfer none
   if (!factory) return;
   const char* name = GST_OBJECT_NAME(factory);
@@ -108,6 +113,9 @@ void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer) {
     // Free a remote SSRC's jitterbuffer (and its two threads) after BYE or
     // RTCP timeout, instead of keeping it for the connection's life.
     g_object_set(element, "autoremove", TRUE, nullptr);
+    if (forward_as_received)
+      g_signal_connect(element, "request-jitterbuffer",
+                       G_CALLBACK(+[](GstElement*, guint, gpointer) { return make_nack_buffer(); }), nullptr);
   }
 }
 

@@ -112,10 +112,49 @@ bool h264_keyframe_start(GstBuffer* buf) {
   return key;
 }
 
+bool caps_kind_is(const GstCaps* caps, const char* kind) {
+  return caps && !gst_caps_is_empty(caps) &&
+         !g_strcmp0(gst_structure_get_string(gst_caps_get_structure(caps, 0), "media"), kind);
+}
+
 void make_clocksync_passthrough(GstBin*, GstBin*, GstElement* element, gpointer) {
   // Send packets as they are produced: the latency measured is the SFU's.
   GstElementFactory* factory = gst_element_get_factory(element);
   if (factory && !std::strcmp(GST_OBJECT_NAME(factory), "clocksync")) g_object_set(element, "sync", FALSE, nullptr);
+}
+
+// The lossy wire (peer_options::drop_every), just before SRTP: RTX has kept
+// the packet by then. Only video payload types (VP8 96, H264 102) are dropped,
+// never their RTX (webrtcbin picks other types) nor RTCP.
+struct wire_loss {
+  unsigned every = 0;
+  std::atomic<std::uint64_t> seen{0}, dropped{0};
+};
+
+GstPadProbeReturn lose_on_wire(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto& w = unbox<wire_loss>(data);
+  guint8 head[2];
+  if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, head, sizeof head) != sizeof head) return GST_PAD_PROBE_OK;
+  int pt = head[1] & 0x7f;
+  if ((pt != 96 && pt != 102) || ++w->seen % w->every != 0) return GST_PAD_PROBE_OK;
+  w->dropped++;
+  return GST_PAD_PROBE_DROP;
+}
+
+gboolean lose_on_pad(GstElement*, GstPad* pad, gpointer data) {
+  if (g_str_has_prefix(GST_PAD_NAME(pad), "rtp_sink_"))
+    add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &lose_on_wire, unbox<wire_loss>(data));
+  return TRUE;
+}
+
+void add_wire_loss(GstBin*, GstBin*, GstElement* element, gpointer data) {
+  GstElementFactory* factory = gst_element_get_factory(element);
+  if (!factory || std::strcmp(GST_OBJECT_NAME(factory), "dtlssrtpenc")) return;
+  // Its RTP sink pad is usually requested before the element reaches our bin.
+  gst_element_foreach_sink_pad(element, &lose_on_pad, data);
+  connect(
+      element, "pad-added", +[](GstElement* e, GstPad* pad, gpointer d) { lose_on_pad(e, pad, d); },
+      unbox<wire_loss>(data));
 }
 
 // State the streaming threads update (held by pad probes, not by the pipeline,
@@ -223,6 +262,7 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
   std::atomic<bool> pub_connected{false}, sub_connected{false};
   std::atomic<std::size_t> offers{0};
   std::shared_ptr<receive_state> recv = std::make_shared<receive_state>();
+  std::shared_ptr<wire_loss> loss = std::make_shared<wire_loss>();
 
   GstBin* bin() const { return GST_BIN(pipeline.get()); }
 
@@ -255,7 +295,7 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
       h.pad_added = [state, pipeline_bin](GstPad* pad) { on_receive_pad(state, pipeline_bin, pad); };
     }
     std::string label = name + (kind == media::pc_kind::publish ? "-pub" : "-sub");
-    return std::make_unique<peer_connection>(*rt, bin(), label, ice(), 0, std::move(h));
+    return std::make_unique<peer_connection>(*rt, bin(), label, ice(), opts.receive_latency_ms, std::move(h));
   }
 
   // Streaming thread: count what arrives, then throw it away.
@@ -319,6 +359,7 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     g_object_get(sink.get(), "transceiver", &trans, nullptr);
     gst_object_ptr<GstWebRTCRTPTransceiver> owned(trans);
     g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, nullptr);
+    if (opts.drop_every > 0 && caps_kind_is(caps.get(), "video")) g_object_set(trans, "do-nack", TRUE, nullptr);
     gst_element_sync_state_with_parent(source.get());
     sources.push_back(std::move(source));
     return sources.back().get();
@@ -534,6 +575,10 @@ webrtc_peer::webrtc_peer(std::string name, peer_options opts, signaling sig) : i
   impl_->pipeline.reset(gst_pipeline_new(("peer-" + impl_->name).c_str()));
   gst_object_ref_sink(impl_->pipeline.get());
   g_signal_connect(impl_->pipeline.get(), "deep-element-added", G_CALLBACK(&make_clocksync_passthrough), nullptr);
+  if (impl_->opts.drop_every > 0) {
+    impl_->loss->every = impl_->opts.drop_every;
+    connect(impl_->pipeline.get(), "deep-element-added", &add_wire_loss, impl_->loss);
+  }
   gst_element_set_state(impl_->pipeline.get(), GST_STATE_PLAYING);
 }
 
@@ -617,6 +662,7 @@ std::uint64_t webrtc_peer::total_packets() const {
 
 std::size_t webrtc_peer::offers_received() const { return impl_->offers.load(); }
 bool webrtc_peer::publish_connected() const { return impl_->pub_connected.load(); }
+std::uint64_t webrtc_peer::wire_dropped() const { return impl_->loss->dropped.load(); }
 bool webrtc_peer::subscribe_connected() const { return impl_->sub_connected.load(); }
 
 latency_summary webrtc_peer::latency() const {

@@ -40,6 +40,13 @@ struct peer_options {
   // Publish this pre-encoded VP8 + Opus loop instead of encoding test sources
   // (the load generator); its packets carry send-time stamps (stamp.hpp).
   std::shared_ptr<encoded_loop> loop;
+  // > 0: a lossy wire. Every Nth video packet of the publish connection is
+  // dropped after webrtcbin's RTX sender kept it, and the video transceivers
+  // do NACK/RTX, so a receiver that asks gets it back.
+  unsigned drop_every = 0;
+  // How long this peer's jitterbuffers wait for a missing packet. 0: none,
+  // packets are counted as they come (a late retransmission is dropped).
+  unsigned receive_latency_ms = 0;
 };
 
 struct received_track {
@@ -99,6 +106,7 @@ class webrtc_peer {
   std::uint64_t total_packets() const;
   std::size_t offers_received() const;
   bool publish_connected() const;
+  std::uint64_t wire_dropped() const;  // video packets the lossy wire dropped
   bool subscribe_connected() const;
   latency_summary latency() const;
   // Forgets the delays measured so far (a benchmark's warm-up).

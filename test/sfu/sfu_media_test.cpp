@@ -78,3 +78,38 @@ TEST_CASE("a new subscriber gets a video keyframe soon after its connection is u
   b->media().request_keyframe(video->first);
   CHECK(b->wait_for([&] { return b->keyframes_from(a->peer_id()) > before; }, 2s));
 }
+
+TEST_CASE("video lost on the publisher's wire is asked for again (NACK) and reaches the subscriber", "[sfu]") {
+  test_server srv;
+  peer_options lossy;
+  lossy.drop_every = 8;  // an eighth of the publisher's video packets never reach the server at first
+  auto a = std::make_unique<protocol_peer>("a", lossy);
+  join_options o;
+  o.publish = true;
+  auto r = a->connect_and_join(srv.port(), "lossy", o);
+  REQUIRE(r.ok);
+  peer_options patient;
+  patient.receive_latency_ms = 300;  // long enough for a retransmission to be waited for
+  auto b = std::make_unique<protocol_peer>("b", patient);
+  REQUIRE(b->connect_and_join(srv.port(), "lossy", join_options{}).ok);
+  REQUIRE(receives(*b, a->peer_id()));
+
+  auto video = [&] {
+    for (auto& [id, t] : b->received())
+      if (t.kind == "video") return t;
+    return received_track{};
+  };
+  auto before = video();
+  auto dropped_before = a->media().wire_dropped();
+  std::this_thread::sleep_for(6s);
+  auto after = video();
+  auto dropped = a->media().wire_dropped() - dropped_before;
+  auto expected = after.expected - before.expected, arrived = after.packets - before.packets;
+  INFO("dropped on the wire " << dropped << ", subscriber got " << arrived << " of " << expected);
+  CHECK(a->has_event("publishAnswer", "rtx"));
+  REQUIRE(dropped >= 8);
+  // Without retransmission an eighth would be missing (webrtcbin 1.22's own
+  // jitterbuffer got 67 of 74 here: it never asked); allow a few still in
+  // flight at the end of the window.
+  CHECK(arrived + 3 >= expected);
+}

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <gst/gst.h>
+
+namespace vr::media {
+
+// What rtpbin gets instead of an rtpjitterbuffer on publish connections
+// (its "request-jitterbuffer" signal). rtpjitterbuffer hands every packet to
+// a thread of its own, to reorder and re-time it for playback; an SFU needs
+// neither, and that hand-off was a wake-up per received packet. This element
+// passes packets on at once, in the receiving thread, in arrival order, and
+// keeps the one thing of the jitterbuffer forwarding needs: it asks the
+// publisher for missing packets (upstream "GstRTPRetransmissionRequest"
+// events, which rtpsession turns into RTCP NACKs and rtprtxreceive matches
+// with the RTX answers) while "do-retransmission" is set, as webrtcbin sets it
+// for transceivers with NACK. Retransmitted packets are passed on when they
+// come, late, like reordered ones: the subscribers' jitterbuffers order them.
+GstElement* make_nack_buffer();
+
+// The number of retransmission requests a nack buffer sent (tests).
+guint64 nack_buffer_requests(GstElement* element);
+
+}  // namespace vr::media
