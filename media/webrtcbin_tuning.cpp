@@ -91,8 +91,8 @@ GstPadProbeReturn skip_receive_queue(GstPad*, GstPadProbeInfo* info, gpointer da
 }  // namespace
 
 // Adjusts elements webrtcbin creates inside itself.
-void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer data) {
-  bool forward_as_received = GPOINTER_TO_INT(data) != 0;
+void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer tuning_bits) {
+  int bits = GPOINTER_TO_INT(tuning_bits);
   GstElementFactory* factory = gst_element_get_factory(element);  // transfer none
   if (!factory) return;
   const char* name = GST_OBJECT_NAME(factory);
@@ -112,8 +112,8 @@ void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer data
   } else if (!std::strcmp(name, "rtpbin")) {
     // Free a remote SSRC's jitterbuffer (and its two threads) after BYE or
     // RTCP timeout, instead of keeping it for the connection's life.
-    g_object_set(element, "autoremove", TRUE, nullptr);
-    if (forward_as_received)
+    if (bits & autoremove_ssrcs) g_object_set(element, "autoremove", TRUE, nullptr);
+    if (bits & nack_buffers)
       g_signal_connect(element, "request-jitterbuffer",
                        G_CALLBACK(+[](GstElement*, guint, gpointer) { return make_nack_buffer(); }), nullptr);
   }

@@ -4,11 +4,17 @@
 
 namespace vr::media {
 
-// A room pipeline's "deep-element-added" handler: adjusts the elements
-// webrtcbin 1.22 builds inside itself for forwarding without decoding
-// (no clock sync, no per-packet events nobody reads, one thread hand-off fewer
-// on receive). See the definitions for what each one costs. `data`: non-zero
-// (GINT_TO_POINTER(1)) to give rtpbin nack buffers instead of jitterbuffers.
-void tune_webrtcbin_element(GstBin* pipeline, GstBin* sub_bin, GstElement* element, gpointer data);
+// What tune_webrtcbin_element does beyond the always-safe changes; pass the
+// bits with GINT_TO_POINTER as the handler's data.
+enum tuning : int {
+  nack_buffers = 1,     // rtpbin gets nack buffers instead of jitterbuffers
+  autoremove_ssrcs = 2  // rtpbin frees a remote SSRC's stream after BYE or timeout
+};
+
+// A pipeline's "deep-element-added" handler: adjusts the elements webrtcbin
+// 1.22 builds inside itself for forwarding without decoding (no clock sync,
+// no per-packet events nobody reads, thread hand-offs fewer on receive). See
+// the definitions for what each one costs.
+void tune_webrtcbin_element(GstBin* pipeline, GstBin* sub_bin, GstElement* element, gpointer tuning_bits);
 
 }  // namespace vr::media

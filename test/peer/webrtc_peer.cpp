@@ -3,6 +3,7 @@
 #include "media/gst_ptr.hpp"
 #include "media/peer_connection.hpp"
 #include "media/runtime.hpp"
+#include "media/webrtcbin_tuning.hpp"
 #include "test/peer/encoded_loop.hpp"
 #include "test/peer/stamp.hpp"
 
@@ -575,6 +576,13 @@ webrtc_peer::webrtc_peer(std::string name, peer_options opts, signaling sig) : i
   impl_->pipeline.reset(gst_pipeline_new(("peer-" + impl_->name).c_str()));
   gst_object_ref_sink(impl_->pipeline.get());
   g_signal_connect(impl_->pipeline.get(), "deep-element-added", G_CALLBACK(&make_clocksync_passthrough), nullptr);
+  // The load generator receives the way the server does (no jitterbuffer
+  // thread, no receive queue hand-off): one core must carry 50 subscribers,
+  // and the delay it measures should be the server's, not its own queueing.
+  // (Streams are kept after a timeout: the benchmark stops servers for a while.)
+  if (impl_->opts.loop)
+    g_signal_connect(impl_->pipeline.get(), "deep-element-added", G_CALLBACK(&media::tune_webrtcbin_element),
+                     GINT_TO_POINTER(media::nack_buffers));
   if (impl_->opts.drop_every > 0) {
     impl_->loss->every = impl_->opts.drop_every;
     connect(impl_->pipeline.get(), "deep-element-added", &add_wire_loss, impl_->loss);
