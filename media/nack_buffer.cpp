@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <new>
 
 namespace vr::media {
 namespace {
@@ -114,7 +115,7 @@ void track(VrNackBuffer* self, GstBuffer* buf) {
   if (!st.started) {
     st.video = is_video(self, head[1] & 0x7f);
     st.started = true;
-    st.highest = seq;
+    st.highest = 0x10000 | seq;  // one cycle up: a packet from before the first still extends below it
     return;
   }
   bool enabled = st.video;

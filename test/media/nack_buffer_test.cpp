@@ -117,6 +117,11 @@ TEST_CASE("nack buffer: audio is not repaired, and a jump is a new stream, not l
   audio.push({1, 2, 5});
   CHECK(audio.requests().empty());
 
+  // 65535 came before 5, from the previous cycle: late, not a jump ahead.
+  nack_harness early{"video"};
+  early.push({5, 65535, 6, 8});
+  CHECK(early.requests() == std::vector<guint>{7});
+
   nack_harness video{"video"};
   video.push({100, 101, 2000});
   CHECK(video.requests().empty());
