@@ -221,6 +221,9 @@ void on_candidate(self_ptr self, engine_peer& p, const std::string& data) {
   if ((pc != "publish" && pc != "subscribe") || !cand || mline < 0 || mline > 1000)
     return send_error(self, p, "invalid_params",
                       "candidate needs pc, candidate and sdpMLineIndex");
+  // The same answer as to the viewer's offer, for each of its candidates.
+  if (pc == "publish" && p.info.role != "publisher")
+    return send_error(self, p, "forbidden", "viewers cannot publish");
   if (cand->empty())
     return;  // end of candidates: libnice needs no word of it
   self->state.media->add_candidate(

@@ -70,9 +70,12 @@ TEST_CASE("a viewer receives the publishers and cannot publish", "[sfu]") {
   REQUIRE(viewer->role() == "viewer");
   viewer->publish();  // a publishOffer with audio and video
   REQUIRE(viewer->wait_event("error", "forbidden", 10s));
+  // The offer and each of its trickled candidates are refused alike; how many
+  // candidates came before this check depends on timing.
   auto errors = viewer->errors();
-  REQUIRE(errors.size() == 1);
-  CHECK(errors[0].reason == "forbidden");
+  REQUIRE(!errors.empty());
+  for (auto& e : errors)
+    CHECK(e.reason == "forbidden");
   CHECK(receives(*viewer, p1->peer_id()));
   CHECK(receives(*viewer, p2->peer_id()));
   std::this_thread::sleep_for(1s);  // time for anything of the viewer's to show up
