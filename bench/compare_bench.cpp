@@ -283,12 +283,18 @@ void measure_alone(subject& s, load& l, std::chrono::seconds window) {
   f.threads_per_peer = (static_cast<double>(proc_threads(s.pid())) - static_cast<double>(l.base.threads)) / f.peers;
 }
 
-load fanout(subject& s, int n) {
+// One publisher for `n` subscribers: the load before the subscribers join.
+load one_publisher(subject& s, std::string scenario, int n) {
   load l;
-  l.f.scenario = "1 → " + std::to_string(n);
+  l.f.scenario = std::move(scenario);
   l.f.peers = n + 1;
   l.base = idle(s);
   l.others.push_back(s.publisher("pub"));
+  return l;
+}
+
+load fanout(subject& s, int n) {
+  load l = one_publisher(s, "1 → " + std::to_string(n), n);
   std::vector<load_peer*> pubs{l.others.back().get()};
   std::vector<double> join_ms;
   for (int i = 0; i < n; ++i) {
@@ -333,11 +339,7 @@ load mesh(subject& s, int n) {
 
 // `n` subscribers join at once (one thread each); join → first video per peer.
 load storm(subject& s, int n) {
-  load l;
-  l.f.scenario = "join storm of " + std::to_string(n);
-  l.f.peers = n + 1;
-  l.base = idle(s);
-  l.others.push_back(s.publisher("pub"));
+  load l = one_publisher(s, "join storm of " + std::to_string(n), n);
   std::vector<load_peer*> pubs{l.others.back().get()};
   std::vector<std::unique_ptr<load_peer>> subs(n);
   std::vector<double> join_ms(n, -1);
