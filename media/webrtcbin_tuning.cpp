@@ -2,6 +2,7 @@
 
 #include "media/gst_ptr.hpp"
 #include "media/nack_buffer.hpp"
+#include "media/ssrc_clearing.hpp"
 
 #include <cstring>
 #include <memory>
@@ -110,9 +111,17 @@ void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer tuni
     add_probe(sink.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
               &skip_receive_queue, std::make_shared<receive_queue>(element));
   } else if (!std::strcmp(name, "rtpbin")) {
-    // Free a remote SSRC's jitterbuffer (and its two threads) after BYE or
-    // RTCP timeout, instead of keeping it for the connection's life.
-    if (bits & autoremove_ssrcs) g_object_set(element, "autoremove", TRUE, nullptr);
+    // Free a remote SSRC's receive stream (with a jitterbuffer, its two
+    // threads) after BYE or RTCP timeout, instead of keeping it for the
+    // connection's life. Not rtpbin's "autoremove": it clears the SSRC from
+    // the RTCP thread while packets of it may still arrive (ssrc_clearing.hpp).
+    if (bits & autoremove_ssrcs) {
+      auto forget = +[](GstElement* rtpbin, guint session, guint ssrc, gpointer) {
+        clear_ssrcs_when_idle(rtpbin, session, {ssrc});
+      };
+      g_signal_connect(element, "on-timeout", G_CALLBACK(forget), nullptr);
+      g_signal_connect(element, "on-bye-timeout", G_CALLBACK(forget), nullptr);
+    }
     if (bits & nack_buffers)
       g_signal_connect(element, "request-jitterbuffer",
                        G_CALLBACK(+[](GstElement*, guint, gpointer) { return make_nack_buffer(); }), nullptr);

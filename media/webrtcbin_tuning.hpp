@@ -8,7 +8,7 @@ namespace vr::media {
 // bits with GINT_TO_POINTER as the handler's data.
 enum tuning : int {
   nack_buffers = 1,     // rtpbin gets nack buffers instead of jitterbuffers
-  autoremove_ssrcs = 2  // rtpbin frees a remote SSRC's stream after BYE or timeout
+  autoremove_ssrcs = 2  // a remote SSRC's stream is freed after BYE or timeout
 };
 
 // A pipeline's "deep-element-added" handler: adjusts the elements webrtcbin

@@ -3,6 +3,7 @@
 #include "media/gst_ptr.hpp"
 #include "media/peer_connection.hpp"
 #include "media/runtime.hpp"
+#include "media/ssrc_clearing.hpp"
 #include "media/webrtcbin_tuning.hpp"
 #include "test/peer/encoded_loop.hpp"
 #include "test/peer/stamp.hpp"
@@ -534,8 +535,7 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
         if (auto it = recv->ssrc_of.find(id); it != recv->ssrc_of.end()) ssrcs.push_back(it->second);
     }
     element_ptr rtpbin{gst_bin_get_by_name(GST_BIN(sub->element()), "rtpbin")};
-    if (!rtpbin) return;
-    for (auto ssrc : ssrcs) g_signal_emit_by_name(rtpbin.get(), "clear-ssrc", 0u /* the bundle's session */, ssrc);
+    clear_ssrcs_when_idle(rtpbin.get(), 0 /* the bundle's session */, ssrcs);
   }
 
   void request_keyframe(const std::string& track_id) {

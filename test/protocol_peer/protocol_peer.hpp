@@ -28,10 +28,10 @@ struct join_options {
   std::string extra_params;  // more members of the join params, raw JSON: R"("x":1)"
   bool publish = false;      // publish once peerAccepted grants the publisher role
   // On tracksRemoved, webrtc_peer::forget_tracks (rtpbin's clear-ssrc) frees
-  // the receiver's per-SSRC state, as a long-lived client must. But packets of
-  // that SSRC arriving later are then not counted any more (rtpbin cannot
-  // re-add the pad: "Padname ... is not unique"), so a test that must see
-  // whether the server stopped forwarding a removed track turns this off.
+  // the receiver's per-SSRC state, as a long-lived client must. Packets of
+  // that SSRC arriving later are then no longer counted for the track, so a
+  // test that must see whether the server stopped forwarding a removed track
+  // turns this off.
   bool forget_removed_tracks = true;
   std::chrono::milliseconds timeout = 10s;  // for the join reply and for peerAccepted each
 };
