@@ -4,6 +4,7 @@
 #include "media/gst_ptr.hpp"
 #include "media/nack_buffer.hpp"
 #include "media/ssrc_clearing.hpp"
+#include "media/webrtcbin_tuning.hpp"
 
 #include <gst/rtp/rtp.h>
 
@@ -38,13 +39,17 @@ GstBuffer* rtp_packet(guint16 seq) {
   return b;
 }
 
-GstBuffer* sender_report(guint32 packets) {
+GstBuffer* sender_report(guint32 packets, bool bye = false) {
   GstBuffer* b = gst_rtcp_buffer_new(1400);
   GstRTCPBuffer r = GST_RTCP_BUFFER_INIT;
   gst_rtcp_buffer_map(b, GST_MAP_READWRITE, &r);
   GstRTCPPacket p;
   gst_rtcp_buffer_add_packet(&r, GST_RTCP_TYPE_SR, &p);
   gst_rtcp_packet_sr_set_sender_info(&p, kSsrc, guint64(packets) << 32, packets * 3000u, packets, packets * 100);
+  if (bye) {
+    gst_rtcp_buffer_add_packet(&r, GST_RTCP_TYPE_BYE, &p);
+    gst_rtcp_packet_bye_add_ssrc(&p, kSsrc);
+  }
   gst_rtcp_buffer_unmap(&r);
   return b;
 }
@@ -57,10 +62,22 @@ struct receiver {
   element_ptr rtp_src{make_element("appsrc")}, rtcp_src{make_element("appsrc")};
   std::atomic<int> received{0};
 
-  receiver() {
+  std::atomic<int> outputs_removed{0};
+
+  // tuning: the server's rtpbin set-up (webrtcbin_tuning.hpp) instead of
+  // nack buffers alone.
+  explicit receiver(int tuning = 0) {
     gst_object_ref_sink(pipeline.get());
-    g_signal_connect(rtpbin.get(), "request-jitterbuffer",
-                     G_CALLBACK(+[](GstElement*, guint, gpointer) { return make_nack_buffer(); }), nullptr);
+    if (tuning)
+      tune_webrtcbin_element(nullptr, nullptr, rtpbin.get(), GINT_TO_POINTER(tuning));
+    else
+      g_signal_connect(rtpbin.get(), "request-jitterbuffer",
+                       G_CALLBACK(+[](GstElement*, guint, gpointer) { return make_nack_buffer(); }), nullptr);
+    g_signal_connect(rtpbin.get(), "pad-removed", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer p) {
+                       if (g_str_has_prefix(GST_PAD_NAME(pad), "recv_rtp_src_"))
+                         ++static_cast<receiver*>(p)->outputs_removed;
+                     }),
+                     this);
     g_signal_connect(rtpbin.get(), "request-pt-map", G_CALLBACK(+[](GstElement*, guint, guint, gpointer) {
                        return gst_caps_from_string(
                            "application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=96");
@@ -144,6 +161,40 @@ TEST_CASE("clearing an SSRC whose RTP and RTCP keep arriving leaves the receive 
     CHECK(wait_received(200));
     sending = false;
     sender.join();
+  }
+  g_log_remove_handler("GStreamer", gst_handler);
+  g_log_remove_handler("GLib-GObject", gobject_handler);
+  CHECK(criticals == 0);
+}
+
+TEST_CASE("the server's rtpbin frees a remote SSRC's stream after its BYE, and builds it anew if it returns",
+          "[media][ssrc]") {
+  gst_init(nullptr, nullptr);
+  criticals = 0;
+  const auto levels = GLogLevelFlags(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  guint gst_handler = g_log_set_handler("GStreamer", levels, &count_critical, nullptr);
+  guint gobject_handler = g_log_set_handler("GLib-GObject", levels, &count_critical, nullptr);
+  {
+    receiver r(autoremove_ssrcs | nack_buffers);
+    guint16 seq = 0;
+    auto send_for = [&](std::chrono::milliseconds how_long) {
+      for (auto end = std::chrono::steady_clock::now() + how_long; std::chrono::steady_clock::now() < end;) {
+        r.push(r.rtp_src.get(), rtp_packet(seq));
+        if (++seq % 20 == 0) r.push(r.rtcp_src.get(), sender_report(seq));
+        std::this_thread::sleep_for(5ms);
+      }
+    };
+    send_for(500ms);
+    REQUIRE(r.received > 0);
+    r.push(r.rtcp_src.get(), sender_report(seq, true));
+    // rtpsession drops a source some RTCP intervals after its BYE; then
+    // on-bye-timeout must have the stream and its output pad removed.
+    for (int i = 0; i < 300 && r.outputs_removed == 0; ++i) std::this_thread::sleep_for(50ms);
+    CHECK(r.outputs_removed == 1);
+    // The same SSRC again: a new stream, a new output pad, media flowing.
+    int before = r.received;
+    send_for(500ms);
+    CHECK(r.received > before + 20);
   }
   g_log_remove_handler("GStreamer", gst_handler);
   g_log_remove_handler("GLib-GObject", gobject_handler);
