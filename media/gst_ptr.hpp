@@ -75,6 +75,13 @@ inline element_ptr make_element(const char* factory, const char* name = nullptr)
 
 inline std::string to_string(gchar_ptr s) { return s ? std::string(s.get()) : std::string(); }
 
+// The "media" field of RTP caps ("audio", "video"); "" if there is none.
+inline std::string caps_kind(const GstCaps* caps) {
+  if (!caps || gst_caps_is_empty(caps)) return "";
+  const char* media = gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
+  return media ? media : "";
+}
+
 // Parses SDP text; nullptr if it is not SDP.
 inline sdp_ptr parse_sdp(const std::string& text) {
   GstSDPMessage* msg = nullptr;

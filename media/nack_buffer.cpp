@@ -1,5 +1,7 @@
 #include "media/nack_buffer.hpp"
 
+#include "media/gst_ptr.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -95,11 +97,7 @@ void request(VrNackBuffer* self, std::uint32_t ssrc, std::uint64_t seq, const na
 bool is_video(VrNackBuffer* self, guint pt) {
   GstCaps* raw = nullptr;
   g_signal_emit(self, request_pt_map_signal, 0, pt, &raw);
-  if (!raw) return false;
-  bool video = !gst_caps_is_empty(raw) &&
-               !g_strcmp0(gst_structure_get_string(gst_caps_get_structure(raw, 0), "media"), "video");
-  gst_caps_unref(raw);
-  return video;
+  return caps_kind(caps_ptr(raw).get()) == "video";
 }
 
 // Notes the packet's sequence number: new gaps are asked for, filled ones

@@ -12,9 +12,11 @@ namespace vr::media {
 // keeps the one thing of the jitterbuffer forwarding needs: it asks the
 // publisher for missing packets (upstream "GstRTPRetransmissionRequest"
 // events, which rtpsession turns into RTCP NACKs and rtprtxreceive matches
-// with the RTX answers) while "do-retransmission" is set, as webrtcbin sets it
-// for transceivers with NACK. Retransmitted packets are passed on when they
-// come, late, like reordered ones: the subscribers' jitterbuffers order them.
+// with the RTX answers) for video streams, which the server's publish
+// transceivers negotiate NACK for ("do-retransmission" is accepted but not
+// trusted: webrtcbin 1.22 sets it wrongly, see nack_buffer.cpp). Retransmitted
+// packets are passed on when they come, late, like reordered ones: the
+// subscribers' jitterbuffers order them.
 GstElement* make_nack_buffer();
 
 // The number of retransmission requests a nack buffer sent (tests).

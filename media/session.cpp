@@ -70,12 +70,6 @@ struct peer {
 
 std::string track_id(const std::string& peer, const std::string& mid) { return peer + ":" + mid; }
 
-std::string caps_kind(const GstCaps* caps) {
-  if (!caps || gst_caps_is_empty(caps)) return "";
-  const char* media = gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
-  return media ? media : "";
-}
-
 std::uint32_t caps_ssrc(const GstCaps* caps) {
   guint ssrc = 0;
   if (caps && !gst_caps_is_empty(caps)) gst_structure_get_uint(gst_caps_get_structure(caps, 0), "ssrc", &ssrc);

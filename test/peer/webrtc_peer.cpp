@@ -114,11 +114,6 @@ bool h264_keyframe_start(GstBuffer* buf) {
   return key;
 }
 
-bool caps_kind_is(const GstCaps* caps, const char* kind) {
-  return caps && !gst_caps_is_empty(caps) &&
-         !g_strcmp0(gst_structure_get_string(gst_caps_get_structure(caps, 0), "media"), kind);
-}
-
 void make_clocksync_passthrough(GstBin*, GstBin*, GstElement* element, gpointer) {
   // Send packets as they are produced: the latency measured is the SFU's.
   GstElementFactory* factory = gst_element_get_factory(element);
@@ -361,7 +356,7 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     g_object_get(sink.get(), "transceiver", &trans, nullptr);
     gst_object_ptr<GstWebRTCRTPTransceiver> owned(trans);
     g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, nullptr);
-    if (opts.drop_every > 0 && caps_kind_is(caps.get(), "video")) g_object_set(trans, "do-nack", TRUE, nullptr);
+    if (opts.drop_every > 0 && caps_kind(caps.get()) == "video") g_object_set(trans, "do-nack", TRUE, nullptr);
     gst_element_sync_state_with_parent(source.get());
     sources.push_back(std::move(source));
     return sources.back().get();
