@@ -1,5 +1,6 @@
 #include "media/forwarding.hpp"
 
+#include "media/pad_shortcut.hpp"
 #include "media/runtime.hpp"
 
 #include <cstring>
@@ -205,8 +206,6 @@ void source::request_keyframe() { gst_pad_push_event(tee_sink_.get(), shared::ke
 
 namespace {
 
-pad_ptr chain_target(GstPad* sink);
-
 struct branch_state {
   std::shared_ptr<forward_counters> counters;
   pad_ptr sink;    // the subscriber's webrtcbin sink pad
@@ -223,66 +222,6 @@ struct branch_state {
     return target.get();
   }
 };
-
-// Whether `element` only passes buffers on as they are, so buffers may be
-// chained past it. webrtcbin 1.22 puts three such elements in front of every
-// sink pad: a clocksync (sync is off, see session.cpp) and its FEC encoder bin,
-// rtpulpfecenc ! rtpredenc, which pass through while no ULPFEC and no RED
-// payload type is negotiated (what we offer subscribers).
-bool passes_through(GstElement* element) {
-  GstElementFactory* factory = gst_element_get_factory(element);
-  if (!factory) return false;
-  const char* name = GST_OBJECT_NAME(factory);
-  if (!std::strcmp(name, "clocksync")) {
-    gboolean sync = TRUE;
-    g_object_get(element, "sync", &sync, nullptr);
-    return !sync;
-  }
-  if (!std::strcmp(name, "rtpulpfecenc")) {
-    // pt 255: no ULPFEC payload type negotiated.
-    guint pt = 0, percentage = 1, important = 1;
-    g_object_get(element, "pt", &pt, "percentage", &percentage, "percentage-important", &important, nullptr);
-    return pt == 255 || (percentage == 0 && important == 0);
-  }
-  if (!std::strcmp(name, "rtpredenc")) {
-    gint pt = 1;
-    gboolean always = TRUE;
-    g_object_get(element, "pt", &pt, "allow-no-red-blocks", &always, nullptr);
-    return pt == 0 && !always;
-  }
-  return false;
-}
-
-// The pad buffers for `sink` can be chained into directly: down through ghost
-// pads and past pass-through elements. Each skipped element and ghost pad is a
-// pad push per packet per subscriber (object locks, refs of pad and parent).
-// Events keep taking the linked path, in the same thread, so the target has
-// the stream's sticky events before its first buffer, in order.
-pad_ptr chain_target(GstPad* sink) {
-  pad_ptr pad = retain(sink);
-  for (int depth = 0; depth < 16; depth++) {
-    if (GST_IS_GHOST_PAD(pad.get())) {
-      pad_ptr inner{gst_ghost_pad_get_target(GST_GHOST_PAD(pad.get()))};
-      if (!inner) return pad;
-      pad = std::move(inner);
-      continue;
-    }
-    gst_object_ptr<GstElement> element{gst_pad_get_parent_element(pad.get())};
-    if (!element || element->numsrcpads != 1 || element->numsinkpads != 1 || !passes_through(element.get()))
-      return pad;
-    pad_ptr src{gst_element_get_static_pad(element.get(), "src")};
-    pad_ptr next{src ? gst_pad_get_peer(src.get()) : nullptr};
-    if (!next) return pad;
-    // Leaving a bin: the peer is the inner side of its src ghost pad.
-    if (GST_IS_PROXY_PAD(next.get()) && !GST_IS_GHOST_PAD(next.get())) {
-      pad_ptr ghost{GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(next.get())))};
-      next.reset(ghost ? gst_pad_get_peer(ghost.get()) : nullptr);
-      if (!next) return pad;
-    }
-    pad = std::move(next);
-  }
-  return pad;
-}
 
 // Forwards buffers to the webrtcbin sink pad ourselves and always reports OK
 // upstream: a failing subscriber (flushing, erroring, gone) must never return

@@ -2,6 +2,7 @@
 
 #include "media/gst_ptr.hpp"
 #include "media/nack_buffer.hpp"
+#include "media/pad_shortcut.hpp"
 #include "media/ssrc_clearing.hpp"
 
 #include <cstring>
@@ -58,6 +59,12 @@ struct receive_queue {
   bool direct = false;  // only the nicesrc streaming thread reads and writes it
 };
 
+bool in_webrtcbin(GstElement* element) {
+  for (GstObject* parent = GST_OBJECT_PARENT(element); parent; parent = GST_OBJECT_PARENT(parent))
+    if (!std::strcmp(G_OBJECT_TYPE_NAME(parent), "GstWebRTCBin")) return true;
+  return false;
+}
+
 bool in_receive_bin(GstElement* element) {
   GstObject* parent = GST_OBJECT_PARENT(element);
   return parent && !std::strcmp(G_OBJECT_TYPE_NAME(parent), "TransportReceiveBin");
@@ -97,6 +104,7 @@ void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer tuni
   GstElementFactory* factory = gst_element_get_factory(element);  // transfer none
   if (!factory) return;
   const char* name = GST_OBJECT_NAME(factory);
+  if ((bits & shortcuts) && in_webrtcbin(element)) shortcut_src_pads(element);
   if (!std::strcmp(name, "clocksync")) {
     // One before every sink pad (sync=true): it would hold each forwarded
     // packet until its timestamp plus the pipeline latency. Forwarded packets
@@ -122,6 +130,15 @@ void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer tuni
       g_signal_connect(element, "on-timeout", G_CALLBACK(forget), nullptr);
       g_signal_connect(element, "on-bye-timeout", G_CALLBACK(forget), nullptr);
     }
+    // webrtcbin's own handler (connected first) sizes the storage to keep
+    // every packet for the jitterbuffer's latency, for ULPFEC recovery: a
+    // reference held on every packet, which also makes rtpulpfecdec copy each
+    // one to write to it. Our publish answers accept no ULPFEC.
+    if (bits & no_fec_storage)
+      g_signal_connect(element, "new-storage", G_CALLBACK(+[](GstElement*, GstElement* storage, guint, gpointer) {
+                         g_object_set(storage, "size-time", guint64{0}, nullptr);
+                       }),
+                       nullptr);
     if (bits & nack_buffers)
       g_signal_connect(element, "request-jitterbuffer",
                        G_CALLBACK(+[](GstElement*, guint, gpointer) { return make_nack_buffer(); }), nullptr);

@@ -7,8 +7,10 @@ namespace vr::media {
 // What tune_webrtcbin_element does beyond the always-safe changes; pass the
 // bits with GINT_TO_POINTER as the handler's data.
 enum tuning : int {
-  nack_buffers = 1,     // rtpbin gets nack buffers instead of jitterbuffers
-  autoremove_ssrcs = 2  // a remote SSRC's stream is freed after BYE or timeout
+  nack_buffers = 1,      // rtpbin gets nack buffers instead of jitterbuffers
+  autoremove_ssrcs = 2,  // a remote SSRC's stream is freed after BYE or timeout
+  shortcuts = 4,         // buffers skip ghost pads and pass-through elements (pad_shortcut.hpp)
+  no_fec_storage = 8     // the remote sends no ULPFEC: keep no packets for FEC recovery
 };
 
 // A pipeline's "deep-element-added" handler: adjusts the elements webrtcbin

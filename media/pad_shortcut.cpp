@@ -1,0 +1,236 @@
+#include "media/pad_shortcut.hpp"
+
+#include <atomic>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+namespace vr::media {
+
+bool passes_through(GstElement* element) {
+  GstElementFactory* factory = gst_element_get_factory(element);
+  if (!factory) return false;
+  const char* name = GST_OBJECT_NAME(factory);
+  if (!std::strcmp(name, "clocksync")) {
+    gboolean sync = TRUE;
+    g_object_get(element, "sync", &sync, nullptr);
+    return !sync;
+  }
+  // webrtcbin's FEC encoder bin in front of every sink pad: pt 255 (or no
+  // percentage) means no ULPFEC payload type negotiated.
+  if (!std::strcmp(name, "rtpulpfecenc")) {
+    guint pt = 0, percentage = 1, important = 1;
+    g_object_get(element, "pt", &pt, "percentage", &percentage, "percentage-important", &important, nullptr);
+    return pt == 255 || (percentage == 0 && important == 0);
+  }
+  if (!std::strcmp(name, "rtpredenc")) {
+    gint pt = 1;
+    gboolean always = TRUE;
+    g_object_get(element, "pt", &pt, "allow-no-red-blocks", &always, nullptr);
+    return pt == 0 && !always;
+  }
+  // The receive side: RED decoding with no RED payload type, FEC storage
+  // keeping nothing, the ULPFEC decoder in passthrough.
+  if (!std::strcmp(name, "rtpreddec")) {
+    gint pt = 0;
+    g_object_get(element, "pt", &pt, nullptr);
+    GValue payloads = G_VALUE_INIT;
+    g_value_init(&payloads, GST_TYPE_ARRAY);
+    g_object_get_property(G_OBJECT(element), "payloads", &payloads);
+    bool none = gst_value_array_get_size(&payloads) == 0;
+    g_value_unset(&payloads);
+    return pt == -1 && none;
+  }
+  if (!std::strcmp(name, "rtpstorage")) {
+    guint64 size_time = 1;
+    g_object_get(element, "size-time", &size_time, nullptr);
+    return size_time == 0;
+  }
+  if (!std::strcmp(name, "rtpulpfecdec")) {
+    gboolean passthrough = FALSE;
+    g_object_get(element, "passthrough", &passthrough, nullptr);
+    return passthrough;
+  }
+  return false;
+}
+
+namespace {
+
+// Bumped by any property change of an element some path skips: every path is
+// then found again, since the element may no longer pass buffers through.
+std::atomic<unsigned> settings_generation{1};
+
+void watch_settings(GstElement* element) {
+  static const GQuark watched = g_quark_from_static_string("vr-shortcut-watched");
+  if (g_object_get_qdata(G_OBJECT(element), watched)) return;
+  g_object_set_qdata(G_OBJECT(element), watched, GINT_TO_POINTER(1));
+  g_signal_connect(element, "notify", G_CALLBACK(+[](GObject*, GParamSpec*, gpointer) {
+                     settings_generation.fetch_add(1, std::memory_order_relaxed);
+                   }),
+                   nullptr);
+}
+
+// What a push would do on a pad that a path skips: wait on a blocking probe,
+// refuse (flushing, EOS), or, out of a src pad, first send sticky events that
+// are still pending (sink pads keep that flag set; it means nothing there).
+guint skip_blockers(GstPad* pad) {
+  guint flags = GST_PAD_FLAG_BLOCKED | GST_PAD_FLAG_FLUSHING | GST_PAD_FLAG_EOS;
+  return GST_PAD_IS_SRC(pad) ? flags | GST_PAD_FLAG_PENDING_EVENTS : flags;
+}
+
+bool skippable_now(GstPad* pad) {
+  return !(GST_OBJECT_FLAGS(pad) & skip_blockers(pad)) && gst_pad_get_offset(pad) == 0;
+}
+
+// The pads a buffer entering `entry` crosses before one that does work.
+//
+// Only the target is referenced. A reference from the entry's state to a pad
+// further on would tie that pad's life to the entry's; webrtcbin's own pads
+// hold its transceivers and with them the ICE agents and their sockets, and
+// an entry that outlives its connection (rtpbin keeps the FEC decoder of a
+// cleared stream) would keep all of that. The skipped pads are alive while
+// the links are as found: each is owned by the pad or element before it, and
+// a pad is unlinked before its element lets it go.
+struct path {
+  std::vector<std::pair<GstPad*, GstPad*>> links;  // pad → its peer when found
+  std::vector<std::pair<GstPad*, guint>> skipped;  // pads a push would go through, flags it would stop at
+  pad_ptr target;        // the first pad that does work
+  bool complete = true;  // false: stopped early at a pad not skippable now
+  unsigned generation = 0;
+
+  // Unlocked reads of links and flags, in order from the entry: each is one
+  // word, and a change racing with this check is one the normal push would
+  // race with as well.
+  bool still_valid() const {
+    if (generation != settings_generation.load(std::memory_order_relaxed)) return false;
+    for (auto [pad, peer] : links)
+      if (GST_PAD_PEER(pad) != peer) return false;
+    for (auto [pad, blockers] : skipped)
+      if (GST_OBJECT_FLAGS(pad) & blockers) return false;
+    return true;
+  }
+};
+
+// The src-direction pad a buffer entering `pad` leaves by without any work
+// done on it, or null: a ghost pad's internal pad, a src ghost pad (from its
+// internal pad), or a pass-through element's src pad.
+pad_ptr passed_to(GstPad* pad) {
+  if (GST_IS_PROXY_PAD(pad)) return pad_ptr(GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(pad))));
+  gst_object_ptr<GstElement> element{gst_pad_get_parent_element(pad)};
+  if (!element || GST_IS_BIN(element.get()) || element->numsrcpads != 1 || element->numsinkpads != 1 ||
+      !passes_through(element.get()))
+    return nullptr;
+  watch_settings(element.get());
+  return pad_ptr(gst_element_get_static_pad(element.get(), "src"));
+}
+
+path find_path(GstPad* entry) {
+  path p;
+  p.generation = settings_generation.load(std::memory_order_relaxed);
+  pad_ptr pad = retain(entry);
+  for (int depth = 0; depth < 32; depth++) {
+    pad_ptr out = passed_to(pad.get());
+    if (!out) break;
+    pad_ptr next{gst_pad_get_peer(out.get())};
+    // The entry's own probes and flags were dealt with by the chain into it.
+    bool blocked = (pad.get() != entry && !skippable_now(pad.get())) || !skippable_now(out.get());
+    if (!next || blocked) {
+      p.complete = false;
+      break;
+    }
+    if (pad.get() != entry) p.skipped.emplace_back(pad.get(), skip_blockers(pad.get()));
+    p.skipped.emplace_back(out.get(), skip_blockers(out.get()));
+    p.links.emplace_back(out.get(), next.get());
+    pad = std::move(next);
+  }
+  p.target = std::move(pad);
+  return p;
+}
+
+// Replaces the chain function of a pad buffers enter by; the original one
+// takes every buffer the path cannot.
+struct shortcut {
+  GstPadChainFunction original;
+  path route;  // complete, ending at an element's pad; no target: nothing to skip
+  bool valid = false;
+
+  GstFlowReturn chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
+    if (!valid || !route.still_valid()) {
+      path found = find_path(pad);
+      if (!found.complete) {
+        // Not kept (its target may be a ghost pad): found again next time.
+        valid = false;
+        route = {};
+        if (found.target.get() == pad) return original(pad, parent, buffer);
+        return gst_pad_chain(found.target.get(), buffer);
+      }
+      if (found.target.get() == pad) found.target.reset();  // no reference to ourselves
+      route = std::move(found);
+      valid = true;
+    }
+    if (!route.target) return original(pad, parent, buffer);
+    return gst_pad_chain(route.target.get(), buffer);
+  }
+};
+
+GQuark shortcut_quark() {
+  static const GQuark quark = g_quark_from_static_string("vr-shortcut");
+  return quark;
+}
+
+// The pad's stream lock serializes calls, so the state needs no lock of its own.
+GstFlowReturn shortcut_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
+  auto* st = static_cast<shortcut*>(pad->chaindata);
+  // gst_pad_set_chain_function_full stores function and data one after the
+  // other; a call between the two finds the state here.
+  if (!st) st = static_cast<shortcut*>(g_object_get_qdata(G_OBJECT(pad), shortcut_quark()));
+  return st->chain(pad, parent, buffer);
+}
+
+void shortcut_entry(GstPad* entry) {
+  if (!GST_PAD_IS_SINK(entry) || g_object_get_qdata(G_OBJECT(entry), shortcut_quark())) return;
+  GstPadChainFunction original = GST_PAD_CHAINFUNC(entry);
+  // A chain function with data of its own is not one we can stand in front of.
+  if (!original || entry->chaindata || entry->chainnotify) return;
+  if (path first = find_path(entry); first.target.get() == entry && first.complete) return;  // nothing to skip
+  auto* st = new shortcut{original, {}, false};
+  // Owned by the pad: freed with it.
+  g_object_set_qdata_full(G_OBJECT(entry), shortcut_quark(), st,
+                          +[](gpointer data) { delete static_cast<shortcut*>(data); });
+  gst_pad_set_chain_function_full(entry, &shortcut_chain, st, nullptr);
+}
+
+// One-shot: at the first buffer the src pad's peer is known and linked
+// behind; the probe then removes itself.
+GstPadProbeReturn shortcut_peer(GstPad* pad, GstPadProbeInfo*, gpointer) {
+  pad_ptr peer{gst_pad_get_peer(pad)};
+  if (!peer) return GST_PAD_PROBE_OK;
+  shortcut_entry(peer.get());
+  return GST_PAD_PROBE_REMOVE;
+}
+
+void watch_src_pad(GstPad* pad) {
+  if (GST_PAD_IS_SRC(pad))
+    gst_pad_add_probe(pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER), &shortcut_peer, nullptr, nullptr);
+}
+
+}  // namespace
+
+pad_ptr chain_target(GstPad* sink) {
+  path p = find_path(sink);
+  return p.complete ? std::move(p.target) : retain(sink);
+}
+
+void shortcut_src_pads(GstElement* element) {
+  if (GST_IS_BIN(element)) return;  // a bin's pads are ghost pads: skipped, not pushed from
+  g_signal_connect(element, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) { watch_src_pad(pad); }),
+                   nullptr);
+  gst_element_foreach_src_pad(
+      element, +[](GstElement*, GstPad* pad, gpointer) -> gboolean {
+        watch_src_pad(pad);
+        return TRUE;
+      },
+      nullptr);
+}
+
+}  // namespace vr::media
