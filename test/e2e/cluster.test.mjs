@@ -10,7 +10,11 @@ import { launch, openRoom, peerId, poll, received, stats, waitStats } from "./br
 let nodes = [], browser;
 
 before(async () => {
-  nodes = await startCluster(3);
+  // Two pages encoding and decoding video load both cores: with the node
+  // tests' 1 s timeout, all three nodes once counted each other lost (no
+  // heartbeat for a second), which broke the room mid-test. The node kill
+  // below is noticed 3 s later instead.
+  nodes = await startCluster(3, { connectionTimeoutMs: 3000 });
   await waitConverged(nodes);
   browser = await launch();
 });

@@ -7,7 +7,8 @@ export const CONNECTION_TIMEOUT_MS = 1000;
 
 // Starts `n` nodes, the first alone and the others seeded by it. Each server
 // object gets `nodeName` ("127.0.0.1:PORT", its name in the cluster).
-export async function startCluster(n) {
+// `connectionTimeoutMs`: how long a silent node is still counted.
+export async function startCluster(n, { connectionTimeoutMs = CONNECTION_TIMEOUT_MS } = {}) {
   const nodes = [];
   for (let i = 0; i < n; i++) {
     const nodePort = await freePort();
@@ -16,7 +17,7 @@ export async function startCluster(n) {
       "cluster.node-port": nodePort,
       "cluster.seeds": seeds,
       "cluster.heartbeat-interval": `${HEARTBEAT_MS}ms`,
-      "cluster.connection-timeout": `${CONNECTION_TIMEOUT_MS}ms`,
+      "cluster.connection-timeout": `${connectionTimeoutMs}ms`,
     });
     srv.nodeName = `127.0.0.1:${nodePort}`;
     nodes.push(srv);
