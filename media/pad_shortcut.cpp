@@ -58,6 +58,7 @@ namespace {
 
 // Bumped by any property change of an element some path skips: every path is
 // then found again, since the element may no longer pass buffers through.
+// Starts at 1: a path of generation 0 (never found) is never valid.
 std::atomic<unsigned> settings_generation{1};
 
 void watch_settings(GstElement* element) {
@@ -152,21 +153,18 @@ path find_path(GstPad* entry) {
 struct shortcut {
   GstPadChainFunction original;
   path route;  // complete, ending at an element's pad; no target: nothing to skip
-  bool valid = false;
 
   GstFlowReturn chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
-    if (!valid || !route.still_valid()) {
+    if (!route.still_valid()) {
       path found = find_path(pad);
       if (!found.complete) {
         // Not kept (its target may be a ghost pad): found again next time.
-        valid = false;
         route = {};
         if (found.target.get() == pad) return original(pad, parent, buffer);
         return gst_pad_chain(found.target.get(), buffer);
       }
       if (found.target.get() == pad) found.target.reset();  // no reference to ourselves
       route = std::move(found);
-      valid = true;
     }
     if (!route.target) return original(pad, parent, buffer);
     return gst_pad_chain(route.target.get(), buffer);
@@ -193,7 +191,7 @@ void shortcut_entry(GstPad* entry) {
   // A chain function with data of its own is not one we can stand in front of.
   if (!original || entry->chaindata || entry->chainnotify) return;
   if (path first = find_path(entry); first.target.get() == entry && first.complete) return;  // nothing to skip
-  auto* st = new shortcut{original, {}, false};
+  auto* st = new shortcut{original, {}};
   // Owned by the pad: freed with it.
   g_object_set_qdata_full(G_OBJECT(entry), shortcut_quark(), st,
                           +[](gpointer data) { delete static_cast<shortcut*>(data); });
