@@ -2,6 +2,7 @@
 
 #include "media/pad_shortcut.hpp"
 #include "media/runtime.hpp"
+#include "media/shared_segment.hpp"
 
 #include <cstring>
 
@@ -114,6 +115,9 @@ GstPadProbeReturn on_downstream_event(GstPad*, GstPadProbeInfo* info, gpointer d
       // webrtcbin sends EOS out of a src pad when its m-line goes inactive;
       // into subscribers' webrtcbins it would end their whole send path.
       return GST_PAD_PROBE_DROP;
+    case GST_EVENT_SEGMENT:
+      info->data = share_segment(event_ptr(ev)).release();
+      return GST_PAD_PROBE_OK;
     case GST_EVENT_CAPS: {
       GstCaps* caps = nullptr;
       gst_event_parse_caps(ev, &caps);
