@@ -77,7 +77,18 @@ runtime::runtime() : state_(std::make_shared<state>()) {
 }
 
 runtime::~runtime() {
-  g_main_loop_quit(state_->loop.get());
+  // Quit from inside the loop: a g_main_loop_quit that came before the thread
+  // entered g_main_loop_run would be forgotten and the join below would hang.
+  source_ptr quit(g_idle_source_new());
+  g_source_set_priority(quit.get(), G_PRIORITY_HIGH);
+  g_source_set_callback(
+      quit.get(),
+      [](gpointer loop) -> gboolean {
+        g_main_loop_quit(static_cast<GMainLoop*>(loop));
+        return G_SOURCE_REMOVE;
+      },
+      state_->loop.get(), nullptr);
+  g_source_attach(quit.get(), state_->context.get());
   if (in_media_thread()) {
     // Destroyed from a closure: cannot join ourselves; the thread owns `state_`.
     state_->thread.detach();
