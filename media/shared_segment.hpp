@@ -1,11 +1,11 @@
 // One segment event object shared by every forwarded stream with the same
 // segment. A subscriber's webrtcbin funnels all the tracks it receives into
 // one RTP session (rtpfunnel), and rtpfunnel pushes the segment of the input
-// it switches to on every switch, i.e. on nearly every packet when tracks of
-// several publishers interleave. A segment event that differs from the one
-// stored downstream travels all the way to the subscriber's nicesink (rtprtx,
-// rtpsession, srtpenc, funnel, basesink, a dozen pads); the same event object
-// stops at rtpfunnel's src pad, which already holds it.
+// it switches to on every switch, i.e. on most packets when several
+// publishers' tracks interleave. A segment object new to rtpfunnel's src pad
+// is stored there as a pending sticky event and offered downstream, where
+// webrtcbin_tuning's probe drops it again; the object the pad already holds
+// is not even stored.
 #pragma once
 
 #include "media/gst_ptr.hpp"

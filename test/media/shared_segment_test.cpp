@@ -122,8 +122,8 @@ TEST_CASE("a subscriber's rtpfunnel alternating between two publishers passes on
     CHECK(delivered == 2 * rounds);
     CHECK(counters->packets == 2 * rounds);
     CHECK(counters->dropped == 0);
-    // Without sharing, every switch between alice and bob (40 of them) sends
-    // a segment from the funnel down the subscriber's send path.
+    // Without sharing, every switch between alice and bob (40 of them) pushes
+    // a segment out of the funnel (which the server's tuning probe then drops).
     CHECK(segments == 1);
   }
   gst_element_set_state(pipeline.get(), GST_STATE_NULL);
