@@ -664,7 +664,7 @@ session::session(session_config cfg, session_events events)
   impl_->pipeline.reset(gst_pipeline_new("room"));
   gst_object_ref_sink(impl_->pipeline.get());
   g_signal_connect(impl_->pipeline.get(), "deep-element-added", G_CALLBACK(&tune_webrtcbin_element),
-                   GINT_TO_POINTER(autoremove_ssrcs | shortcuts | no_fec_storage |
+                   GINT_TO_POINTER(autoremove_ssrcs | shortcuts | no_fec_storage | immediate_nacks |
                                    (impl_->cfg.playback_timing ? 0 : nack_buffers)));
 
   bus_ptr bus(gst_pipeline_get_bus(GST_PIPELINE(impl_->pipeline.get())));

@@ -1,6 +1,7 @@
 #include "media/webrtcbin_tuning.hpp"
 
 #include "media/gst_ptr.hpp"
+#include "media/immediate_nack.hpp"
 #include "media/nack_buffer.hpp"
 #include "media/pad_shortcut.hpp"
 #include "media/ssrc_clearing.hpp"
@@ -118,6 +119,8 @@ void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer tuni
     gst_object_ptr<GstPad> sink{gst_element_get_static_pad(element, "sink")};
     add_probe(sink.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
               &skip_receive_queue, std::make_shared<receive_queue>(element));
+  } else if (!std::strcmp(name, "rtpsession")) {
+    if (bits & immediate_nacks) send_nacks_immediately(element);
   } else if (!std::strcmp(name, "rtpbin")) {
     // Free a remote SSRC's receive stream (with a jitterbuffer, its two
     // threads) after BYE or RTCP timeout, instead of keeping it for the

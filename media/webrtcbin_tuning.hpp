@@ -10,7 +10,8 @@ enum tuning : int {
   nack_buffers = 1,      // rtpbin gets nack buffers instead of jitterbuffers
   autoremove_ssrcs = 2,  // a remote SSRC's stream is freed after BYE or timeout
   shortcuts = 4,         // buffers skip ghost pads and pass-through elements (pad_shortcut.hpp)
-  no_fec_storage = 8     // the remote sends no ULPFEC: keep no packets for FEC recovery
+  no_fec_storage = 8,    // the remote sends no ULPFEC: keep no packets for FEC recovery
+  immediate_nacks = 16   // retransmission requests go out at once (immediate_nack.hpp)
 };
 
 // A pipeline's "deep-element-added" handler: adjusts the elements webrtcbin

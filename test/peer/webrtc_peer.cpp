@@ -124,7 +124,7 @@ void make_clocksync_passthrough(GstBin*, GstBin*, GstElement* element, gpointer)
 // the packet by then. Only video payload types (VP8 96, H264 102) are dropped,
 // never their RTX (webrtcbin picks other types) nor RTCP.
 struct wire_loss {
-  unsigned every = 0;
+  std::atomic<unsigned> every{0};  // 0: nothing dropped (any more)
   std::atomic<std::uint64_t> seen{0}, dropped{0};
 };
 
@@ -133,7 +133,8 @@ GstPadProbeReturn lose_on_wire(GstPad*, GstPadProbeInfo* info, gpointer data) {
   guint8 head[2];
   if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, head, sizeof head) != sizeof head) return GST_PAD_PROBE_OK;
   int pt = head[1] & 0x7f;
-  if ((pt != 96 && pt != 102) || ++w->seen % w->every != 0) return GST_PAD_PROBE_OK;
+  unsigned every = w->every.load(std::memory_order_relaxed);
+  if (every == 0 || (pt != 96 && pt != 102) || ++w->seen % every != 0) return GST_PAD_PROBE_OK;
   w->dropped++;
   return GST_PAD_PROBE_DROP;
 }
@@ -666,6 +667,8 @@ std::uint64_t webrtc_peer::total_packets() const {
 std::size_t webrtc_peer::offers_received() const { return impl_->offers.load(); }
 bool webrtc_peer::publish_connected() const { return impl_->pub_connected.load(); }
 std::uint64_t webrtc_peer::wire_dropped() const { return impl_->loss->dropped.load(); }
+
+void webrtc_peer::stop_wire_loss() { impl_->loss->every = 0; }
 bool webrtc_peer::subscribe_connected() const { return impl_->sub_connected.load(); }
 
 latency_summary webrtc_peer::latency() const {

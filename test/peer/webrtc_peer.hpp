@@ -107,6 +107,7 @@ class webrtc_peer {
   std::size_t offers_received() const;
   bool publish_connected() const;
   std::uint64_t wire_dropped() const;  // video packets the lossy wire dropped
+  void stop_wire_loss();               // the lossy wire drops nothing from now on
   bool subscribe_connected() const;
   latency_summary latency() const;
   // Forgets the delays measured so far (a benchmark's warm-up).

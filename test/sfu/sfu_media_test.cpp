@@ -101,15 +101,19 @@ TEST_CASE("video lost on the publisher's wire is asked for again (NACK) and reac
   };
   auto before = video();
   auto dropped_before = a->media().wire_dropped();
-  std::this_thread::sleep_for(6s);
-  auto after = video();
+  std::this_thread::sleep_for(8s);
+  a->media().stop_wire_loss();
   auto dropped = a->media().wire_dropped() - dropped_before;
+  std::this_thread::sleep_for(1s);  // time enough for the last loss to be repaired
+  auto after = video();
   auto expected = after.expected - before.expected, arrived = after.packets - before.packets;
   INFO("dropped on the wire " << dropped << ", subscriber got " << arrived << " of " << expected);
   CHECK(a->has_event("publishAnswer", "rtx"));
   REQUIRE(dropped >= 8);
   // Without retransmission an eighth would be missing (webrtcbin 1.22's own
-  // jitterbuffer got 67 of 74 here: it never asked); allow a few still in
-  // flight at the end of the window.
-  CHECK(arrived + 3 >= expected);
+  // jitterbuffer got 67 of 74 here: it never asked). Losses come every half
+  // second, faster than rtpsession allows early feedback: with its NACK
+  // timing 1 to 5 of ~90 stayed missing in half the runs
+  // (media/immediate_nack.hpp). Every loss is repaired now.
+  CHECK(arrived >= expected);
 }

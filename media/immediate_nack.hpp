@@ -1,0 +1,31 @@
+// NACKs sent the moment a loss is seen, as libwebrtc and Janus send them.
+// rtpsession schedules feedback by RFC 4585's early-RTCP rules: one early
+// packet, then nothing until a regular report interval (about 0.6 s on a
+// publish connection) has passed, and a request whose deadline passes first
+// is dropped. With more than one loss per interval most NACKs came too late
+// or never, and the subscribers saw the loss. The server's own requests
+// (upstream "GstRTPRetransmissionRequest" events from the nack buffer) are
+// turned into an RTCP NACK here and chained straight into the connection's
+// RTCP send path (SRTCP encoder, then the socket); rtpsession only gets the
+// request while that path is not up yet.
+#pragma once
+
+#include "media/gst_ptr.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace vr::media {
+
+// A compound RTCP packet asking `media_ssrc` for `seqnum` again: an empty
+// receiver report and an SDES CNAME (RFC 3550 requires both first), then a
+// generic NACK (RFC 4585 6.2.1).
+GstBuffer* make_nack_packet(std::uint32_t sender_ssrc, const std::string& cname, std::uint32_t media_ssrc,
+                            std::uint16_t seqnum);
+
+// Installs the immediate NACKs on an rtpsession element (rtpbin's child):
+// retransmission requests reaching its "recv_rtp_src" pad are sent at once
+// through its "send_rtcp_src" pad's path and go no further.
+void send_nacks_immediately(GstElement* rtpsession);
+
+}  // namespace vr::media
