@@ -211,20 +211,13 @@ void source::request_keyframe() { gst_pad_push_event(tee_sink_.get(), shared::ke
 namespace {
 
 struct branch_state {
-  std::shared_ptr<forward_counters> counters;
-  pad_ptr sink;    // the subscriber's webrtcbin sink pad
-  pad_ptr target;  // where buffers are chained: the first element past it that does work
+  branch_state(std::shared_ptr<forward_counters> c, GstPad* webrtc_sink)
+      : counters(std::move(c)), route(webrtc_sink) {}
 
-  // Only the tee's streaming thread calls this. webrtcbin builds what is
-  // behind its sink pad when the first caps arrive, i.e. with the first
-  // buffer's sticky events, so until then buffers go to the sink pad itself.
-  GstPad* chain_pad() {
-    if (target) return target.get();
-    pad_ptr found = chain_target(sink.get());
-    if (found.get() == sink.get()) return sink.get();
-    target = std::move(found);
-    return target.get();
-  }
+  std::shared_ptr<forward_counters> counters;
+  // Into the subscriber's webrtcbin sink pad, or past it: webrtcbin builds
+  // what is behind it when the first caps arrive and may relink it later.
+  checked_route route;
 };
 
 // Forwards buffers to the webrtcbin sink pad ourselves and always reports OK
@@ -234,12 +227,11 @@ struct branch_state {
 GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto& st = unbox<branch_state>(data);
   if (!GST_PAD_IS_LINKED(pad)) return GST_PAD_PROBE_DROP;  // being unlinked by ~branch
-  GstPad* peer = st->chain_pad();
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
     st->counters->packets.fetch_add(1, std::memory_order_relaxed);
     st->counters->bytes.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
-    if (gst_pad_chain(peer, buf) != GST_FLOW_OK)
+    if (st->route.chain(buf) != GST_FLOW_OK)
       st->counters->dropped.fetch_add(1, std::memory_order_relaxed);
   } else {
     GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
@@ -248,7 +240,7 @@ GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
     for (guint i = 0; i < n; i++) bytes += gst_buffer_get_size(gst_buffer_list_get(list, i));
     st->counters->packets.fetch_add(n, std::memory_order_relaxed);
     st->counters->bytes.fetch_add(bytes, std::memory_order_relaxed);
-    if (gst_pad_chain_list(peer, list) != GST_FLOW_OK)
+    if (st->route.chain_list(list) != GST_FLOW_OK)
       st->counters->dropped.fetch_add(n, std::memory_order_relaxed);
   }
   info->data = nullptr;  // ownership went to gst_pad_chain
@@ -260,7 +252,7 @@ GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
 
 branch::branch(source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters)
     : tee_(retain(src.tee())), webrtc_sink_(retain(webrtc_sink)) {
-  auto st = std::make_shared<branch_state>(branch_state{std::move(counters), retain(webrtc_sink), nullptr});
+  auto st = std::make_shared<branch_state>(std::move(counters), webrtc_sink);
   // No queue: the publisher's streaming thread pushes into every subscriber's
   // webrtcbin itself, as an SFU in C would. A queue per branch cost a thread
   // and a hand-off (futex wake, context switch) per packet per subscriber,

@@ -1,6 +1,7 @@
 #include "media/pad_shortcut.hpp"
 
 #include <atomic>
+#include <memory>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -125,7 +126,10 @@ pad_ptr passed_to(GstPad* pad) {
   return pad_ptr(gst_element_get_static_pad(element.get(), "src"));
 }
 
-path find_path(GstPad* entry) {
+// `check_entry`: whether the entry is skipped too. A shortcut stands in
+// for the entry's chain function, so a chain into the entry has dealt with
+// its probes and flags already; a caller chaining from outside has not.
+path find_path(GstPad* entry, bool check_entry) {
   path p;
   p.generation = settings_generation.load(std::memory_order_relaxed);
   pad_ptr pad = retain(entry);
@@ -133,19 +137,38 @@ path find_path(GstPad* entry) {
     pad_ptr out = passed_to(pad.get());
     if (!out) break;
     pad_ptr next{gst_pad_get_peer(out.get())};
-    // The entry's own probes and flags were dealt with by the chain into it.
-    bool blocked = (pad.get() != entry && !skippable_now(pad.get())) || !skippable_now(out.get());
+    bool checked = pad.get() != entry || check_entry;
+    bool blocked = (checked && !skippable_now(pad.get())) || !skippable_now(out.get());
     if (!next || blocked) {
       p.complete = false;
       break;
     }
-    if (pad.get() != entry) p.skipped.emplace_back(pad.get(), skip_blockers(pad.get()));
+    if (checked) p.skipped.emplace_back(pad.get(), skip_blockers(pad.get()));
     p.skipped.emplace_back(out.get(), skip_blockers(out.get()));
     p.links.emplace_back(out.get(), next.get());
     pad = std::move(next);
   }
   p.target = std::move(pad);
   return p;
+}
+
+// Where a buffer entering `entry` is chained now: the kept route's target
+// while the route holds, else the end of a route found again, which is kept
+// if complete. Null: the entry itself, the normal way. `transient` holds the
+// end of an incomplete route (it may be a ghost pad) for this buffer only.
+GstPad* next_hop(path& route, GstPad* entry, bool check_entry, pad_ptr& transient) {
+  if (!route.still_valid()) {
+    path found = find_path(entry, check_entry);
+    if (!found.complete) {
+      route = {};
+      if (found.target.get() == entry) return nullptr;
+      transient = std::move(found.target);
+      return transient.get();
+    }
+    if (found.target.get() == entry) found.target.reset();  // no reference to the entry itself
+    route = std::move(found);
+  }
+  return route.target.get();
 }
 
 // Replaces the chain function of a pad buffers enter by; the original one
@@ -155,19 +178,9 @@ struct shortcut {
   path route;  // complete, ending at an element's pad; no target: nothing to skip
 
   GstFlowReturn chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
-    if (!route.still_valid()) {
-      path found = find_path(pad);
-      if (!found.complete) {
-        // Not kept (its target may be a ghost pad): found again next time.
-        route = {};
-        if (found.target.get() == pad) return original(pad, parent, buffer);
-        return gst_pad_chain(found.target.get(), buffer);
-      }
-      if (found.target.get() == pad) found.target.reset();  // no reference to ourselves
-      route = std::move(found);
-    }
-    if (!route.target) return original(pad, parent, buffer);
-    return gst_pad_chain(route.target.get(), buffer);
+    pad_ptr transient;
+    GstPad* to = next_hop(route, pad, false, transient);
+    return to ? gst_pad_chain(to, buffer) : original(pad, parent, buffer);
   }
 };
 
@@ -190,7 +203,7 @@ void shortcut_entry(GstPad* entry) {
   GstPadChainFunction original = GST_PAD_CHAINFUNC(entry);
   // A chain function with data of its own is not one we can stand in front of.
   if (!original || entry->chaindata || entry->chainnotify) return;
-  if (path first = find_path(entry); first.target.get() == entry && first.complete) return;  // nothing to skip
+  if (path first = find_path(entry, false); first.target.get() == entry && first.complete) return;  // nothing to skip
   auto* st = new shortcut{original, {}};
   // Owned by the pad: freed with it.
   g_object_set_qdata_full(G_OBJECT(entry), shortcut_quark(), st,
@@ -215,8 +228,29 @@ void watch_src_pad(GstPad* pad) {
 }  // namespace
 
 pad_ptr chain_target(GstPad* sink) {
-  path p = find_path(sink);
+  path p = find_path(sink, true);
   return p.complete ? std::move(p.target) : retain(sink);
+}
+
+struct checked_route::state {
+  pad_ptr entry;
+  path route;
+};
+
+checked_route::checked_route(GstPad* entry) : st_(std::make_unique<state>(state{retain(entry), {}})) {}
+
+checked_route::~checked_route() = default;
+
+GstFlowReturn checked_route::chain(GstBuffer* buffer) {
+  pad_ptr transient;
+  GstPad* to = next_hop(st_->route, st_->entry.get(), true, transient);
+  return gst_pad_chain(to ? to : st_->entry.get(), buffer);
+}
+
+GstFlowReturn checked_route::chain_list(GstBufferList* list) {
+  pad_ptr transient;
+  GstPad* to = next_hop(st_->route, st_->entry.get(), true, transient);
+  return gst_pad_chain_list(to ? to : st_->entry.get(), list);
 }
 
 void shortcut_src_pads(GstElement* element) {

@@ -19,8 +19,29 @@ bool passes_through(GstElement* element);
 
 // The pad a buffer chained into `sink` ends up at when it only crosses ghost
 // pads and pass-through elements; `sink` itself if the way there is not
-// complete yet (unlinked, blocked, events pending) or nothing can be skipped.
+// complete yet (unlinked, blocked, flushing, events pending; `sink`'s own
+// flags included) or nothing can be skipped. Found anew on every call.
 pad_ptr chain_target(GstPad* sink);
+
+// Chains buffers into `entry` the way a shortcut does: straight into the
+// first pad past it that does work while the path there is as found (the
+// entry's own flags included), checked per buffer; otherwise into the entry.
+// For a caller outside the skipped elements, e.g. a tee branch chaining into
+// a webrtcbin sink pad. One streaming thread at a time.
+class checked_route {
+ public:
+  explicit checked_route(GstPad* entry);
+  ~checked_route();
+  checked_route(const checked_route&) = delete;
+  checked_route& operator=(const checked_route&) = delete;
+
+  GstFlowReturn chain(GstBuffer* buffer);
+  GstFlowReturn chain_list(GstBufferList* list);
+
+ private:
+  struct state;
+  std::unique_ptr<state> st_;
+};
 
 // Makes buffers pushed out of `element`'s src pads (present and added later)
 // skip the ghost pads and pass-through elements behind them. The skipped path

@@ -5,25 +5,20 @@
 #include "media/gst_ptr.hpp"
 #include "media/runtime.hpp"
 #include "media/shared_segment.hpp"
+#include "test/media/publisher_pad.hpp"
 
 #include <gst/rtp/rtp.h>
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <string>
 #include <vector>
 
 using namespace vr::media;
+using vr::media::test::publisher_pad;
+using vr::media::test::segment_event;
 
 namespace {
-
-event_ptr segment_event(GstClockTime base) {
-  GstSegment seg;
-  gst_segment_init(&seg, GST_FORMAT_TIME);
-  seg.base = base;
-  return event_ptr(gst_event_new_segment(&seg));
-}
 
 GstPadProbeReturn count_segment(GstPad*, GstPadProbeInfo* info, gpointer n) {
   if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_SEGMENT) ++*static_cast<std::atomic<int>*>(n);
@@ -34,40 +29,6 @@ GstPadProbeReturn count_buffer(GstPad*, GstPadProbeInfo*, gpointer n) {
   ++*static_cast<std::atomic<int>*>(n);
   return GST_PAD_PROBE_OK;
 }
-
-// A publisher's webrtcbin src pad, pushed from the test thread.
-struct publisher_pad {
-  pad_ptr pad;
-  guint16 seq = 0;
-  guint32 ssrc;
-
-  explicit publisher_pad(guint32 ssrc_) : pad(gst_pad_new(nullptr, GST_PAD_SRC)), ssrc(ssrc_) {
-    gst_object_ref_sink(pad.get());
-    gst_pad_set_active(pad.get(), TRUE);
-  }
-  ~publisher_pad() { gst_pad_set_active(pad.get(), FALSE); }
-
-  void start() {
-    gst_pad_push_event(pad.get(), gst_event_new_stream_start(std::to_string(ssrc).c_str()));
-    caps_ptr caps(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name",
-                                      G_TYPE_STRING, "VP8", "payload", G_TYPE_INT, 96, "clock-rate", G_TYPE_INT,
-                                      90000, "ssrc", G_TYPE_UINT, ssrc, nullptr));
-    gst_pad_push_event(pad.get(), gst_event_new_caps(caps.get()));
-    // Every publisher's own event object, as every webrtcbin makes its own.
-    gst_pad_push_event(pad.get(), segment_event(0).release());
-  }
-
-  GstFlowReturn push() {
-    GstBuffer* buf = gst_rtp_buffer_new_allocate(100, 0, 0);
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    gst_rtp_buffer_map(buf, GST_MAP_WRITE, &rtp);
-    gst_rtp_buffer_set_payload_type(&rtp, 96);
-    gst_rtp_buffer_set_ssrc(&rtp, ssrc);
-    gst_rtp_buffer_set_seq(&rtp, seq++);
-    gst_rtp_buffer_unmap(&rtp);
-    return gst_pad_push(pad.get(), buf);
-  }
-};
 
 }  // namespace
 
