@@ -140,6 +140,16 @@ struct receiver {
     g_signal_emit_by_name(src, "push-buffer", b, &ret);
     gst_buffer_unref(b);
   }
+
+  // A 200 packet/s stream with a sender report every 20 packets.
+  void send_for(std::chrono::milliseconds how_long) {
+    for (auto end = std::chrono::steady_clock::now() + how_long; std::chrono::steady_clock::now() < end;) {
+      push(rtp_src.get(), rtp_packet(seq));
+      if (++seq % 20 == 0) push(rtcp_src.get(), sender_report(seq));
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  guint16 seq = 0;
 };
 
 }  // namespace
@@ -181,24 +191,41 @@ TEST_CASE("the server's rtpbin frees a remote SSRC's stream after its BYE, and b
   critical_counter criticals;
   {
     receiver r(autoremove_ssrcs | nack_buffers);
-    guint16 seq = 0;
-    auto send_for = [&](std::chrono::milliseconds how_long) {
-      for (auto end = std::chrono::steady_clock::now() + how_long; std::chrono::steady_clock::now() < end;) {
-        r.push(r.rtp_src.get(), rtp_packet(seq));
-        if (++seq % 20 == 0) r.push(r.rtcp_src.get(), sender_report(seq));
-        std::this_thread::sleep_for(5ms);
-      }
-    };
-    send_for(500ms);
+    r.send_for(500ms);
     REQUIRE(r.received > 0);
-    r.push(r.rtcp_src.get(), sender_report(seq, true));
+    r.push(r.rtcp_src.get(), sender_report(r.seq, true));
     // rtpsession drops a source some RTCP intervals after its BYE; then
     // on-bye-timeout must have the stream and its output pad removed.
     for (int i = 0; i < 300 && r.outputs_removed == 0; ++i) std::this_thread::sleep_for(50ms);
     CHECK(r.outputs_removed == 1);
     // The same SSRC again: a new stream, a new output pad, media flowing.
     int before = r.received;
-    send_for(500ms);
+    r.send_for(500ms);
+    CHECK(r.received > before + 20);
+  }
+  CHECK(criticals.count() == 0);
+}
+
+TEST_CASE("the server's rtpbin frees a remote SSRC's stream when it times out, and builds it anew if it returns",
+          "[media][ssrc]") {
+  gst_init(nullptr, nullptr);
+  critical_counter criticals;
+  {
+    receiver r(autoremove_ssrcs | nack_buffers);
+    // A short report interval, so the source times out after rtpsession's
+    // minimum of 5 s of silence instead of 5 intervals of 2.5 s or more.
+    GObject* session = nullptr;
+    g_signal_emit_by_name(r.rtpbin.get(), "get-internal-session", 0u, &session);
+    REQUIRE(session);
+    g_object_set(session, "rtcp-min-interval", guint64{500 * GST_MSECOND}, nullptr);
+    g_object_unref(session);
+    r.send_for(1000ms);
+    REQUIRE(r.received > 0);
+    // Silence: no RTP, no RTCP, no BYE (a publisher whose network went away).
+    for (int i = 0; i < 300 && r.outputs_removed == 0; ++i) std::this_thread::sleep_for(50ms);
+    CHECK(r.outputs_removed == 1);
+    int before = r.received;
+    r.send_for(500ms);
     CHECK(r.received > before + 20);
   }
   CHECK(criticals.count() == 0);
