@@ -1,8 +1,8 @@
 #include "media/pad_shortcut.hpp"
 
 #include <atomic>
-#include <memory>
 #include <cstring>
+#include <memory>
 #include <utility>
 #include <vector>
 

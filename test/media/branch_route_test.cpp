@@ -5,6 +5,7 @@
 #include "media/forwarding.hpp"
 #include "media/gst_ptr.hpp"
 #include "media/runtime.hpp"
+#include "test/media/pad_counting.hpp"
 #include "test/media/publisher_pad.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,20 +13,9 @@
 #include <atomic>
 
 using namespace vr::media;
-using vr::media::test::publisher_pad;
+using namespace vr::media::test;
 
 namespace {
-
-GstPadProbeReturn count_buffer(GstPad*, GstPadProbeInfo*, gpointer n) {
-  ++*static_cast<std::atomic<int>*>(n);
-  return GST_PAD_PROBE_OK;
-}
-
-void count_buffers(GstPad* pad, std::atomic<int>& n) {
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &count_buffer, &n, nullptr);
-}
-
-pad_ptr static_pad(GstElement* e, const char* name) { return pad_ptr(gst_element_get_static_pad(e, name)); }
 
 GstElement* quiet_sink() {
   GstElement* sink = gst_element_factory_make("fakesink", nullptr);

@@ -4,6 +4,7 @@
 #include "media/gst_ptr.hpp"
 #include "media/pad_shortcut.hpp"
 #include "media/webrtcbin_tuning.hpp"
+#include "test/media/pad_counting.hpp"
 
 #include <gst/rtp/rtp.h>
 
@@ -12,19 +13,9 @@
 #include <atomic>
 
 using namespace vr::media;
+using namespace vr::media::test;
 
 namespace {
-
-GstPadProbeReturn count_buffer(GstPad*, GstPadProbeInfo*, gpointer n) {
-  ++*static_cast<std::atomic<int>*>(n);
-  return GST_PAD_PROBE_OK;
-}
-
-void count_buffers(GstPad* pad, std::atomic<int>& n) {
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &count_buffer, &n, nullptr);
-}
-
-pad_ptr static_pad(GstElement* e, const char* name) { return pad_ptr(gst_element_get_static_pad(e, name)); }
 
 // A bin holding one element between two ghost pads, as webrtcbin nests them.
 GstElement* wrapped(GstElement* inner) {

@@ -5,6 +5,7 @@
 #include "media/gst_ptr.hpp"
 #include "media/runtime.hpp"
 #include "media/shared_segment.hpp"
+#include "test/media/pad_counting.hpp"
 #include "test/media/publisher_pad.hpp"
 
 #include <gst/rtp/rtp.h>
@@ -15,18 +16,12 @@
 #include <vector>
 
 using namespace vr::media;
-using vr::media::test::publisher_pad;
-using vr::media::test::segment_event;
+using namespace vr::media::test;
 
 namespace {
 
 GstPadProbeReturn count_segment(GstPad*, GstPadProbeInfo* info, gpointer n) {
   if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_SEGMENT) ++*static_cast<std::atomic<int>*>(n);
-  return GST_PAD_PROBE_OK;
-}
-
-GstPadProbeReturn count_buffer(GstPad*, GstPadProbeInfo*, gpointer n) {
-  ++*static_cast<std::atomic<int>*>(n);
   return GST_PAD_PROBE_OK;
 }
 
@@ -56,10 +51,9 @@ TEST_CASE("a subscriber's rtpfunnel alternating between two publishers passes on
   REQUIRE(gst_element_link(funnel, sink));
 
   std::atomic<int> segments{0}, delivered{0};
-  pad_ptr funnel_src(gst_element_get_static_pad(funnel, "src"));
+  pad_ptr funnel_src = static_pad(funnel, "src");
   gst_pad_add_probe(funnel_src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &count_segment, &segments, nullptr);
-  pad_ptr sink_pad(gst_element_get_static_pad(sink, "sink"));
-  gst_pad_add_probe(sink_pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &count_buffer, &delivered, nullptr);
+  count_buffers(static_pad(sink, "sink").get(), delivered);
   REQUIRE(gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
 
   std::vector<pad_ptr> funnel_sinks;

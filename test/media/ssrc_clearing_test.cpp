@@ -150,6 +150,17 @@ struct receiver {
     }
   }
   guint16 seq = 0;
+
+  // Once rtpsession has dropped the source (BYE or timeout): its stream's
+  // output pad is removed, and the same SSRC again gets a new stream, a new
+  // output pad, and its media through.
+  void check_freed_and_rebuilt() {
+    for (int i = 0; i < 300 && outputs_removed == 0; ++i) std::this_thread::sleep_for(50ms);
+    CHECK(outputs_removed == 1);
+    int before = received;
+    send_for(500ms);
+    CHECK(received > before + 20);
+  }
 };
 
 }  // namespace
@@ -196,12 +207,7 @@ TEST_CASE("the server's rtpbin frees a remote SSRC's stream after its BYE, and b
     r.push(r.rtcp_src.get(), sender_report(r.seq, true));
     // rtpsession drops a source some RTCP intervals after its BYE; then
     // on-bye-timeout must have the stream and its output pad removed.
-    for (int i = 0; i < 300 && r.outputs_removed == 0; ++i) std::this_thread::sleep_for(50ms);
-    CHECK(r.outputs_removed == 1);
-    // The same SSRC again: a new stream, a new output pad, media flowing.
-    int before = r.received;
-    r.send_for(500ms);
-    CHECK(r.received > before + 20);
+    r.check_freed_and_rebuilt();
   }
   CHECK(criticals.count() == 0);
 }
@@ -214,19 +220,16 @@ TEST_CASE("the server's rtpbin frees a remote SSRC's stream when it times out, a
     receiver r(autoremove_ssrcs | nack_buffers);
     // A short report interval, so the source times out after rtpsession's
     // minimum of 5 s of silence instead of 5 intervals of 2.5 s or more.
-    GObject* session = nullptr;
-    g_signal_emit_by_name(r.rtpbin.get(), "get-internal-session", 0u, &session);
+    GObject* raw = nullptr;
+    g_signal_emit_by_name(r.rtpbin.get(), "get-internal-session", 0u, &raw);
+    gobject_ptr<GObject> session{raw};
     REQUIRE(session);
-    g_object_set(session, "rtcp-min-interval", guint64{500 * GST_MSECOND}, nullptr);
-    g_object_unref(session);
+    g_object_set(session.get(), "rtcp-min-interval", guint64{500 * GST_MSECOND}, nullptr);
     r.send_for(1000ms);
     REQUIRE(r.received > 0);
-    // Silence: no RTP, no RTCP, no BYE (a publisher whose network went away).
-    for (int i = 0; i < 300 && r.outputs_removed == 0; ++i) std::this_thread::sleep_for(50ms);
-    CHECK(r.outputs_removed == 1);
-    int before = r.received;
-    r.send_for(500ms);
-    CHECK(r.received > before + 20);
+    // Silence: no RTP, no RTCP, no BYE (a publisher whose network went away);
+    // on-timeout must have the stream removed.
+    r.check_freed_and_rebuilt();
   }
   CHECK(criticals.count() == 0);
 }
