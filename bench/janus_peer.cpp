@@ -191,6 +191,11 @@ std::string take(janus_peer::impl& d, const std::string& key, std::chrono::milli
   return v;
 }
 
+bool no_such_feed(const rapidjson::Document& reply) {
+  auto* data = janus_peer::impl::plugin_data(reply);
+  return data && json::get_int(*data, "error_code") == 428;
+}
+
 }  // namespace
 
 void janus_peer::publish(std::chrono::milliseconds timeout) {
@@ -232,9 +237,19 @@ void janus_peer::subscribe(const std::vector<std::uint64_t>& feeds, std::chrono:
   for (auto f : feeds)
     streams += (streams.size() > 1 ? "," : "") + std::string{R"({"feed":)"} + std::to_string(f) + "}";
   streams += "]";
-  auto r = d.call(d.message(d.sub_handle, R"({"request":"join","ptype":"subscriber","room":)" +
+  auto join = [&] {
+    return d.call(d.message(d.sub_handle, R"({"request":"join","ptype":"subscriber","room":)" +
                                             std::to_string(d.room) + R"(,"streams":)" + streams + "}"),
                   timeout);
+  };
+  auto r = join();
+  // 428 "No such feed": seen rarely for a publisher whose connection is up
+  // already; Janus has not finished setting it up. Asked again, it is there.
+  for (auto end = std::chrono::steady_clock::now() + timeout;
+       no_such_feed(r) && std::chrono::steady_clock::now() < end;) {
+    std::this_thread::sleep_for(50ms);
+    r = join();
+  }
   auto* jsep = json::get_object(r, "jsep");
   auto sdp = jsep ? json::get_string(*jsep, "sdp") : std::nullopt;
   auto* data = impl::plugin_data(r);
