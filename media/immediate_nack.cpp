@@ -1,15 +1,36 @@
 #include "media/immediate_nack.hpp"
 
+#include "media/nack_buffer.hpp"
 #include "media/pad_shortcut.hpp"
 
 #include <gst/rtp/rtp.h>
 
 #include <cstring>
+#include <memory>
+#include <mutex>
 
 namespace vr::media {
 
+std::vector<nack_entry> nack_entries(std::span<const std::uint16_t> seqnums) {
+  std::vector<nack_entry> entries;
+  for (std::uint16_t seq : seqnums) {
+    bool placed = false;
+    for (auto& e : entries) {
+      auto after = static_cast<std::uint16_t>(seq - e.pid);  // modulo 2^16: 65535 then 0 is 1 after
+      if (after <= 16) {
+        if (after) e.blp = static_cast<std::uint16_t>(e.blp | 1u << (after - 1));
+        placed = true;
+        break;
+      }
+    }
+    if (!placed && entries.size() < max_nack_entries) entries.push_back({seq, 0});
+  }
+  return entries;
+}
+
 GstBuffer* make_nack_packet(std::uint32_t sender_ssrc, const std::string& cname, std::uint32_t media_ssrc,
-                            std::uint16_t seqnum) {
+                            std::span<const std::uint16_t> seqnums) {
+  auto entries = nack_entries(seqnums);
   GstBuffer* buf = gst_rtcp_buffer_new(1200);
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   gst_rtcp_buffer_map(buf, GST_MAP_READWRITE, &rtcp);
@@ -24,8 +45,10 @@ GstBuffer* make_nack_packet(std::uint32_t sender_ssrc, const std::string& cname,
   gst_rtcp_packet_fb_set_type(&p, GST_RTCP_RTPFB_TYPE_NACK);
   gst_rtcp_packet_fb_set_sender_ssrc(&p, sender_ssrc);
   gst_rtcp_packet_fb_set_media_ssrc(&p, media_ssrc);
-  gst_rtcp_packet_fb_set_fci_length(&p, 1);
-  GST_WRITE_UINT32_BE(gst_rtcp_packet_fb_get_fci(&p), std::uint32_t{seqnum} << 16);  // PID, no BLP bits
+  gst_rtcp_packet_fb_set_fci_length(&p, static_cast<guint16>(entries.size()));
+  guint8* fci = gst_rtcp_packet_fb_get_fci(&p);
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    GST_WRITE_UINT32_BE(fci + 4 * i, std::uint32_t{entries[i].pid} << 16 | entries[i].blp);
   gst_rtcp_buffer_unmap(&rtcp);
   return buf;
 }
@@ -68,7 +91,28 @@ rtcp_path find_path(GstElement* session) {
   return path;
 }
 
-GstPadProbeReturn on_upstream_event(GstPad* pad, GstPadProbeInfo* info, gpointer) {
+// Requests marked as followed by more (nack_buffer.hpp) held back until the
+// last of them, then asked for in one NACK. The path is the one found at the
+// batch's first request; if it was not up, every request of the batch goes
+// to rtpsession on its own.
+struct batch {
+  std::mutex mutex;
+  rtcp_path path;
+  std::uint32_t media_ssrc = 0;
+  std::vector<std::uint16_t> seqnums;
+
+  // The target's stream lock orders this with the session's own RTCP. If the
+  // chain fails, the requests held back are lost; the nack buffer asks for
+  // them again when their retry is due.
+  bool send() {
+    GstBuffer* nack = make_nack_packet(path.ssrc, path.cname, media_ssrc, seqnums);
+    seqnums.clear();
+    pad_ptr target = std::move(path.target);
+    return gst_pad_chain(target.get(), nack) == GST_FLOW_OK;
+  }
+};
+
+GstPadProbeReturn on_upstream_event(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
   if (GST_EVENT_TYPE(ev) != GST_EVENT_CUSTOM_UPSTREAM) return GST_PAD_PROBE_OK;
   const GstStructure* s = gst_event_get_structure(ev);
@@ -76,18 +120,27 @@ GstPadProbeReturn on_upstream_event(GstPad* pad, GstPadProbeInfo* info, gpointer
   if (!s || !gst_structure_has_name(s, "GstRTPRetransmissionRequest") ||
       !gst_structure_get_uint(s, "seqnum", &seqnum) || !gst_structure_get_uint(s, "ssrc", &ssrc))
     return GST_PAD_PROBE_OK;
-  element_ptr session{gst_pad_get_parent_element(pad)};
-  if (!session) return GST_PAD_PROBE_OK;
-  rtcp_path path = find_path(session.get());
-  if (!path.target) return GST_PAD_PROBE_OK;  // rtpsession sends it with its next RTCP
-  GstBuffer* nack = make_nack_packet(path.ssrc, path.cname, ssrc, static_cast<std::uint16_t>(seqnum));
-  // The target's stream lock orders this with the session's own RTCP.
-  return gst_pad_chain(path.target.get(), nack) == GST_FLOW_OK ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+  gboolean more = FALSE;
+  gst_structure_get_boolean(s, more_requests_field, &more);
+
+  auto& b = unbox<batch>(data);
+  std::lock_guard lock(b->mutex);
+  if (!b->seqnums.empty() && b->media_ssrc != ssrc) b->send();  // not the stream the held ones are of
+  if (b->seqnums.empty()) {
+    element_ptr session{gst_pad_get_parent_element(pad)};
+    if (!session) return GST_PAD_PROBE_OK;
+    b->path = find_path(session.get());
+    if (!b->path.target) return GST_PAD_PROBE_OK;  // rtpsession sends it with its next RTCP
+    b->media_ssrc = ssrc;
+  }
+  b->seqnums.push_back(static_cast<std::uint16_t>(seqnum));
+  if (more) return GST_PAD_PROBE_DROP;
+  return b->send() ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
 }
 
 void watch_pad(GstPad* pad) {
   if (std::strcmp(GST_PAD_NAME(pad), "recv_rtp_src") != 0) return;
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &on_upstream_event, nullptr, nullptr);
+  add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &on_upstream_event, std::make_shared<batch>());
 }
 
 }  // namespace

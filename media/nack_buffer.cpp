@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <new>
+#include <utility>
+#include <vector>
 
 namespace vr::media {
 namespace {
@@ -77,14 +79,17 @@ G_DEFINE_TYPE(VrNackBuffer, vr_nack_buffer, GST_TYPE_ELEMENT)
 VrNackBuffer* self_of(GstObject* parent) { return reinterpret_cast<VrNackBuffer*>(parent); }
 
 // rtpsession sends the RTCP NACK within deadline - delay - avg-rtt: before
-// the next try is due.
-void request(VrNackBuffer* self, std::uint32_t ssrc, std::uint64_t seq, const nack_state::miss& m, gint64 now_us) {
+// the next try is due. `more`: another request follows at once
+// (nack_buffer.hpp).
+void request(VrNackBuffer* self, std::uint32_t ssrc, std::uint64_t seq, const nack_state::miss& m, gint64 now_us,
+             bool more) {
   auto& st = self->state();
   GstStructure* s = gst_structure_new(
       "GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT, static_cast<guint>(seq & 0xffff), "ssrc", G_TYPE_UINT,
       ssrc, "retry", G_TYPE_UINT, static_cast<guint>(m.tries - 1), "delay", G_TYPE_UINT,
       static_cast<guint>((now_us - m.first_us) / 1000), "deadline", G_TYPE_UINT,
-      static_cast<guint>(retry_us / 1000), "avg-rtt", G_TYPE_UINT, 0u, nullptr);
+      static_cast<guint>(retry_us / 1000), "avg-rtt", G_TYPE_UINT, 0u, more_requests_field, G_TYPE_BOOLEAN, more,
+      nullptr);
   st.requests.fetch_add(1, std::memory_order_relaxed);
   gst_pad_push_event(self->sink, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
 }
@@ -117,16 +122,14 @@ void track(VrNackBuffer* self, GstBuffer* buf) {
     return;
   }
   bool enabled = st.video;
+  std::vector<std::pair<std::uint64_t, nack_state::miss>> due;  // asked for after both loops, in a row
   std::uint64_t ext = st.extend(seq);
   if (ext > st.highest) {
     std::uint64_t gap = ext - st.highest - 1;
     if (gap > max_gap) {
       st.missing.clear();  // a new stream, or a long outage: nothing to repair
     } else if (enabled) {
-      for (std::uint64_t s = st.highest + 1; s < ext; ++s) {
-        auto& m = st.missing[s] = {now, now, 1};
-        request(self, ssrc, s, m, now);
-      }
+      for (std::uint64_t s = st.highest + 1; s < ext; ++s) due.emplace_back(s, st.missing[s] = {now, now, 1});
     }
     st.highest = ext;
   } else {
@@ -142,10 +145,12 @@ void track(VrNackBuffer* self, GstBuffer* buf) {
     if (enabled && m.tries < max_tries && now - m.last_us >= retry_us) {
       m.tries++;
       m.last_us = now;
-      request(self, ssrc, it->first, m, now);
+      due.emplace_back(it->first, m);
     }
     ++it;
   }
+  for (std::size_t i = 0; i < due.size(); ++i)
+    request(self, ssrc, due[i].first, due[i].second, now, i + 1 < due.size());
 }
 
 GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buf) {

@@ -19,6 +19,12 @@ namespace vr::media {
 // subscribers' jitterbuffers order them.
 GstElement* make_nack_buffer();
 
+// A boolean field of those requests: TRUE when another request (of the same
+// stream) follows at once. The requests one packet brings about (the gap it
+// reveals, the retries that are due) are sent in a row, so they can be asked
+// for in one NACK (immediate_nack.hpp). Requests without it stand alone.
+inline constexpr const char* more_requests_field = "vr-more";
+
 // The number of retransmission requests a nack buffer sent (tests).
 guint64 nack_buffer_requests(GstElement* element);
 

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -66,6 +67,9 @@ struct nack_harness {
     return out;
   }
 
+  // Per request pulled so far: '+' more follow at once, '.' the last of a row.
+  std::string marks;
+
   // The retransmission requests sent upstream since the last call.
   std::vector<guint> requests() {
     std::vector<guint> seqs;
@@ -76,6 +80,8 @@ struct nack_harness {
           gst_structure_get_uint(s, "seqnum", &seq) && gst_structure_get_uint(s, "ssrc", &ssrc)) {
         CHECK(ssrc == 0xabcd);
         seqs.push_back(seq);
+        gboolean more = FALSE;
+        marks.push_back(gst_structure_get_boolean(s, more_requests_field, &more) ? (more ? '+' : '.') : '?');
       }
       gst_event_unref(ev);
     }
@@ -99,6 +105,17 @@ TEST_CASE("nack buffer: packets pass at once and in arrival order, gaps in video
   t.push({16});
   CHECK(t.requests().empty());  // filled: forgotten
   CHECK(nack_buffer_requests(t.h->element) == 3);
+}
+
+TEST_CASE("nack buffer: the requests one packet brings about are sent in a row, marked for one NACK", "[nack]") {
+  nack_harness t{"video"};
+  t.push({10, 14});
+  CHECK(t.requests() == std::vector<guint>{11, 12, 13});
+  CHECK(t.marks == "++.");
+  std::this_thread::sleep_for(60ms);  // 11-13 are due again
+  t.push({18});
+  CHECK(t.requests() == std::vector<guint>{15, 16, 17, 11, 12, 13});  // the new gap, then the retries
+  CHECK(t.marks == "++.+++++.");
 }
 
 TEST_CASE("nack buffer: sequence numbers wrap, a missing packet is asked for three times at most", "[nack]") {
