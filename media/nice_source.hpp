@@ -1,8 +1,8 @@
 // webrtcbin reads each ICE transport with libnice's `nicesrc`. Per received
 // packet, that element's read callback quits the main loop its streaming
 // thread runs, which signals the loop's wakeup fd; the next read then polls
-// once more just to find and clear that signal. Three system calls of five
-// per received packet do nothing (write, poll, read).
+// once more just to find and clear that signal: a write, a poll and a read
+// that do nothing, per packet.
 //
 // Our `nicesrc` does the same work without them: the streaming thread
 // iterates the context libnice delivers to (its sockets, STUN included) until
