@@ -106,12 +106,8 @@ class videoroom_subject : public subject {
       throw std::runtime_error("videoroom: " + name + " could not join: " + r.reason);
     // As Janus's publisher is (its API lists a feed only then): a subscriber's
     // join → video must not include the publisher's own connection setup.
-    auto end = clock_type::now() + 15s;
-    while (publish && !p->media().publish_connected()) {
-      if (clock_type::now() > end)
-        throw std::runtime_error("videoroom: publisher " + name + " did not connect");
-      std::this_thread::sleep_for(5ms);
-    }
+    if (publish && !p->wait_for([&] { return p->media().publish_connected(); }, 15s))
+      throw std::runtime_error("videoroom: publisher " + name + " did not connect");
     return std::make_unique<videoroom_peer>(std::move(p));
   }
   std::shared_ptr<encoded_loop> loop_;

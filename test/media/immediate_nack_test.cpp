@@ -4,6 +4,7 @@
 #include "media/gst_ptr.hpp"
 #include "media/immediate_nack.hpp"
 #include "media/nack_buffer.hpp"
+#include "test/media/pad_counting.hpp"
 
 #include <gst/rtp/rtp.h>
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 using namespace vr::media;
+using vr::media::test::send_stream_events;
 
 TEST_CASE("an immediate NACK is a compound RTCP packet: empty RR, CNAME, generic NACK", "[nack]") {
   gst_init(nullptr, nullptr);
@@ -98,12 +100,8 @@ struct session_fixture {
     gst_pad_link(rtcp_src.get(), out_sink.get());
     gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
     // The stream's events, as the SRTCP encoder has them once RTCP flowed.
-    gst_pad_send_event(out_sink.get(), gst_event_new_stream_start("rtcp"));
     caps_ptr caps{gst_caps_new_empty_simple("application/x-rtcp")};
-    gst_pad_send_event(out_sink.get(), gst_event_new_caps(caps.get()));
-    GstSegment segment;
-    gst_segment_init(&segment, GST_FORMAT_TIME);
-    gst_pad_send_event(out_sink.get(), gst_event_new_segment(&segment));
+    send_stream_events(out_sink.get(), "rtcp", caps.get());
   }
   ~session_fixture() {
     gst_element_release_request_pad(session, rtp_sink.get());

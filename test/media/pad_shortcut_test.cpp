@@ -57,12 +57,8 @@ struct chain_fixture : gst_ready {
     count_buffers(static_pad(storage, "src").get(), through_storage);
     REQUIRE(gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
     pad_ptr in = static_pad(up, "sink");
-    gst_pad_send_event(in.get(), gst_event_new_stream_start("shortcut"));
     caps_ptr caps{gst_caps_from_string("application/x-rtp,media=video,clock-rate=90000,payload=96")};
-    gst_pad_send_event(in.get(), gst_event_new_caps(caps.get()));
-    GstSegment segment;
-    gst_segment_init(&segment, GST_FORMAT_TIME);
-    gst_pad_send_event(in.get(), gst_event_new_segment(&segment));
+    send_stream_events(in.get(), "shortcut", caps.get());
   }
   ~chain_fixture() { gst_element_set_state(pipeline.get(), GST_STATE_NULL); }
 
