@@ -84,6 +84,79 @@ bool skippable_now(GstPad* pad) {
   return !(GST_OBJECT_FLAGS(pad) & skip_blockers(pad)) && gst_pad_get_offset(pad) == 0;
 }
 
+// rtpfunnel (BUNDLE: every m-line of a connection into one RTP session). Per
+// buffer it takes its src pad's stream lock (it has one input per m-line, fed
+// from as many publishers' threads), pushes its own stream-start and caps
+// once, re-sends the input's SEGMENT when the input switches (every forwarded
+// segment is one shared object, see shared_segment.hpp, so there is nothing
+// new to send) and, on inputs whose caps negotiated transport-wide congestion
+// control, writes a sequence number into the packet. Skipped, under the same
+// stream lock, while it has sent its events and no input has TWCC.
+constexpr const char* twcc_uri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
+bool is_funnel(GstElement* element) {
+  GstElementFactory* factory = gst_element_get_factory(element);
+  return factory && !std::strcmp(GST_OBJECT_NAME(factory), "rtpfunnel");
+}
+
+// An `extmap-N` caps field names its URI as a string or as (direction, uri, attributes).
+bool negotiates_twcc(GstPad* sink) {
+  caps_ptr caps{gst_pad_get_current_caps(sink)};
+  if (!caps || gst_caps_is_empty(caps.get())) return false;
+  const GstStructure* s = gst_caps_get_structure(caps.get(), 0);
+  for (int i = 0; i < gst_structure_n_fields(s); i++) {
+    const char* field = gst_structure_nth_field_name(s, i);
+    if (!g_str_has_prefix(field, "extmap-")) continue;
+    const GValue* v = gst_structure_get_value(s, field);
+    if (G_VALUE_HOLDS_STRING(v) && !g_strcmp0(g_value_get_string(v), twcc_uri)) return true;
+    if (GST_VALUE_HOLDS_ARRAY(v) && gst_value_array_get_size(v) >= 2) {
+      const GValue* uri = gst_value_array_get_value(v, 1);
+      if (G_VALUE_HOLDS_STRING(uri) && !g_strcmp0(g_value_get_string(uri), twcc_uri)) return true;
+    }
+  }
+  return false;
+}
+
+GstPadProbeReturn bump_on_caps(GstPad*, GstPadProbeInfo* info, gpointer) {
+  if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS)
+    settings_generation.fetch_add(1, std::memory_order_relaxed);
+  return GST_PAD_PROBE_OK;
+}
+
+void watch_funnel_input(GstPad* pad) {
+  if (GST_PAD_IS_SINK(pad)) gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &bump_on_caps, nullptr, nullptr);
+}
+
+// New caps on any input may bring TWCC (and make the funnel send its caps
+// again): every path is then found again.
+void watch_funnel(GstElement* funnel) {
+  static const GQuark watched = g_quark_from_static_string("vr-shortcut-funnel-watched");
+  if (g_object_get_qdata(G_OBJECT(funnel), watched)) return;
+  g_object_set_qdata(G_OBJECT(funnel), watched, GINT_TO_POINTER(1));
+  watch_settings(funnel);
+  g_signal_connect(funnel, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) { watch_funnel_input(pad); }),
+                   nullptr);
+  gst_element_foreach_sink_pad(
+      funnel, +[](GstElement*, GstPad* pad, gpointer) -> gboolean {
+        watch_funnel_input(pad);
+        return TRUE;
+      },
+      nullptr);
+}
+
+// Whether no input writes TWCC sequence numbers, so a buffer may cross the
+// funnel without it once the funnel has sent its own stream-start and caps.
+bool funnel_passes_through(GstElement* funnel) {
+  bool twcc = false;
+  gst_element_foreach_sink_pad(
+      funnel, +[](GstElement*, GstPad* pad, gpointer any) -> gboolean {
+        *static_cast<bool*>(any) = *static_cast<bool*>(any) || negotiates_twcc(pad);
+        return TRUE;
+      },
+      &twcc);
+  return !twcc;
+}
+
 // The pads a buffer entering `entry` crosses before one that does work.
 //
 // Only the target is referenced. A reference from the entry's state to a pad
@@ -96,6 +169,7 @@ bool skippable_now(GstPad* pad) {
 struct path {
   std::vector<std::pair<GstPad*, GstPad*>> links;  // pad → its peer when found
   std::vector<std::pair<GstPad*, guint>> skipped;  // pads a push would go through, flags it would stop at
+  std::vector<GstPad*> locked;                     // skipped funnel src pads: stream-locked around the chain
   pad_ptr target;        // the first pad that does work
   bool complete = true;  // false: stopped early at a pad not skippable now
   unsigned generation = 0;
@@ -115,15 +189,31 @@ struct path {
 
 // The src-direction pad a buffer entering `pad` leaves by without any work
 // done on it, or null: a ghost pad's internal pad, a src ghost pad (from its
-// internal pad), or a pass-through element's src pad.
-pad_ptr passed_to(GstPad* pad) {
-  if (GST_IS_PROXY_PAD(pad)) return pad_ptr(GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(pad))));
+// internal pad), a pass-through element's src pad, or a funnel's src pad
+// (`serialized`: pushes through it hold its stream lock). `not_yet`: null for
+// now, a funnel that has still to send its own stream-start and caps (its src
+// pad has none; deactivating the pad clears them, and the funnel sends them
+// again) with the next buffer it pushes.
+struct exit_pad {
+  pad_ptr pad;
+  bool serialized = false;
+  bool not_yet = false;
+};
+
+exit_pad passed_to(GstPad* pad) {
+  if (GST_IS_PROXY_PAD(pad)) return {pad_ptr(GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(pad))))};
   gst_object_ptr<GstElement> element{gst_pad_get_parent_element(pad)};
-  if (!element || GST_IS_BIN(element.get()) || element->numsrcpads != 1 || element->numsinkpads != 1 ||
-      !passes_through(element.get()))
-    return nullptr;
+  if (!element || GST_IS_BIN(element.get())) return {};
+  if (GST_PAD_IS_SINK(pad) && element->numsrcpads == 1 && is_funnel(element.get())) {
+    watch_funnel(element.get());
+    pad_ptr src{gst_element_get_static_pad(element.get(), "src")};
+    if (!src || !funnel_passes_through(element.get())) return {};
+    if (caps_ptr sent{gst_pad_get_current_caps(src.get())}; !sent) return {nullptr, false, true};
+    return {std::move(src), true};
+  }
+  if (element->numsrcpads != 1 || element->numsinkpads != 1 || !passes_through(element.get())) return {};
   watch_settings(element.get());
-  return pad_ptr(gst_element_get_static_pad(element.get(), "src"));
+  return {pad_ptr(gst_element_get_static_pad(element.get(), "src"))};
 }
 
 // `check_entry`: whether the entry is skipped too. A shortcut stands in
@@ -134,8 +224,11 @@ path find_path(GstPad* entry, bool check_entry) {
   p.generation = settings_generation.load(std::memory_order_relaxed);
   pad_ptr pad = retain(entry);
   for (int depth = 0; depth < 32; depth++) {
-    pad_ptr out = passed_to(pad.get());
-    if (!out) break;
+    auto [out, serialized, not_yet] = passed_to(pad.get());
+    if (!out) {
+      p.complete = !not_yet;
+      break;
+    }
     pad_ptr next{gst_pad_get_peer(out.get())};
     bool checked = pad.get() != entry || check_entry;
     bool blocked = (checked && !skippable_now(pad.get())) || !skippable_now(out.get());
@@ -145,6 +238,7 @@ path find_path(GstPad* entry, bool check_entry) {
     }
     if (checked) p.skipped.emplace_back(pad.get(), skip_blockers(pad.get()));
     p.skipped.emplace_back(out.get(), skip_blockers(out.get()));
+    if (serialized) p.locked.push_back(out.get());
     p.links.emplace_back(out.get(), next.get());
     pad = std::move(next);
   }
@@ -152,23 +246,33 @@ path find_path(GstPad* entry, bool check_entry) {
   return p;
 }
 
-// Where a buffer entering `entry` is chained now: the kept route's target
-// while the route holds, else the end of a route found again, which is kept
-// if complete. Null: the entry itself, the normal way. `transient` holds the
-// end of an incomplete route (it may be a ghost pad) for this buffer only.
-GstPad* next_hop(path& route, GstPad* entry, bool check_entry, pad_ptr& transient) {
+// Where a buffer entering `entry` is chained now: the kept route while it
+// holds, else a route found again, which is kept if complete. Null: the entry
+// itself, the normal way. `transient` holds an incomplete route (ending at a
+// ghost pad, say) for this buffer only.
+const path* next_hop(path& route, GstPad* entry, bool check_entry, path& transient) {
   if (!route.still_valid()) {
     path found = find_path(entry, check_entry);
     if (!found.complete) {
       route = {};
       if (found.target.get() == entry) return nullptr;
-      transient = std::move(found.target);
-      return transient.get();
+      transient = std::move(found);
+      return &transient;
     }
     if (found.target.get() == entry) found.target.reset();  // no reference to the entry itself
     route = std::move(found);
   }
-  return route.target.get();
+  return route.target ? &route : nullptr;
+}
+
+// Chains into the route's target holding the stream locks of the funnels it
+// skips, as their own pushes would: their inputs come from many threads.
+template <typename T>
+GstFlowReturn chain_along(const path& route, T* data, GstFlowReturn (*chain)(GstPad*, T*)) {
+  for (GstPad* pad : route.locked) GST_PAD_STREAM_LOCK(pad);
+  GstFlowReturn ret = chain(route.target.get(), data);
+  for (auto it = route.locked.rbegin(); it != route.locked.rend(); ++it) GST_PAD_STREAM_UNLOCK(*it);
+  return ret;
 }
 
 // Replaces the chain function of a pad buffers enter by; the original one
@@ -178,9 +282,9 @@ struct shortcut {
   path route;  // complete, ending at an element's pad; no target: nothing to skip
 
   GstFlowReturn chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
-    pad_ptr transient;
-    GstPad* to = next_hop(route, pad, false, transient);
-    return to ? gst_pad_chain(to, buffer) : original(pad, parent, buffer);
+    path transient;
+    const path* to = next_hop(route, pad, false, transient);
+    return to ? chain_along(*to, buffer, &gst_pad_chain) : original(pad, parent, buffer);
   }
 };
 
@@ -229,7 +333,8 @@ void watch_src_pad(GstPad* pad) {
 
 pad_ptr chain_target(GstPad* sink) {
   path p = find_path(sink, true);
-  return p.complete ? std::move(p.target) : retain(sink);
+  // Past a funnel the caller would have to hold its stream lock.
+  return p.complete && p.locked.empty() ? std::move(p.target) : retain(sink);
 }
 
 struct checked_route::state {
@@ -242,15 +347,15 @@ checked_route::checked_route(GstPad* entry) : st_(std::make_unique<state>(state{
 checked_route::~checked_route() = default;
 
 GstFlowReturn checked_route::chain(GstBuffer* buffer) {
-  pad_ptr transient;
-  GstPad* to = next_hop(st_->route, st_->entry.get(), true, transient);
-  return gst_pad_chain(to ? to : st_->entry.get(), buffer);
+  path transient;
+  const path* to = next_hop(st_->route, st_->entry.get(), true, transient);
+  return to ? chain_along(*to, buffer, &gst_pad_chain) : gst_pad_chain(st_->entry.get(), buffer);
 }
 
 GstFlowReturn checked_route::chain_list(GstBufferList* list) {
-  pad_ptr transient;
-  GstPad* to = next_hop(st_->route, st_->entry.get(), true, transient);
-  return gst_pad_chain_list(to ? to : st_->entry.get(), list);
+  path transient;
+  const path* to = next_hop(st_->route, st_->entry.get(), true, transient);
+  return to ? chain_along(*to, list, &gst_pad_chain_list) : gst_pad_chain_list(st_->entry.get(), list);
 }
 
 void shortcut_src_pads(GstElement* element) {

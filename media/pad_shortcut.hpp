@@ -5,7 +5,9 @@
 // push: object locks, a stream lock, references of pad and peer. A shortcut
 // chains the buffer from the first such pad straight into the first pad that
 // does work, and checks on every buffer that the path it skips is still the
-// path a push would take.
+// path a push would take. An rtpfunnel (BUNDLE) is crossed too once it has
+// sent its own stream-start and caps, while no input uses TWCC, with its src
+// pad's stream lock held as its own push would hold it.
 #pragma once
 
 #include "media/gst_ptr.hpp"
@@ -20,7 +22,8 @@ bool passes_through(GstElement* element);
 // The pad a buffer chained into `sink` ends up at when it only crosses ghost
 // pads and pass-through elements; `sink` itself if the way there is not
 // complete yet (unlinked, blocked, flushing, events pending; `sink`'s own
-// flags included) or nothing can be skipped. Found anew on every call.
+// flags included), crosses a funnel (whose lock the caller would not hold) or
+// nothing can be skipped. Found anew on every call.
 pad_ptr chain_target(GstPad* sink);
 
 // Chains buffers into `entry` the way a shortcut does: straight into the
