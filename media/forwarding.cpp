@@ -5,6 +5,8 @@
 #include "media/shared_segment.hpp"
 
 #include <cstring>
+#include <functional>
+#include <vector>
 
 namespace vr::media {
 
@@ -45,6 +47,32 @@ caps_ptr forwarded_caps(const GstCaps* in) {
   return out;
 }
 
+// --- branch state ----------------------------------------------------------
+
+struct branch::state {
+  state(std::shared_ptr<forward_counters> c, GstPad* webrtc_sink) : counters(std::move(c)), route(webrtc_sink) {}
+
+  std::shared_ptr<forward_counters> counters;
+  // Into the subscriber's webrtcbin sink pad, or past it: webrtcbin builds
+  // what is behind it when the first caps arrive and may relink it later.
+  checked_route route;
+  pad_ptr tee_src;
+};
+
+namespace {
+
+using branch_list = std::vector<std::shared_ptr<branch::state>>;
+
+// A buffer into a subscriber. What the subscriber refuses is counted as
+// dropped, never returned towards the publisher.
+void forward(branch::state& b, GstBuffer* buf) {
+  b.counters->packets.fetch_add(1, std::memory_order_relaxed);
+  b.counters->bytes.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
+  if (b.route.chain(buf) != GST_FLOW_OK) b.counters->dropped.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
 // --- source ----------------------------------------------------------------
 
 struct source::shared {
@@ -54,6 +82,9 @@ struct source::shared {
   std::function<void(caps_ptr)> on_caps;
 
   std::atomic<gint64> last_packet_us{0};
+  GstElement* tee = nullptr;  // the source's; alive while its pads are
+  // Replaced whole under `mutex` as branches come and go, read per buffer.
+  std::atomic<std::shared_ptr<const branch_list>> branches{std::make_shared<const branch_list>()};
 
   std::mutex mutex;
   caps_ptr caps;
@@ -138,9 +169,39 @@ GstPadProbeReturn on_downstream_event(GstPad*, GstPadProbeInfo* info, gpointer d
   }
 }
 
-GstPadProbeReturn on_buffer(GstPad*, GstPadProbeInfo*, gpointer data) {
-  unbox<source::shared>(data)->last_packet_us.store(g_get_monotonic_time(), std::memory_order_relaxed);
-  return GST_PAD_PROBE_OK;
+// What the tee's push into a branch would do, without the push: a tee src
+// pad that has events to send first (a new branch), is blocked or flushing,
+// gets a real push (and `isolate`); an unlinked one (being removed) nothing.
+void deliver(branch::state& b, GstBuffer* buf) {
+  GstPad* pad = b.tee_src.get();
+  if (!GST_PAD_IS_LINKED(pad)) {
+    gst_buffer_unref(buf);
+    return;
+  }
+  constexpr guint pushed = GST_PAD_FLAG_PENDING_EVENTS | GST_PAD_FLAG_BLOCKED | GST_PAD_FLAG_FLUSHING | GST_PAD_FLAG_EOS;
+  if (GST_OBJECT_FLAGS(pad) & pushed)
+    gst_pad_push(pad, buf);
+  else
+    forward(b, buf);
+}
+
+// The tee's sink pad. While every tee src pad is a branch (an HLS tap has one
+// of its own), buffers go to the branches from here: the tee's own loop
+// locks, references and pushes through each src pad's probe list per
+// subscriber per packet. Events and buffer lists still go through the tee.
+GstPadProbeReturn on_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto& st = unbox<source::shared>(data);
+  st->last_packet_us.store(g_get_monotonic_time(), std::memory_order_relaxed);
+  if (!(info->type & GST_PAD_PROBE_TYPE_BUFFER)) return GST_PAD_PROBE_OK;
+  std::shared_ptr<const branch_list> branches = st->branches.load(std::memory_order_acquire);
+  if (branches->empty() || static_cast<std::size_t>(st->tee->numsrcpads) != branches->size())
+    return GST_PAD_PROBE_OK;
+  GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  for (const auto& b : *branches) deliver(*b, gst_buffer_ref(buf));
+  gst_buffer_unref(buf);
+  info->data = nullptr;
+  GST_PAD_PROBE_INFO_FLOW_RETURN(info) = GST_FLOW_OK;
+  return GST_PAD_PROBE_HANDLED;
 }
 
 GstPadProbeReturn on_upstream_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
@@ -159,6 +220,7 @@ source::source(GstBin* pipeline, GstPad* webrtc_src, runtime& rt, std::chrono::m
     : pipeline_(pipeline), tee_(make_element("tee")), webrtc_src_(retain(webrtc_src)),
       shared_(std::make_shared<shared>()) {
   shared_->rt = &rt;
+  shared_->tee = tee_.get();
   shared_->throttle_us = std::chrono::duration_cast<std::chrono::microseconds>(keyframe_throttle).count();
   shared_->on_caps = std::move(on_caps);
   shared_->counters = std::move(counters);
@@ -210,29 +272,15 @@ void source::request_keyframe() { gst_pad_push_event(tee_sink_.get(), shared::ke
 
 namespace {
 
-struct branch_state {
-  branch_state(std::shared_ptr<forward_counters> c, GstPad* webrtc_sink)
-      : counters(std::move(c)), route(webrtc_sink) {}
-
-  std::shared_ptr<forward_counters> counters;
-  // Into the subscriber's webrtcbin sink pad, or past it: webrtcbin builds
-  // what is behind it when the first caps arrive and may relink it later.
-  checked_route route;
-};
-
 // Forwards buffers to the webrtcbin sink pad ourselves and always reports OK
 // upstream: a failing subscriber (flushing, erroring, gone) must never return
 // an error through the tee, which would stop the publisher's track for
-// everybody. What the subscriber refuses is counted as dropped.
+// everybody.
 GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
-  auto& st = unbox<branch_state>(data);
+  auto& st = unbox<branch::state>(data);
   if (!GST_PAD_IS_LINKED(pad)) return GST_PAD_PROBE_DROP;  // being unlinked by ~branch
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
-    st->counters->packets.fetch_add(1, std::memory_order_relaxed);
-    st->counters->bytes.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
-    if (st->route.chain(buf) != GST_FLOW_OK)
-      st->counters->dropped.fetch_add(1, std::memory_order_relaxed);
+    forward(*st, GST_PAD_PROBE_INFO_BUFFER(info));
   } else {
     GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
     guint n = gst_buffer_list_length(list);
@@ -248,26 +296,36 @@ GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   return GST_PAD_PROBE_HANDLED;
 }
 
+// Copy-on-write: readers keep the list they loaded for one buffer.
+void change_branches(source::shared& src, const std::function<void(branch_list&)>& change) {
+  std::lock_guard lock(src.mutex);
+  auto next = std::make_shared<branch_list>(*src.branches.load());
+  change(*next);
+  src.branches.store(std::move(next), std::memory_order_release);
+}
+
 }  // namespace
 
 branch::branch(source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters)
-    : tee_(retain(src.tee())), webrtc_sink_(retain(webrtc_sink)) {
-  auto st = std::make_shared<branch_state>(std::move(counters), webrtc_sink);
+    : tee_(retain(src.tee())), webrtc_sink_(retain(webrtc_sink)), source_(src.shared_),
+      st_(std::make_shared<state>(std::move(counters), webrtc_sink)) {
   // No queue: the publisher's streaming thread pushes into every subscriber's
   // webrtcbin itself, as an SFU in C would. A queue per branch cost a thread
   // and a hand-off (futex wake, context switch) per packet per subscriber,
   // most of the forwarding CPU. The send path after the sink pad does not
   // block once the connection is up (branches are linked only then): nicesink
   // drops what the socket cannot take.
-  tee_src_.reset(gst_element_request_pad_simple(tee_.get(), "src_%u"));
-  add_probe(tee_src_.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), &isolate,
-            st);
-  gst_pad_link(tee_src_.get(), webrtc_sink_.get());
+  st_->tee_src.reset(gst_element_request_pad_simple(tee_.get(), "src_%u"));
+  add_probe(st_->tee_src.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), &isolate,
+            st_);
+  gst_pad_link(st_->tee_src.get(), webrtc_sink_.get());
+  change_branches(*source_, [&](branch_list& l) { l.push_back(st_); });
 }
 
 branch::~branch() {
-  gst_pad_unlink(tee_src_.get(), webrtc_sink_.get());
-  gst_element_release_request_pad(tee_.get(), tee_src_.get());
+  change_branches(*source_, [&](branch_list& l) { std::erase(l, st_); });
+  gst_pad_unlink(st_->tee_src.get(), webrtc_sink_.get());
+  gst_element_release_request_pad(tee_.get(), st_->tee_src.get());
 }
 
 }  // namespace vr::media

@@ -50,9 +50,10 @@ class source {
   // How long since the last packet (max if none yet).
   std::chrono::milliseconds idle_for() const;
 
-  struct shared;  // state shared with pad probes and timers
+  struct shared;  // state shared with pad probes, timers and branches
 
  private:
+  friend class branch;
   GstBin* pipeline_;
   element_ptr tee_;
   pad_ptr tee_sink_;
@@ -63,7 +64,8 @@ class source {
 
 // One subscriber's copy of one track: tee src pad → webrtcbin sink pad, through
 // a probe that reports OK upstream whatever the subscriber returns (and counts
-// what it refused as dropped).
+// what it refused as dropped). While all of a tee's src pads are branches,
+// the source hands buffers to them itself instead of the tee.
 class branch {
  public:
   branch(source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters);
@@ -71,10 +73,13 @@ class branch {
   branch(const branch&) = delete;
   branch& operator=(const branch&) = delete;
 
+  struct state;  // shared with the tee pad's probe and the source's buffer probe
+
  private:
   element_ptr tee_;
-  pad_ptr tee_src_;
   pad_ptr webrtc_sink_;
+  std::shared_ptr<source::shared> source_;
+  std::shared_ptr<state> st_;
 };
 
 }  // namespace vr::media

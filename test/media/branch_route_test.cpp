@@ -6,6 +6,7 @@
 #include "media/gst_ptr.hpp"
 #include "media/runtime.hpp"
 #include "test/media/pad_counting.hpp"
+#include "test/media/push_tracer.hpp"
 #include "test/media/publisher_pad.hpp"
 
 #include <catch2/catch.hpp>
@@ -113,4 +114,72 @@ TEST_CASE("a branch honours a blocking probe and a flushing pad behind the sink 
   f.push(4);
   CHECK(f.at_first == 10);
   CHECK(f.counters->dropped == 4);
+}
+
+namespace {
+
+pad_ptr only_src_pad(GstElement* tee) {
+  REQUIRE(tee->numsrcpads == 1);
+  return retain(GST_PAD(tee->srcpads->data));
+}
+
+}  // namespace
+
+TEST_CASE("while every tee pad is a branch, buffers reach it without a push through the tee", "[branch]") {
+  branch_fixture f;
+  GstElement* tee = f.from->tee();
+  // Pushes out of the tee's pads (a probe would not see them: `isolate` handles the buffer first).
+  auto pushes = count_pushes([tee](GstPad* pad) { return GST_OBJECT_PARENT(pad) == GST_OBJECT(tee); });
+  auto& pushed = *pushes;
+  f.push(10);
+  CHECK(f.at_first == 10);
+  CHECK(pushed == 0);  // the stream's events went through the tee as they came
+  CHECK(f.counters->packets == 10);
+
+  SECTION("a branch made while the stream runs gets the stream's events by a push first") {
+    f.to.reset();
+    f.to = std::make_unique<branch>(*f.from, static_pad(f.subscriber, "sink").get(), f.counters);
+    f.push(5);
+    CHECK(pushed == 1);
+    CHECK(f.at_first == 15);
+    CHECK(f.counters->dropped == 0);
+  }
+
+  SECTION("a blocking probe on the tee pad gets the buffer") {
+    pad_ptr tee_src = only_src_pad(f.from->tee());
+    gulong block = gst_pad_add_probe(tee_src.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, &pass, nullptr, nullptr);
+    f.push(3);
+    CHECK(pushed == 3);
+    CHECK(f.at_first == 13);
+    gst_pad_remove_probe(tee_src.get(), block);
+    f.push(2);
+    CHECK(pushed == 3);
+    CHECK(f.at_first == 15);
+  }
+
+  SECTION("a tee pad of another kind (an HLS tap's) makes the tee push to every pad") {
+    GstElement* tap = quiet_sink();
+    std::atomic<int> at_tap{0};
+    gst_bin_add(GST_BIN(f.pipeline.get()), tap);
+    REQUIRE(gst_element_sync_state_with_parent(tap));
+    count_buffers(static_pad(tap, "sink").get(), at_tap);
+    pad_ptr other{gst_element_request_pad_simple(f.from->tee(), "src_%u")};
+    REQUIRE(gst_pad_link(other.get(), static_pad(tap, "sink").get()) == GST_PAD_LINK_OK);
+    f.push(5);
+    CHECK(pushed == 10);  // 5 into each pad
+    CHECK(at_tap == 5);
+    CHECK(f.at_first == 15);
+    gst_pad_unlink(other.get(), static_pad(tap, "sink").get());
+    gst_element_release_request_pad(f.from->tee(), other.get());
+    f.push(5);
+    CHECK(pushed == 10);  // all branches again
+    CHECK(f.at_first == 20);
+  }
+
+  SECTION("a removed branch gets nothing, the publisher still gets OK") {
+    f.to.reset();
+    f.push(4);
+    CHECK(f.at_first == 10);
+    CHECK(f.counters->packets == 10);
+  }
 }

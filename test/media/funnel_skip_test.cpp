@@ -6,9 +6,9 @@
 #include "media/gst_ptr.hpp"
 #include "media/pad_shortcut.hpp"
 #include "test/media/pad_counting.hpp"
+#include "test/media/push_tracer.hpp"
 #include "test/media/room_fixture.hpp"
 
-#include <gst/gsttracer.h>
 #include <gst/rtp/rtp.h>
 
 #include <catch2/catch.hpp>
@@ -190,39 +190,21 @@ TEST_CASE("a funnel reset sends its caps again before it is skipped again", "[sh
 
 namespace {
 
-// Counts buffers pushed out of rtpfunnel src pads in the server's pipeline
-// (not the test peers', named "peer-..."), through a tracer hook: GStreamer
-// calls it from every gst_pad_push once any hook is registered.
-struct CountingTracer {
-  GstTracer parent;
-};
-struct CountingTracerClass {
-  GstTracerClass parent_class;
-};
-G_DEFINE_TYPE(CountingTracer, counting_tracer, GST_TYPE_TRACER)
-void counting_tracer_class_init(CountingTracerClass*) {}
-void counting_tracer_init(CountingTracer*) {}
-
-std::atomic<int> server_funnel_pushes{0};
-
-void on_push(GstTracer*, guint64, GstPad* pad, GstBuffer*) {
+// An rtpfunnel's src pad in the server's pipeline (not a test peer's, named "peer-...").
+bool server_funnel_src(GstPad* pad) {
   GstObject* parent = GST_OBJECT_PARENT(pad);
-  if (!parent || !GST_IS_ELEMENT(parent)) return;
+  if (!parent || !GST_IS_ELEMENT(parent)) return false;
   GstElementFactory* factory = gst_element_get_factory(GST_ELEMENT(parent));
-  if (!factory || std::string(GST_OBJECT_NAME(factory)) != "rtpfunnel") return;
+  if (!factory || std::string(GST_OBJECT_NAME(factory)) != "rtpfunnel") return false;
   GstObject* top = parent;
   while (GST_OBJECT_PARENT(top)) top = GST_OBJECT_PARENT(top);
-  if (!g_str_has_prefix(GST_OBJECT_NAME(top), "peer-")) ++server_funnel_pushes;
+  return !g_str_has_prefix(GST_OBJECT_NAME(top), "peer-");
 }
 
 }  // namespace
 
 TEST_CASE("the server's subscribe connections skip their rtpfunnel", "[funnel]") {
-  gst_init(nullptr, nullptr);
-  // Registered for the rest of this process (ctest runs each case in its own).
-  static GstTracer* tracer = GST_TRACER(g_object_new(counting_tracer_get_type(), nullptr));
-  gst_tracing_register_hook(tracer, "pad-push-pre", G_CALLBACK(&on_push));
-
+  auto server_funnel_pushes = count_pushes(&server_funnel_src);
   room r;
   auto a = r.join("alice", true);
   auto b = r.join("bob", true);
@@ -235,11 +217,11 @@ TEST_CASE("the server's subscribe connections skip their rtpfunnel", "[funnel]")
   REQUIRE(wait_until([&] { return received() >= 200; }, 10s));
   // Steady state: every connection has sent its first packets the normal way.
   auto forwarded0 = r.session().get_stats().forwarded_packets;
-  int pushes0 = server_funnel_pushes;
+  int pushes0 = *server_funnel_pushes;
   auto received0 = received();
   REQUIRE(wait_until([&] { return received() >= received0 + 300; }, 10s));
   auto forwarded = r.session().get_stats().forwarded_packets - forwarded0;
-  int pushes = server_funnel_pushes - pushes0;
+  int pushes = *server_funnel_pushes - pushes0;
   INFO("forwarded " << forwarded << ", pushed out of the server's funnels " << pushes);
   REQUIRE(forwarded >= 300);
   // Without the skip every forwarded packet is pushed out of a funnel.
