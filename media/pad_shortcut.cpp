@@ -94,10 +94,12 @@ bool skippable_now(GstPad* pad) {
 // stream lock, while it has sent its events and no input has TWCC.
 constexpr const char* twcc_uri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
-bool is_funnel(GstElement* element) {
+bool is_factory(GstElement* element, const char* name) {
   GstElementFactory* factory = gst_element_get_factory(element);
-  return factory && !std::strcmp(GST_OBJECT_NAME(factory), "rtpfunnel");
+  return factory && !std::strcmp(GST_OBJECT_NAME(factory), name);
 }
+
+bool is_funnel(GstElement* element) { return is_factory(element, "rtpfunnel"); }
 
 // An `extmap-N` caps field names its URI as a string or as (direction, uri, attributes).
 bool negotiates_twcc(GstPad* sink) {
@@ -209,6 +211,19 @@ exit_pad passed_to(GstPad* pad) {
     pad_ptr src{gst_element_get_static_pad(element.get(), "src")};
     if (!src || !funnel_passes_through(element.get())) return {};
     if (caps_ptr sent{gst_pad_get_current_caps(src.get())}; !sent) return {nullptr, false, true};
+    return {std::move(src), true};
+  }
+  // A plain funnel (dtlssrtpenc's: DTLS and SRTP into the socket) only locks
+  // its src pad's stream and pushes once it has forwarded its first input's
+  // events, unless told to forward an input's sticky events on every switch.
+  if (GST_PAD_IS_SINK(pad) && element->numsrcpads == 1 && is_factory(element.get(), "funnel")) {
+    watch_settings(element.get());
+    gboolean forwards = TRUE;
+    g_object_get(element.get(), "forward-sticky-events", &forwards, nullptr);
+    pad_ptr src{gst_element_get_static_pad(element.get(), "src")};
+    if (!src || forwards) return {};
+    if (event_ptr started{gst_pad_get_sticky_event(src.get(), GST_EVENT_STREAM_START, 0)}; !started)
+      return {nullptr, false, true};
     return {std::move(src), true};
   }
   if (element->numsrcpads != 1 || element->numsinkpads != 1 || !passes_through(element.get())) return {};

@@ -6,7 +6,8 @@
 // chains the buffer from the first such pad straight into the first pad that
 // does work, and checks on every buffer that the path it skips is still the
 // path a push would take. An rtpfunnel (BUNDLE) is crossed too once it has
-// sent its own stream-start and caps, while no input uses TWCC, with its src
+// sent its own stream-start and caps, while no input uses TWCC, and so is a
+// plain funnel that forwards no input's events on a switch, with its src
 // pad's stream lock held as its own push would hold it.
 #pragma once
 

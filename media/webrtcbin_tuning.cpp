@@ -71,6 +71,11 @@ bool in_receive_bin(GstElement* element) {
   return parent && !std::strcmp(G_OBJECT_TYPE_NAME(parent), "TransportReceiveBin");
 }
 
+bool in_dtls_srtp_encoder(GstElement* element) {
+  GstObject* parent = GST_OBJECT_PARENT(element);
+  return parent && !std::strcmp(G_OBJECT_TYPE_NAME(parent), "GstDtlsSrtpEnc");
+}
+
 GstPadProbeReturn skip_receive_queue(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto& st = unbox<receive_queue>(data);
   // A blocking probe on the queue's output: webrtcbin is holding data back.
@@ -115,6 +120,11 @@ void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer tuni
     g_signal_connect(element, "pad-added", G_CALLBACK(&on_funnel_pad), nullptr);
     if (pad_ptr src{gst_element_get_static_pad(element, "src")})
       gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &drop_repeats, nullptr, nullptr);
+  } else if (!std::strcmp(name, "funnel") && (bits & shortcuts) && in_dtls_srtp_encoder(element)) {
+    // DTLS, then SRTP, into the socket: nicesink has no use for the SRTP
+    // input's caps and segment, which the funnel would otherwise re-send on
+    // every switch between the two. Without them it is skipped (pad_shortcut).
+    g_object_set(element, "forward-sticky-events", FALSE, nullptr);
   } else if (!std::strcmp(name, "queue") && in_receive_bin(element)) {
     gst_object_ptr<GstPad> sink{gst_element_get_static_pad(element, "sink")};
     add_probe(sink.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),

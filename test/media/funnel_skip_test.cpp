@@ -2,7 +2,8 @@
 // is chained past (media/pad_shortcut) once it has sent its own stream-start
 // and caps, under its src pad's stream lock as its own pushes are, and not
 // while any input negotiated TWCC (it writes a sequence number into each
-// packet then).
+// packet then). So is a plain funnel (dtlssrtpenc's) that forwards no input's
+// events on a switch.
 #include "media/gst_ptr.hpp"
 #include "media/pad_shortcut.hpp"
 #include "test/media/pad_counting.hpp"
@@ -68,12 +69,13 @@ GstPadProbeReturn record(GstPad*, GstPadProbeInfo* info, gpointer data) {
   return GST_PAD_PROBE_OK;
 }
 
-// Two inputs (ssrc 1 and 2) → rtpfunnel → fakesink, each input fed through a
-// checked_route as a subscriber branch feeds webrtcbin's sink pads.
+// Two inputs (ssrc 1 and 2) → rtpfunnel (or `factory`) → fakesink, each
+// input fed through a checked_route as a subscriber branch feeds webrtcbin's
+// sink pads.
 struct funnel_fixture {
   bool gst_ready = (gst_init(nullptr, nullptr), true);  // before any member is made; this test may run first
   element_ptr pipeline{make_element("pipeline")};
-  GstElement* funnel = gst_element_factory_make("rtpfunnel", nullptr);
+  GstElement* funnel;
   GstElement* sink = gst_element_factory_make("fakesink", nullptr);
   pad_ptr funnel_src;
   std::array<pad_ptr, 2> inputs;
@@ -82,7 +84,8 @@ struct funnel_fixture {
   std::atomic<int> through_funnel{0};
   arrivals arrived;
 
-  explicit funnel_fixture(bool twcc_on_second = false) {
+  explicit funnel_fixture(bool twcc_on_second = false, GstElement* other = nullptr)
+      : funnel(other ? other : gst_element_factory_make("rtpfunnel", nullptr)) {
     g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
     gst_bin_add_many(GST_BIN(pipeline.get()), funnel, sink, nullptr);
     REQUIRE(gst_element_link(funnel, sink));
@@ -147,6 +150,24 @@ TEST_CASE("a funnel that has sent its caps is skipped, in order, under its strea
   CHECK(f.arrived.unlocked == 0);
 }
 
+TEST_CASE("a plain funnel is skipped only while it forwards no input's events on a switch", "[shortcut][funnel]") {
+  GstElement* plain = gst_element_factory_make("funnel", nullptr);
+  SECTION("told not to: skipped after its first buffer, under its stream lock") {
+    g_object_set(plain, "forward-sticky-events", FALSE, nullptr);
+    funnel_fixture f(false, plain);
+    f.rounds(10);
+    CHECK(f.delivered() == 20);
+    CHECK(f.through_funnel == 1);  // the first: it forwarded that input's events
+    CHECK(f.arrived.unlocked == 0);
+  }
+  SECTION("by default: not skipped") {
+    funnel_fixture f(false, plain);
+    f.rounds(5);
+    CHECK(f.delivered() == 10);
+    CHECK(f.through_funnel == 10);
+  }
+}
+
 TEST_CASE("a funnel is not skipped while an input negotiated TWCC", "[shortcut][funnel]") {
   SECTION("from the start") {
     funnel_fixture f(true);
@@ -190,12 +211,13 @@ TEST_CASE("a funnel reset sends its caps again before it is skipped again", "[sh
 
 namespace {
 
-// An rtpfunnel's src pad in the server's pipeline (not a test peer's, named "peer-...").
-bool server_funnel_src(GstPad* pad) {
+// A src pad of a `factory` element in the server's pipeline (not a test
+// peer's, named "peer-...").
+bool server_src_of(GstPad* pad, const char* factory_name) {
   GstObject* parent = GST_OBJECT_PARENT(pad);
   if (!parent || !GST_IS_ELEMENT(parent)) return false;
   GstElementFactory* factory = gst_element_get_factory(GST_ELEMENT(parent));
-  if (!factory || std::string(GST_OBJECT_NAME(factory)) != "rtpfunnel") return false;
+  if (!factory || std::string(GST_OBJECT_NAME(factory)) != factory_name) return false;
   GstObject* top = parent;
   while (GST_OBJECT_PARENT(top)) top = GST_OBJECT_PARENT(top);
   return !g_str_has_prefix(GST_OBJECT_NAME(top), "peer-");
@@ -203,8 +225,10 @@ bool server_funnel_src(GstPad* pad) {
 
 }  // namespace
 
-TEST_CASE("the server's subscribe connections skip their rtpfunnel", "[funnel]") {
-  auto server_funnel_pushes = count_pushes(&server_funnel_src);
+TEST_CASE("the server's connections skip their rtpfunnel and their DTLS/SRTP funnel", "[funnel]") {
+  auto server_funnel_pushes = count_pushes([](GstPad* pad) { return server_src_of(pad, "rtpfunnel"); });
+  // dtlssrtpenc's: every packet a connection sends
+  auto server_plain_pushes = count_pushes([](GstPad* pad) { return server_src_of(pad, "funnel"); });
   room r;
   auto a = r.join("alice", true);
   auto b = r.join("bob", true);
@@ -217,13 +241,15 @@ TEST_CASE("the server's subscribe connections skip their rtpfunnel", "[funnel]")
   REQUIRE(wait_until([&] { return received() >= 200; }, 10s));
   // Steady state: every connection has sent its first packets the normal way.
   auto forwarded0 = r.session().get_stats().forwarded_packets;
-  int pushes0 = *server_funnel_pushes;
+  int pushes0 = *server_funnel_pushes, plain0 = *server_plain_pushes;
   auto received0 = received();
   REQUIRE(wait_until([&] { return received() >= received0 + 300; }, 10s));
   auto forwarded = r.session().get_stats().forwarded_packets - forwarded0;
-  int pushes = *server_funnel_pushes - pushes0;
-  INFO("forwarded " << forwarded << ", pushed out of the server's funnels " << pushes);
+  int pushes = *server_funnel_pushes - pushes0, plain = *server_plain_pushes - plain0;
+  INFO("forwarded " << forwarded << ", pushed out of the server's rtpfunnels " << pushes << ", DTLS/SRTP funnels "
+                    << plain);
   REQUIRE(forwarded >= 300);
-  // Without the skip every forwarded packet is pushed out of a funnel.
+  // Without the skips every forwarded packet is pushed out of both.
   CHECK(pushes * 20 < static_cast<int>(forwarded));
+  CHECK(plain * 20 < static_cast<int>(forwarded));
 }
