@@ -119,6 +119,18 @@ bool negotiates_twcc(GstPad* sink) {
   return false;
 }
 
+// Calls `watch` on every pad `element` has and on every pad it adds later.
+template <void (*watch)(GstPad*)>
+void watch_pads(GstElement* element) {
+  g_signal_connect(element, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) { watch(pad); }), nullptr);
+  gst_element_foreach_pad(
+      element, +[](GstElement*, GstPad* pad, gpointer) -> gboolean {
+        watch(pad);
+        return TRUE;
+      },
+      nullptr);
+}
+
 GstPadProbeReturn bump_on_caps(GstPad*, GstPadProbeInfo* info, gpointer) {
   if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS)
     settings_generation.fetch_add(1, std::memory_order_relaxed);
@@ -136,14 +148,7 @@ void watch_funnel(GstElement* funnel) {
   if (g_object_get_qdata(G_OBJECT(funnel), watched)) return;
   g_object_set_qdata(G_OBJECT(funnel), watched, GINT_TO_POINTER(1));
   watch_settings(funnel);
-  g_signal_connect(funnel, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) { watch_funnel_input(pad); }),
-                   nullptr);
-  gst_element_foreach_sink_pad(
-      funnel, +[](GstElement*, GstPad* pad, gpointer) -> gboolean {
-        watch_funnel_input(pad);
-        return TRUE;
-      },
-      nullptr);
+  watch_pads<&watch_funnel_input>(funnel);
 }
 
 // Whether no input writes TWCC sequence numbers, so a buffer may cross the
@@ -375,14 +380,7 @@ GstFlowReturn checked_route::chain_list(GstBufferList* list) {
 
 void shortcut_src_pads(GstElement* element) {
   if (GST_IS_BIN(element)) return;  // a bin's pads are ghost pads: skipped, not pushed from
-  g_signal_connect(element, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) { watch_src_pad(pad); }),
-                   nullptr);
-  gst_element_foreach_src_pad(
-      element, +[](GstElement*, GstPad* pad, gpointer) -> gboolean {
-        watch_src_pad(pad);
-        return TRUE;
-      },
-      nullptr);
+  watch_pads<&watch_src_pad>(element);
 }
 
 }  // namespace vr::media
