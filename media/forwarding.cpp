@@ -316,8 +316,8 @@ branch::branch(source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counter
   // block once the connection is up (branches are linked only then): nicesink
   // drops what the socket cannot take.
   st_->tee_src.reset(gst_element_request_pad_simple(tee_.get(), "src_%u"));
-  add_probe(st_->tee_src.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), &isolate,
-            st_);
+  isolate_probe_ = add_probe(st_->tee_src.get(),
+                             GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), &isolate, st_);
   gst_pad_link(st_->tee_src.get(), webrtc_sink_.get());
   change_branches(*source_, [&](branch_list& l) { l.push_back(st_); });
 }
@@ -326,6 +326,9 @@ branch::~branch() {
   change_branches(*source_, [&](branch_list& l) { std::erase(l, st_); });
   gst_pad_unlink(st_->tee_src.get(), webrtc_sink_.get());
   gst_element_release_request_pad(tee_.get(), st_->tee_src.get());
+  // The probe holds the state, which holds the pad: without this neither
+  // would ever be freed, nor the subscriber's pads the route references.
+  gst_pad_remove_probe(st_->tee_src.get(), isolate_probe_);
 }
 
 }  // namespace vr::media

@@ -80,6 +80,7 @@ class branch {
   pad_ptr webrtc_sink_;
   std::shared_ptr<source::shared> source_;
   std::shared_ptr<state> st_;
+  gulong isolate_probe_ = 0;
 };
 
 }  // namespace vr::media

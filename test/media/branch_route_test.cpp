@@ -183,3 +183,20 @@ TEST_CASE("while every tee pad is a branch, buffers reach it without a push thro
     CHECK(f.counters->packets == 10);
   }
 }
+
+TEST_CASE("a removed branch frees its tee pad, and with it its hold on the subscriber", "[branch]") {
+  branch_fixture f;
+  f.push(3);
+  GWeakRef tee_pad;
+  g_weak_ref_init(&tee_pad, only_src_pad(f.from->tee()).get());
+  pad_ptr sink = static_pad(f.subscriber, "sink");
+  int sink_refs = GST_OBJECT_REFCOUNT_VALUE(sink.get());
+  f.to.reset();
+  f.push(3);  // a buffer after the removal, as a streaming thread may hold the old branch list
+  GObject* left = static_cast<GObject*>(g_weak_ref_get(&tee_pad));
+  CHECK(left == nullptr);
+  if (left) g_object_unref(left);
+  g_weak_ref_clear(&tee_pad);
+  // The branch and its route referenced the subscriber's sink pad; no longer.
+  CHECK(GST_OBJECT_REFCOUNT_VALUE(sink.get()) < sink_refs);
+}
