@@ -99,7 +99,6 @@ bool is_factory(GstElement* element, const char* name) {
   return factory && !std::strcmp(GST_OBJECT_NAME(factory), name);
 }
 
-bool is_funnel(GstElement* element) { return is_factory(element, "rtpfunnel"); }
 
 // An `extmap-N` caps field names its URI as a string or as (direction, uri, attributes).
 bool negotiates_twcc(GstPad* sink) {
@@ -198,9 +197,8 @@ struct path {
 // done on it, or null: a ghost pad's internal pad, a src ghost pad (from its
 // internal pad), a pass-through element's src pad, or a funnel's src pad
 // (`serialized`: pushes through it hold its stream lock). `not_yet`: null for
-// now, a funnel that has still to send its own stream-start and caps (its src
-// pad has none; deactivating the pad clears them, and the funnel sends them
-// again) with the next buffer it pushes.
+// now, a funnel that has still to send its own events (its src pad has none;
+// deactivating the pad clears them) with the next buffer it pushes.
 struct exit_pad {
   pad_ptr pad;
   bool serialized = false;
@@ -211,7 +209,7 @@ exit_pad passed_to(GstPad* pad) {
   if (GST_IS_PROXY_PAD(pad)) return {pad_ptr(GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(pad))))};
   gst_object_ptr<GstElement> element{gst_pad_get_parent_element(pad)};
   if (!element || GST_IS_BIN(element.get())) return {};
-  if (GST_PAD_IS_SINK(pad) && element->numsrcpads == 1 && is_funnel(element.get())) {
+  if (GST_PAD_IS_SINK(pad) && element->numsrcpads == 1 && is_factory(element.get(), "rtpfunnel")) {
     watch_funnel(element.get());
     pad_ptr src{gst_element_get_static_pad(element.get(), "src")};
     if (!src || !funnel_passes_through(element.get())) return {};
