@@ -66,14 +66,11 @@ bool in_webrtcbin(GstElement* element) {
   return false;
 }
 
-bool in_receive_bin(GstElement* element) {
+// Whether `element`'s bin is of the GType named `type` (webrtcbin's inner
+// bins have no public headers to test against).
+bool parent_is(GstElement* element, const char* type) {
   GstObject* parent = GST_OBJECT_PARENT(element);
-  return parent && !std::strcmp(G_OBJECT_TYPE_NAME(parent), "TransportReceiveBin");
-}
-
-bool in_dtls_srtp_encoder(GstElement* element) {
-  GstObject* parent = GST_OBJECT_PARENT(element);
-  return parent && !std::strcmp(G_OBJECT_TYPE_NAME(parent), "GstDtlsSrtpEnc");
+  return parent && !std::strcmp(G_OBJECT_TYPE_NAME(parent), type);
 }
 
 GstPadProbeReturn skip_receive_queue(GstPad*, GstPadProbeInfo* info, gpointer data) {
@@ -120,12 +117,12 @@ void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer tuni
     g_signal_connect(element, "pad-added", G_CALLBACK(&on_funnel_pad), nullptr);
     if (pad_ptr src{gst_element_get_static_pad(element, "src")})
       gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &drop_repeats, nullptr, nullptr);
-  } else if (!std::strcmp(name, "funnel") && (bits & shortcuts) && in_dtls_srtp_encoder(element)) {
+  } else if (!std::strcmp(name, "funnel") && (bits & shortcuts) && parent_is(element, "GstDtlsSrtpEnc")) {
     // DTLS, then SRTP, into the socket: nicesink has no use for the SRTP
     // input's caps and segment, which the funnel would otherwise re-send on
     // every switch between the two. Without them it is skipped (pad_shortcut).
     g_object_set(element, "forward-sticky-events", FALSE, nullptr);
-  } else if (!std::strcmp(name, "queue") && in_receive_bin(element)) {
+  } else if (!std::strcmp(name, "queue") && parent_is(element, "TransportReceiveBin")) {
     gst_object_ptr<GstPad> sink{gst_element_get_static_pad(element, "sink")};
     add_probe(sink.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
               &skip_receive_queue, std::make_shared<receive_queue>(element));
