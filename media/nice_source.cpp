@@ -39,6 +39,13 @@ void clear_queue(VrNiceSrc* self) {
 // Runs on the streaming thread, inside the g_main_context_iteration of create.
 void on_packet(NiceAgent*, guint, guint, guint len, gchar* data, gpointer user_data) {
   VrNiceSrc* self = self_of(user_data);
+  // libnice calls this from its socket's GSource. GLib blocks a source while
+  // it dispatches and, unblocking it, re-adds its fd with a wakeup of the
+  // context: a write to the context's eventfd, then a poll that returns at
+  // once and a read, three syscalls per received burst for nothing. A source
+  // that may recurse is not blocked; nothing here iterates the context again.
+  if (GSource* source = g_main_current_source(); source && !g_source_get_can_recurse(source))
+    g_source_set_can_recurse(source, TRUE);
   GstBuffer* buffer = gst_buffer_new_allocate(nullptr, len, nullptr);
   gst_buffer_fill(buffer, 0, data, len);
   GST_OBJECT_LOCK(self);

@@ -1,7 +1,8 @@
 // Our nicesrc (media/nice_source) in place of libnice's: webrtcbin's factory
 // name gives ours, and between two real libnice agents on 127.0.0.1 it
 // delivers every packet, in order and timestamped, and stops at once when
-// its pipeline is set to NULL while it waits for packets.
+// its pipeline is set to NULL while it waits for packets. Waiting for the
+// next packet, it does not wake its own context.
 #include "media/gst_ptr.hpp"
 #include "media/nice_source.hpp"
 
@@ -10,8 +11,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
@@ -165,4 +170,56 @@ TEST_CASE("our nicesrc waiting for packets stops at once when its pipeline is se
     REQUIRE(stop.wait_for(5s) == std::future_status::ready);
     CHECK(stop.get() == GST_STATE_CHANGE_SUCCESS);
   }
+}
+
+namespace {
+
+// Write syscalls made so far by thread `tid` of this process.
+long writes_of_thread(pid_t tid) {
+  std::ifstream io("/proc/self/task/" + std::to_string(tid) + "/io");
+  std::string key;
+  long value = -1;
+  while (io >> key >> value)
+    if (key == "syscw:") return value;
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("our nicesrc waits for the next packet without waking its own context", "[nicesrc]") {
+  gst_init(nullptr, nullptr);
+  REQUIRE(replace_nicesrc());
+  agent_pair agents;
+  reading_pipeline reader(agents.a.get(), agents.a_stream);
+  std::atomic<pid_t> streaming_thread{0};
+  gst_object_ptr<GstPad> src_pad{gst_element_get_static_pad(reader.src, "src")};
+  gst_pad_add_probe(src_pad.get(), GST_PAD_PROBE_TYPE_BUFFER, +[](GstPad*, GstPadProbeInfo*, gpointer tid) {
+        static_cast<std::atomic<pid_t>*>(tid)->store(static_cast<pid_t>(syscall(SYS_gettid)));
+        return GST_PAD_PROBE_OK;
+      }, &streaming_thread, nullptr);
+  REQUIRE(gst_element_set_state(reader.pipeline.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  REQUIRE(agent_pair::wait_for([&] { return agents.ready >= 2; }));
+
+  // One packet at a time, each read after its own wait in poll.
+  auto send_and_receive = [&](int count) {
+    int received = 0;
+    for (int i = 0; i < count; i++) {
+      std::string packet = "packet " + std::to_string(i);
+      nice_agent_send(agents.b.get(), agents.b_stream, 1, packet.size(), packet.data());
+      if (GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(reader.sink), 5 * GST_SECOND)) {
+        gst_sample_unref(sample);
+        received++;
+      }
+    }
+    return received;
+  };
+  REQUIRE(send_and_receive(5) == 5);  // the socket's source has been dispatched once
+  pid_t tid = streaming_thread;
+  REQUIRE(tid != 0);
+  long before = writes_of_thread(tid);
+  REQUIRE(before >= 0);
+  REQUIRE(send_and_receive(100) == 100);
+  // GLib would wake the context (an eventfd write, then a spare poll and a
+  // read) after each dispatch of a source that may not recurse.
+  CHECK(writes_of_thread(tid) - before == 0);
 }
