@@ -161,6 +161,18 @@ void packager::add_video(fmp4::bytes au, std::uint64_t dt, bool keyframe) {
     part_video_.push_back(std::move(*last_video_));
     last_video_.reset();
 
+    // A frame's duration is known only when the next one arrives: one longer
+    // than the frame before it (timestamps jitter) can take the part past
+    // PART-TARGET, which no part may exceed. The part then ends before it.
+    if (part_video_.size() > 1 && seconds_video(dt - part_start_dt_) > cfg_.playlist.target_part_s) {
+      pending longer = std::move(part_video_.back());
+      part_video_.pop_back();
+      cut(longer.dt, seconds_video(longer.dt));
+      part_start_dt_ = longer.dt;
+      part_independent_ = longer.sync;
+      part_video_.push_back(std::move(longer));
+    }
+
     const double part_s = seconds_video(dt - part_start_dt_);
     const double frame_s = seconds_video(frame);
     const double target = cfg_.playlist.target_part_s - 0.001;

@@ -45,11 +45,13 @@ struct feed {
     ev.want_keyframe = [this] { keyframe_requests++, keyframe_next = true; };
     p = std::make_unique<hls::packager>(cfg, std::move(ev));
   }
+  std::vector<std::int64_t> jitter_ns;  // added to successive frame intervals, in turn
+  std::size_t frames = 0;
   void frame() {
     bool key = keyframe_next;
     keyframe_next = false;
     p->push_video(fmp4::bytes(100, key ? 0xaa : 0xbb), video_ns, key);
-    video_ns += 33'333'333;
+    video_ns += 33'333'333 + (jitter_ns.empty() ? 0 : jitter_ns[frames++ % jitter_ns.size()]);
   }
   void audio_frame() {
     p->push_audio(fmp4::bytes(20, 0xcc), audio_ns);
@@ -116,6 +118,30 @@ TEST_CASE("parts stay within PART-TARGET and segments start on keyframes near th
   // Keyframes were asked for about once a segment, not every frame.
   CHECK(f.keyframe_requests <= 2 * static_cast<int>(segments.size()) + 3);
   CHECK(text.find("#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:2") != std::string::npos);
+}
+
+TEST_CASE("parts stay within PART-TARGET when frame intervals jitter", "[hls-packager]") {
+  temp_dir dir("vr-packager-test-");
+  feed f(dir.path);
+  // Arrival-timed frames (rtpjitterbuffer's default mode): intervals of
+  // 30 to 45 ms around 33.3, so a frame is often longer than the one before.
+  f.jitter_ns = {-3 * ms, 4 * ms, -2 * ms, 11 * ms, -3 * ms, -4 * ms, 7 * ms, -3 * ms, -5 * ms, 1 * ms, -3 * ms};
+  f.start();
+  f.p->set_video({avcc, 320, 240});
+  f.p->set_audio({asc, 48000, 2});
+  f.keyframe_next = true;
+  f.run(12.0);
+  const auto& text = f.last().text;
+  INFO(text);
+  auto parts = playlist_values(text, "#EXT-X-PART:DURATION=");
+  REQUIRE(parts.size() > 10);
+  for (double d : parts) CHECK(d <= 0.3 + 1e-9);
+  // Parts back to back are still the segment.
+  const auto msn = f.last().list.media_sequence();
+  std::string joined;
+  for (std::uint32_t p = 0; fs::exists(dir.path / hls::playlist::part_uri(msn + 1, p)); ++p)
+    joined += slurp(dir.path / hls::playlist::part_uri(msn + 1, p));
+  CHECK(joined == slurp(dir.path / hls::playlist::segment_uri(msn + 1)));
 }
 
 TEST_CASE("without audio config the stream starts video-only after audio_wait", "[hls-packager]") {
