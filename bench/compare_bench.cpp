@@ -173,6 +173,7 @@ struct figures {
   double cpu_us_per_packet = 0, packets_per_s = 0, delay_p50_ms = 0, delay_p99_ms = 0, loss_pct = 0;
   double join_p50_ms = 0, join_max_ms = 0, rss_kb_per_peer = 0, threads_per_peer = 0;
   int failed_joins = 0;
+  int window_s = 0;  // how long CPU and delay were measured
 };
 
 // The server before any peer: what peers add is measured against it.
@@ -227,7 +228,15 @@ void set_joins(figures& f, const std::vector<double>& join_ms) {
 // compare badly; servers measured together on the same CPU see the same
 // machine. Forwarded = the sequence span the receivers saw (packets the
 // generator lost when busy were still sent).
-void measure_cpu(std::vector<std::pair<subject*, load*>>& runs, std::chrono::seconds window) {
+//
+// At low rates (1 → 1: 143 packets/s, the server nearly idle) a window of a
+// few seconds is a few dozen 10 ms /proc ticks, and the ratio moved by ±15%
+// between runs. The window therefore grows, a second at a time, until every
+// server forwarded `min_packets`, up to four times its length. Returns its
+// length, which the delay measurements use as well.
+constexpr std::uint64_t min_packets = 10000;
+
+std::chrono::seconds measure_cpu(std::vector<std::pair<subject*, load*>>& runs, std::chrono::seconds window) {
   std::this_thread::sleep_for(2s);  // warm-up: connections settle
   std::vector<double> c0;
   std::vector<totals> t0;
@@ -237,6 +246,17 @@ void measure_cpu(std::vector<std::pair<subject*, load*>>& runs, std::chrono::sec
   }
   auto w0 = clock_type::now();
   std::this_thread::sleep_for(window);
+  auto fewest = [&] {
+    std::uint64_t least = UINT64_MAX;
+    for (std::size_t i = 0; i < runs.size(); ++i)
+      least = std::min(least, count(runs[i].second->receivers).expected - t0[i].expected);
+    return least;
+  };
+  auto used = window;
+  while (used < 4 * window && fewest() < min_packets) {
+    std::this_thread::sleep_for(1s);
+    used += 1s;
+  }
   double seconds = ms_since(w0) / 1000;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     auto& [s, l] = runs[i];
@@ -244,7 +264,9 @@ void measure_cpu(std::vector<std::pair<subject*, load*>>& runs, std::chrono::sec
     auto sent = static_cast<double>(count(l->receivers).expected - t0[i].expected);
     l->f.packets_per_s = sent / seconds;
     l->f.cpu_us_per_packet = sent > 0 ? cpu * 1e6 / sent : 0;
+    l->f.window_s = static_cast<int>(used.count());
   }
+  return used;
 }
 
 // Stops (SIGSTOP) a server while another one's delay is measured alone.
@@ -386,20 +408,20 @@ std::vector<figures> run(std::vector<std::unique_ptr<subject>>& servers, const s
   std::vector<std::pair<subject*, load*>> runs;
   for (std::size_t i = 0; i < servers.size(); ++i)
     runs.emplace_back(servers[i].get(), &loads[i]);
-  measure_cpu(runs, window);
+  auto used = measure_cpu(runs, window);
   for (std::size_t i = 0; i < servers.size(); ++i) {
     std::vector<std::unique_ptr<paused>> stopped;
     for (std::size_t j = 0; j < servers.size(); ++j)
       if (j != i)
         stopped.push_back(std::make_unique<paused>(servers[j]->pid()));
-    measure_alone(*servers[i], loads[i], window);
+    measure_alone(*servers[i], loads[i], used);
   }
   std::vector<figures> out;
   for (std::size_t i = 0; i < loads.size(); ++i) {
     auto& f = loads[i].f;
-    std::fprintf(stderr, "  %s %s: %.1f µs/pkt, %.0f pkt/s, delay %.2f/%.2f ms, loss %.2f%%, join %.0f ms\n",
+    std::fprintf(stderr, "  %s %s: %.1f µs/pkt, %.0f pkt/s, delay %.2f/%.2f ms, loss %.2f%%, join %.0f ms (%d s)\n",
                  f.server.c_str(), f.scenario.c_str(), f.cpu_us_per_packet, f.packets_per_s, f.delay_p50_ms,
-                 f.delay_p99_ms, f.loss_pct, f.join_p50_ms);
+                 f.delay_p99_ms, f.loss_pct, f.join_p50_ms, f.window_s);
     out.push_back(f);
   }
   return out;
@@ -461,11 +483,12 @@ int main(int argc, char** argv) {
 
     std::printf("# videoroom vs Janus VideoRoom (same load, same generator)\n\n");
     std::printf("Loopback; servers pinned to CPU %d, generator to the other; VP8 %.0f kbit/s 30 fps + Opus per "
-                "publisher. CPU per forwarded packet: both servers loaded at once and measured over the same %lld s "
-                "window (this VM's speed drifts between minutes). Delay, loss, memory: each server alone for %lld s, "
-                "the other stopped. Ratio = %s / %s.\n\n",
+                "publisher. CPU per forwarded packet: both servers loaded at once and measured over the same window "
+                "of %lld s, longer until each forwarded %llu packets (at most %lld s; this VM's speed drifts between "
+                "minutes). Delay, loss, memory: each server alone for as long, the other stopped. Ratio = %s / %s.\n\n",
                 server_cpu, loop->video_bitrate_measured() / 1000, static_cast<long long>(window.count()),
-                static_cast<long long>(window.count()), names.front().c_str(), names.back().c_str());
+                static_cast<unsigned long long>(min_packets), static_cast<long long>(4 * window.count()),
+                names.front().c_str(), names.back().c_str());
     std::printf("| scenario | server | CPU µs/pkt | pkt/s | delay p50 / p99 (ms) | loss %% | join→video p50 / max (ms) "
                 "| RSS KiB/peer | threads/peer | failed joins |\n|---|---|---|---|---|---|---|---|---|---|\n");
     std::ofstream dat{out_dir + "/latest.dat"};
