@@ -67,7 +67,29 @@ struct feed {
     }
   }
   const hls::snapshot& last() const { return *snaps.back(); }
+  // Video and audio with codec config from a keyframe on, for `seconds`.
+  void run_av(double seconds) {
+    start();
+    p->set_video({avcc, 320, 240});
+    p->set_audio({asc, 48000, 2});
+    keyframe_next = true;
+    run(seconds);
+  }
 };
+
+// Parts within PART-TARGET; segment msn + 1's file is its parts back to back.
+void check_parts(const feed& f, const fs::path& dir) {
+  const auto& text = f.last().text;
+  INFO(text);
+  auto parts = playlist_values(text, "#EXT-X-PART:DURATION=");
+  REQUIRE(parts.size() > 10);
+  for (double d : parts) CHECK(d <= 0.3 + 1e-9);
+  const auto msn = f.last().list.media_sequence();
+  std::string joined;
+  for (std::uint32_t p = 0; fs::exists(dir / hls::playlist::part_uri(msn + 1, p)); ++p)
+    joined += slurp(dir / hls::playlist::part_uri(msn + 1, p));
+  CHECK(joined == slurp(dir / hls::playlist::segment_uri(msn + 1)));
+}
 
 }  // namespace
 
@@ -92,28 +114,18 @@ TEST_CASE("nothing is written before a keyframe with codec config, then init.mp4
 TEST_CASE("parts stay within PART-TARGET and segments start on keyframes near the target", "[hls-packager]") {
   temp_dir dir("vr-packager-test-");
   feed f(dir.path);
-  f.start();
-  f.p->set_video({avcc, 320, 240});
-  f.p->set_audio({asc, 48000, 2});
-  f.keyframe_next = true;
-  f.run(9.0);
+  f.run_av(9.0);
+  check_parts(f, dir.path);
   const auto& text = f.last().text;
   INFO(text);
-  auto parts = playlist_values(text, "#EXT-X-PART:DURATION=");
-  REQUIRE(parts.size() > 10);
-  for (double d : parts) CHECK(d <= 0.3 + 1e-9);
   auto segments = playlist_values(text, "#EXTINF:");
   REQUIRE(segments.size() >= 3);
   for (double d : segments) {
     CHECK(d >= 1.7 - 1e-6);
     CHECK(d <= 2.5);
   }
-  // Every segment's first part is independent, and its file is its parts back to back.
+  // Every segment's first part is independent.
   const auto msn = f.last().list.media_sequence();
-  std::string joined;
-  for (std::uint32_t p = 0; fs::exists(dir.path / hls::playlist::part_uri(msn + 1, p)); ++p)
-    joined += slurp(dir.path / hls::playlist::part_uri(msn + 1, p));
-  CHECK(joined == slurp(dir.path / hls::playlist::segment_uri(msn + 1)));
   CHECK(text.find(hls::playlist::part_uri(msn + 1, 0) + "\",INDEPENDENT=YES") != std::string::npos);
   // Keyframes were asked for about once a segment, not every frame.
   CHECK(f.keyframe_requests <= 2 * static_cast<int>(segments.size()) + 3);
@@ -126,22 +138,8 @@ TEST_CASE("parts stay within PART-TARGET when frame intervals jitter", "[hls-pac
   // Arrival-timed frames (rtpjitterbuffer's default mode): intervals of
   // 30 to 45 ms around 33.3, so a frame is often longer than the one before.
   f.jitter_ns = {-3 * ms, 4 * ms, -2 * ms, 11 * ms, -3 * ms, -4 * ms, 7 * ms, -3 * ms, -5 * ms, 1 * ms, -3 * ms};
-  f.start();
-  f.p->set_video({avcc, 320, 240});
-  f.p->set_audio({asc, 48000, 2});
-  f.keyframe_next = true;
-  f.run(12.0);
-  const auto& text = f.last().text;
-  INFO(text);
-  auto parts = playlist_values(text, "#EXT-X-PART:DURATION=");
-  REQUIRE(parts.size() > 10);
-  for (double d : parts) CHECK(d <= 0.3 + 1e-9);
-  // Parts back to back are still the segment.
-  const auto msn = f.last().list.media_sequence();
-  std::string joined;
-  for (std::uint32_t p = 0; fs::exists(dir.path / hls::playlist::part_uri(msn + 1, p)); ++p)
-    joined += slurp(dir.path / hls::playlist::part_uri(msn + 1, p));
-  CHECK(joined == slurp(dir.path / hls::playlist::segment_uri(msn + 1)));
+  f.run_av(12.0);
+  check_parts(f, dir.path);
 }
 
 TEST_CASE("without audio config the stream starts video-only after audio_wait", "[hls-packager]") {
