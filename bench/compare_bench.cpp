@@ -4,6 +4,7 @@
 // decoding. Each scenario gets a fresh server pinned to CPU 0 (this process is
 // pinned to CPU 1 by scripts/bench). Prints a Markdown table and writes a data
 // file for the plot. A benchmark, not a test: every run is bounded in time.
+#include "bench/generator_floor.hpp"
 #include "bench/janus_peer.hpp"
 #include "bench/janus_process.hpp"
 #include "test/peer/encoded_loop.hpp"
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -480,12 +482,18 @@ int main(int argc, char** argv) {
           servers.push_back(make_subject(n, loop));
         rows.push_back(run(servers, names, sc, window));
       }
+    // After the 1 → 1 servers are gone, for as long as their delay was measured.
+    std::optional<bench::floor_figures> floor;
+    if (!rows.empty() && rows.front().front().scenario == "1 → 1")
+      floor = bench::measure_generator_floor(loop, std::chrono::seconds(rows.front().front().window_s));
 
     std::printf("# videoroom vs Janus VideoRoom (same load, same generator)\n\n");
     std::printf("Loopback; servers pinned to CPU %d, generator to the other; VP8 %.0f kbit/s 30 fps + Opus per "
                 "publisher. CPU per forwarded packet: both servers loaded at once and measured over the same window "
                 "of %lld s, longer until each forwarded %llu packets (at most %lld s; this VM's speed drifts between "
-                "minutes). Delay, loss, memory: each server alone for as long, the other stopped. Ratio = %s / %s.\n\n",
+                "minutes). Delay, loss, memory: each server alone for as long, the other stopped. Ratio = %s / %s. "
+                "No server: the generator's publisher wired straight to its subscriber (same stacks, loopback) for "
+                "as long, the delay the generator adds by itself; a server's delay includes it.\n\n",
                 server_cpu, loop->video_bitrate_measured() / 1000, static_cast<long long>(window.count()),
                 static_cast<unsigned long long>(min_packets), static_cast<long long>(4 * window.count()),
                 names.front().c_str(), names.back().c_str());
@@ -499,17 +507,20 @@ int main(int argc, char** argv) {
                     f.scenario.c_str(), f.server.c_str(), f.cpu_us_per_packet, f.packets_per_s, f.delay_p50_ms,
                     f.delay_p99_ms, f.loss_pct, f.join_p50_ms, f.join_max_ms, f.rss_kb_per_peer, f.threads_per_peer,
                     f.failed_joins);
-      if (row.size() != 2)
-        continue;
-      auto& v = row[0];
-      auto& j = row[1];
-      std::printf("| %s | **ratio** | %.2f | | %.2f / %.2f | | %.2f / %.2f | %.2f | %.2f | |\n", v.scenario.c_str(),
-                  ratio(v.cpu_us_per_packet, j.cpu_us_per_packet), ratio(v.delay_p50_ms, j.delay_p50_ms),
-                  ratio(v.delay_p99_ms, j.delay_p99_ms), ratio(v.join_p50_ms, j.join_p50_ms),
-                  ratio(v.join_max_ms, j.join_max_ms), ratio(v.rss_kb_per_peer, j.rss_kb_per_peer),
-                  ratio(v.threads_per_peer, j.threads_per_peer));
-      dat << '"' << v.scenario << "\" " << v.cpu_us_per_packet << ' ' << j.cpu_us_per_packet << ' '
-          << v.delay_p99_ms << ' ' << j.delay_p99_ms << '\n';
+      if (row.size() == 2) {
+        auto& v = row[0];
+        auto& j = row[1];
+        std::printf("| %s | **ratio** | %.2f | | %.2f / %.2f | | %.2f / %.2f | %.2f | %.2f | |\n", v.scenario.c_str(),
+                    ratio(v.cpu_us_per_packet, j.cpu_us_per_packet), ratio(v.delay_p50_ms, j.delay_p50_ms),
+                    ratio(v.delay_p99_ms, j.delay_p99_ms), ratio(v.join_p50_ms, j.join_p50_ms),
+                    ratio(v.join_max_ms, j.join_max_ms), ratio(v.rss_kb_per_peer, j.rss_kb_per_peer),
+                    ratio(v.threads_per_peer, j.threads_per_peer));
+        dat << '"' << v.scenario << "\" " << v.cpu_us_per_packet << ' ' << j.cpu_us_per_packet << ' '
+            << v.delay_p99_ms << ' ' << j.delay_p99_ms << '\n';
+      }
+      if (floor && &row == &rows.front())
+        std::printf("| %s | no server | | %.0f | %.2f / %.2f | %.2f | | | | |\n", row.front().scenario.c_str(),
+                    floor->packets_per_s, floor->delay.median_ms, floor->delay.p99_ms, floor->loss_pct);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "compare_bench: %s\n", e.what());
