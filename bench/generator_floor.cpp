@@ -1,5 +1,6 @@
 #include "bench/generator_floor.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 #include <thread>

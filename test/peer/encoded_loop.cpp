@@ -84,12 +84,14 @@ std::unique_ptr<encoded_loop::feed> encoded_loop::attach(GstElement* video_src, 
   auto keep = [](GstElement* e) { return element_ptr{e ? GST_ELEMENT(gst_object_ref(e)) : nullptr}; };
   std::unique_ptr<feed> f{new feed(this, keep(video_src), keep(audio_src))};
   std::lock_guard lock{mutex_};
+  f->origin_ = video_pushed_;
   feeds_.push_back(f.get());
   return f;
 }
 
-void encoded_loop::push(GstBuffer* frame, bool video) {
+void encoded_loop::push(std::uint64_t n, bool video) {
   std::lock_guard lock{mutex_};
+  if (video) video_pushed_ = n + 1;
   // Every other frame in reverse: no publisher is always served first (the
   // benchmark compares servers loaded at once; the first fed would get its
   // packets first on every frame).
@@ -99,6 +101,7 @@ void encoded_loop::push(GstBuffer* frame, bool video) {
     auto* src = video ? f->video_.get() : f->audio_.get();
     if (!src)
       continue;
+    GstBuffer* frame = video ? video_[(n - f->origin_) % video_.size()].get() : audio_[n % audio_.size()].get();
     // Shares the encoded memory; appsrc (do-timestamp) gives it the running time.
     GstBuffer* copy = gst_buffer_copy(frame);
     GST_BUFFER_PTS(copy) = GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
@@ -107,9 +110,8 @@ void encoded_loop::push(GstBuffer* frame, bool video) {
   }
 }
 
-// Paces frames out in real time; a new publisher starts mid-loop and waits
-// for the next keyframe (or the server asks, and gets it within
-// keyframe_distance frames).
+// Paces frames out in real time; a new publisher starts at the loop's first
+// frame, a keyframe.
 void encoded_loop::run(std::stop_token stop) {
   using clock = std::chrono::steady_clock;
   const auto frame = std::chrono::nanoseconds(1'000'000'000 / opts_.fps);
@@ -120,9 +122,9 @@ void encoded_loop::run(std::stop_token stop) {
     auto next_v = start + v * frame, next_a = start + a * audio_frame;
     std::this_thread::sleep_until(std::min(next_v, next_a));
     if (clock::now() >= next_v)
-      push(video_[v++ % video_.size()].get(), true);
+      push(v++, true);
     if (clock::now() >= next_a)
-      push(audio_[a++ % audio_.size()].get(), false);
+      push(a++, false);
   }
 }
 

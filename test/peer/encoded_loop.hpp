@@ -10,6 +10,7 @@
 
 #include <gst/gst.h>
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -49,12 +50,18 @@ class encoded_loop {
     feed(encoded_loop* loop, media::element_ptr v, media::element_ptr a);
     encoded_loop* loop_;
     media::element_ptr video_, audio_;
+    // The loop's video frame count when attached: the feed starts at the
+    // loop's first frame (a keyframe), so publishers that joined at different
+    // times do not send their keyframes in the same frame slot, as real ones
+    // do not (aligned, six publishers' keyframes were one burst to forward).
+    std::uint64_t origin_ = 0;
   };
   std::unique_ptr<feed> attach(GstElement* video_src, GstElement* audio_src);
 
  private:
   void run(std::stop_token stop);
-  void push(GstBuffer* frame, bool video);
+  // Video or audio frame number `n` of the pacing (each feed takes its own frame).
+  void push(std::uint64_t n, bool video);
 
   struct unref_buffer {
     void operator()(GstBuffer* b) const { gst_buffer_unref(b); }
@@ -66,7 +73,8 @@ class encoded_loop {
   media::caps_ptr video_caps_, audio_caps_;
   std::mutex mutex_;
   std::vector<feed*> feeds_;
-  std::uint64_t pushes_ = 0;  // under mutex_
+  std::uint64_t pushes_ = 0;        // under mutex_
+  std::uint64_t video_pushed_ = 0;  // video frames paced out so far, under mutex_
   std::jthread thread_;
 };
 
