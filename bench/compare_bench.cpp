@@ -472,6 +472,12 @@ int main(int argc, char** argv) {
     std::vector<std::pair<std::string, scenario>> scenarios;
     for (int n : {1, 10, 25, 50})
       scenarios.emplace_back("fanout" + std::to_string(n), [n](subject& s) { return fanout(s, n); });
+    // Any other "fanoutN" asked for (e.g. fanout5: the mesh's five sends per received packet, without the mesh).
+    for (auto& kind : only)
+      if (kind.starts_with("fanout") && kind.size() > 6 &&
+          std::none_of(scenarios.begin(), scenarios.end(), [&](auto& sc) { return sc.first == kind; }))
+        if (int n = std::atoi(kind.c_str() + 6); n > 0)
+          scenarios.emplace_back(kind, [n](subject& s) { return fanout(s, n); });
     scenarios.emplace_back("mesh", [](subject& s) { return mesh(s, 6); });
     scenarios.emplace_back("storm", [](subject& s) { return storm(s, 20); });
     std::vector<std::vector<figures>> rows;
