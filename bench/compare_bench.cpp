@@ -488,7 +488,7 @@ int main(int argc, char** argv) {
           servers.push_back(make_subject(n, loop));
         rows.push_back(run(servers, names, sc, window));
       }
-    // After the 1 → 1 servers are gone, for as long as their delay was measured.
+    // Once every scenario is done (no server runs), for as long as 1 → 1 measured delay.
     std::optional<bench::floor_figures> floor;
     if (!rows.empty() && rows.front().front().scenario == "1 → 1")
       floor = bench::measure_generator_floor(loop, std::chrono::seconds(rows.front().front().window_s));
