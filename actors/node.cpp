@@ -5,6 +5,7 @@
 #include "actors/messages.hpp"
 #include "actors/registry_actor.hpp"
 #include "actors/socket_actor.hpp"
+#include "media/srtp_library.hpp"
 #include "signaling/hls_board.hpp"
 #include "signaling/http_server.hpp"
 #include "signaling/metrics.hpp"
@@ -221,6 +222,8 @@ int run_node(int argc, char** argv) {
     std::cerr << "videoroom: signal " << sig << ", shutting down\n";
     server.stop();
   });
+  // Which SRTP the connections run on: the OpenSSL build unless it was not built.
+  std::cerr << "videoroom: SRTP by " << media::describe_srtp() << '\n';
   std::cerr << "videoroom: listening on http://" << cfg.http_host << ':' << server.port()
             << "/" << std::endl;
   std::vector<std::jthread> threads;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -38,6 +39,16 @@ std::size_t proc_rss_kb(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0)
       return std::stoul(line.substr(6));
   return 0;
+}
+
+std::vector<std::string> proc_mapped_files(pid_t pid, const std::string& part) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/maps"};
+  std::set<std::string> files;
+  // Each line: address perms offset dev inode [path]; the path is last.
+  for (std::string line; std::getline(in, line);)
+    if (auto slash = line.find('/'); slash != std::string::npos && line.find(part, slash) != std::string::npos)
+      files.insert(line.substr(slash));
+  return {files.begin(), files.end()};
 }
 
 }  // namespace vr::test

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace vr::test {
 
@@ -10,5 +12,7 @@ std::size_t proc_threads(pid_t pid);
 std::size_t proc_fds(pid_t pid);
 double proc_cpu_seconds(pid_t pid);  // user + system
 std::size_t proc_rss_kb(pid_t pid);
+// Distinct files mapped into the process whose path holds `part`.
+std::vector<std::string> proc_mapped_files(pid_t pid, const std::string& part);
 
 }  // namespace vr::test

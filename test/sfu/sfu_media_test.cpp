@@ -1,6 +1,9 @@
 // Media through the real server: every check counts RTP packets that arrived.
 #include "test/sfu/sfu_helpers.hpp"
 
+#include "media/srtp_library.hpp"
+#include "test/sfu/proc_stats.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <thread>
@@ -29,6 +32,12 @@ TEST_CASE("three publishers each receive every other's audio and video", "[sfu]"
   // The engines report every second.
   CHECK(a->wait_for([&] { return srv.metric("vr_tracks") == 6; }, 3s));
   CHECK(srv.metric("vr_forwarded_packets_total") > 0);
+  // That SRTP ran on one libsrtp2, the OpenSSL build when there is one
+  // (cmake/srtp.cmake), not Debian's NSS build loaded by the plugin beside it.
+  auto srtp = proc_mapped_files(srv.proc().pid(), "/libsrtp2.so");
+  REQUIRE(srtp.size() == 1);
+  if (auto bundled = vr::media::bundled_srtp_library(); !bundled.empty())
+    CHECK(srtp.front() == bundled);
 }
 
 TEST_CASE("an audio room forwards audio and no video", "[sfu]") {
