@@ -7,6 +7,7 @@
 #include "bench/generator_floor.hpp"
 #include "bench/janus_peer.hpp"
 #include "bench/janus_process.hpp"
+#include "media/srtp_library.hpp"
 #include "test/peer/encoded_loop.hpp"
 #include "test/protocol_peer/protocol_peer.hpp"
 #include "test/sfu/proc_stats.hpp"
@@ -133,8 +134,8 @@ class janus_load_peer : public load_peer {
 
 class janus_subject : public subject {
  public:
-  explicit janus_subject(std::shared_ptr<encoded_loop> loop)
-      : loop_(std::move(loop)), proc_(VR_ROOT "/bench/janus", server_cpu) {}
+  janus_subject(std::shared_ptr<encoded_loop> loop, const std::string& srtp_library)
+      : loop_(std::move(loop)), proc_(VR_ROOT "/bench/janus", server_cpu, srtp_library) {}
   pid_t pid() const override { return proc_.pid(); }
   std::unique_ptr<load_peer> publisher(const std::string& name) override {
     auto p = make(name);
@@ -433,11 +434,19 @@ double ratio(double a, double b) {
   return b > 0 ? a / b : 0;
 }
 
-// Server specs: "videoroom", "janus", or "videoroom=/path/to/binary" (to
-// measure one build of ours against another).
+// Server specs: "videoroom", "janus", "videoroom=/path/to/binary" (to
+// measure one build of ours against another), or "janus-openssl-srtp" (Janus
+// on the libsrtp2 our server uses, to tell that part of the difference apart;
+// one Janus at a time, its port is fixed).
 std::unique_ptr<subject> make_subject(const std::string& spec, const std::shared_ptr<encoded_loop>& loop) {
   if (spec == "janus")
-    return std::make_unique<janus_subject>(loop);
+    return std::make_unique<janus_subject>(loop, "");
+  if (spec == "janus-openssl-srtp") {
+    auto lib = media::bundled_srtp_library();
+    if (lib.empty())
+      throw std::runtime_error("janus-openssl-srtp: built with VR_SRTP_OPENSSL=OFF, there is no OpenSSL libsrtp2");
+    return std::make_unique<janus_subject>(loop, lib);
+  }
   if (spec == "videoroom")
     return std::make_unique<videoroom_subject>(loop, VR_SERVER_BIN);
   if (spec.starts_with("videoroom="))
@@ -463,6 +472,12 @@ std::vector<std::string> split(const std::string& text) {
 // ("fanout1,fanout10,fanout25,fanout50,mesh,storm"), servers ("videoroom,janus").
 int main(int argc, char** argv) {
   auto window = std::chrono::seconds(argc > 1 ? std::atoi(argv[1]) : 8);
+  if (window.count() <= 0) {
+    std::fprintf(stderr, "usage: compare_bench [window seconds > 0 (8)] [output dir] [scenarios] [servers]\n"
+                         "  scenarios: fanout1,fanout10,fanout25,fanout50,mesh,storm (any fanoutN)\n"
+                         "  servers: videoroom,janus (also videoroom=/path/to/binary, janus-openssl-srtp)\n");
+    return 2;
+  }
   std::string out_dir = argc > 2 ? argv[2] : VR_ROOT "/bench/results";
   auto only = split(argc > 3 ? argv[3] : "fanout1,fanout10,fanout25,fanout50,mesh,storm");
   auto names = split(argc > 4 ? argv[4] : "videoroom,janus");
@@ -480,6 +495,9 @@ int main(int argc, char** argv) {
           scenarios.emplace_back(kind, [n](subject& s) { return fanout(s, n); });
     scenarios.emplace_back("mesh", [](subject& s) { return mesh(s, 6); });
     scenarios.emplace_back("storm", [](subject& s) { return storm(s, 20); });
+    for (auto& kind : only)
+      if (std::none_of(scenarios.begin(), scenarios.end(), [&](auto& sc) { return sc.first == kind; }))
+        throw std::runtime_error("unknown scenario " + kind);
     std::vector<std::vector<figures>> rows;
     for (auto& [kind, sc] : scenarios)
       if (std::find(only.begin(), only.end(), kind) != only.end()) {

@@ -35,7 +35,7 @@ bool port_open(std::uint16_t port) {
 
 }  // namespace
 
-janus_process::janus_process(const fs::path& config_dir, int cpu) {
+janus_process::janus_process(const fs::path& config_dir, int cpu, const std::string& srtp_library) {
   if (port_open(ws_port))
     throw std::runtime_error("port " + std::to_string(ws_port) + " is taken: is a janus still running?");
   auto templ = (fs::temp_directory_path() / "videoroom-janus-XXXXXX").string();
@@ -55,12 +55,14 @@ janus_process::janus_process(const fs::path& config_dir, int cpu) {
     argv.push_back(a.data());
   argv.push_back(nullptr);
   auto cwd = dir_.string();
+  // The shim puts candidates on 127.0.0.1.
+  std::string preload = VR_JANUS_SHIM + (srtp_library.empty() ? "" : ":" + srtp_library);
   pid_ = fork();
   if (pid_ == 0) {
     test::pin_to_cpu(cpu);
     if (chdir(cwd.c_str()) != 0)
       _exit(126);
-    setenv("LD_PRELOAD", VR_JANUS_SHIM, 1);  // candidates on 127.0.0.1
+    setenv("LD_PRELOAD", preload.c_str(), 1);
     int devnull = open("/dev/null", O_WRONLY);
     dup2(devnull, 1);  // its log is not the benchmark's output
     execv(argv[0], argv.data());

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <sys/types.h>
 
 namespace vr::bench {
@@ -15,7 +16,9 @@ class janus_process {
 
   // Starts janus pinned to `cpu` (-1: anywhere) and waits (bounded) until its
   // WebSocket port accepts connections; throws when it does not.
-  janus_process(const std::filesystem::path& config_dir, int cpu);
+  // `srtp_library` non-empty: Janus runs on that libsrtp2 (preloaded) instead
+  // of Debian's NSS build, e.g. the OpenSSL build the server uses.
+  janus_process(const std::filesystem::path& config_dir, int cpu, const std::string& srtp_library = {});
   ~janus_process();  // SIGTERM, then SIGKILL; removes the scratch directory
   janus_process(const janus_process&) = delete;
   janus_process& operator=(const janus_process&) = delete;
