@@ -17,10 +17,18 @@ add_library(vr_srtp INTERFACE)
 if(VR_SRTP_OPENSSL)
   include(ExternalProject)
   find_package(OpenSSL 3 REQUIRED)
+  # A Debian update of libsrtp2-1 (say a security fix) should move this copy too.
+  set(vr_srtp_version 2.5.0)
+  execute_process(COMMAND dpkg-query -W -f=\${Version} libsrtp2-1
+    OUTPUT_VARIABLE vr_srtp_debian ERROR_QUIET RESULT_VARIABLE vr_dpkg_failed)
+  if(NOT vr_dpkg_failed AND NOT vr_srtp_debian MATCHES "^${vr_srtp_version}-")
+    message(WARNING "libsrtp2-1 is ${vr_srtp_debian}, the OpenSSL build is ${vr_srtp_version}: "
+                    "update the URL and hash in cmake/srtp.cmake")
+  endif()
   set(vr_srtp_dir ${PROJECT_BINARY_DIR}/_deps/libsrtp2)
   set(VR_SRTP_LIBRARY ${vr_srtp_dir}/build/libsrtp2.so.1)
   ExternalProject_Add(libsrtp2_openssl
-    URL http://deb.debian.org/debian/pool/main/libs/libsrtp2/libsrtp2_2.5.0.orig.tar.gz
+    URL http://deb.debian.org/debian/pool/main/libs/libsrtp2/libsrtp2_${vr_srtp_version}.orig.tar.gz
     URL_HASH SHA256=8a43ef8e9ae2b665292591af62aa1a4ae41e468b6d98d8258f91478735da4e09
     DOWNLOAD_EXTRACT_TIMESTAMP ON
     DOWNLOAD_NO_PROGRESS ON
