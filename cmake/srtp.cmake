@@ -28,7 +28,10 @@ if(VR_SRTP_OPENSSL)
   set(vr_srtp_dir ${PROJECT_BINARY_DIR}/_deps/libsrtp2)
   set(VR_SRTP_LIBRARY ${vr_srtp_dir}/build/libsrtp2.so.1)
   ExternalProject_Add(libsrtp2_openssl
+    # Tried in order; the hash makes plain HTTP safe, HTTPS is there for
+    # networks that only let TLS through.
     URL http://deb.debian.org/debian/pool/main/libs/libsrtp2/libsrtp2_${vr_srtp_version}.orig.tar.gz
+        https://deb.debian.org/debian/pool/main/libs/libsrtp2/libsrtp2_${vr_srtp_version}.orig.tar.gz
     URL_HASH SHA256=8a43ef8e9ae2b665292591af62aa1a4ae41e468b6d98d8258f91478735da4e09
     DOWNLOAD_EXTRACT_TIMESTAMP ON
     DOWNLOAD_NO_PROGRESS ON
