@@ -9,6 +9,8 @@ set boxwidth 0.9
 set xtics rotate by -20
 set grid ytics
 set key top left
+# Bars from zero, so their lengths compare as the figures do.
+set yrange [0:*]
 set multiplot layout 1,2 title "videoroom vs Janus VideoRoom (same load, loopback, server on one CPU)"
 set title "server CPU per forwarded packet (µs, lower is better)"
 plot "bench/results/latest.dat" using 2:xtic(1) title "videoroom" lc rgb "#2b6cb0", \
