@@ -8,7 +8,7 @@ set style fill solid 0.8 border -1
 set boxwidth 0.9
 set xtics rotate by -20
 set grid ytics
-set key top left
+set key top right
 # Bars from zero, so their lengths compare as the figures do.
 set yrange [0:*]
 set multiplot layout 1,2 title "videoroom vs Janus VideoRoom (same load, loopback, server on one CPU)"
