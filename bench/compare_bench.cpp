@@ -485,18 +485,20 @@ int main(int argc, char** argv) {
     auto loop = std::make_shared<encoded_loop>(encoded_loop::options{});
     std::fprintf(stderr, "load: VP8 %.0f kbit/s at 30 fps + Opus, looped\n", loop->video_bitrate_measured() / 1000);
     std::vector<std::pair<std::string, scenario>> scenarios;
+    auto known = [&](const std::string& kind) {
+      return std::any_of(scenarios.begin(), scenarios.end(), [&](auto& sc) { return sc.first == kind; });
+    };
     for (int n : {1, 10, 25, 50})
       scenarios.emplace_back("fanout" + std::to_string(n), [n](subject& s) { return fanout(s, n); });
     // Any other "fanoutN" asked for (e.g. fanout5: the mesh's five sends per received packet, without the mesh).
     for (auto& kind : only)
-      if (kind.starts_with("fanout") && kind.size() > 6 &&
-          std::none_of(scenarios.begin(), scenarios.end(), [&](auto& sc) { return sc.first == kind; }))
+      if (kind.starts_with("fanout") && kind.size() > 6 && !known(kind))
         if (int n = std::atoi(kind.c_str() + 6); n > 0)
           scenarios.emplace_back(kind, [n](subject& s) { return fanout(s, n); });
     scenarios.emplace_back("mesh", [](subject& s) { return mesh(s, 6); });
     scenarios.emplace_back("storm", [](subject& s) { return storm(s, 20); });
     for (auto& kind : only)
-      if (std::none_of(scenarios.begin(), scenarios.end(), [&](auto& sc) { return sc.first == kind; }))
+      if (!known(kind))
         throw std::runtime_error("unknown scenario " + kind);
     std::vector<std::vector<figures>> rows;
     for (auto& [kind, sc] : scenarios)

@@ -42,7 +42,7 @@ std::string describe_srtp() {
   if (auto bundled = bundled_srtp_library(); bundled.empty())
     out += ", the system's (VR_SRTP_OPENSSL=OFF)";
   else
-    out += paths.front() == bundled ? ", built on OpenSSL" : ", the system's instead of the one built on OpenSSL";
+    out += paths == std::vector{bundled} ? ", built on OpenSSL" : ", not the OpenSSL build alone";
   for (const auto& p : paths) out += " (" + p + ")";
   return out;
 }
