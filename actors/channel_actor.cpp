@@ -1,142 +1,109 @@
 #include "actors/channel_actor.hpp"
 
 #include "actors/messages.hpp"
-#include "actors/room_rules.hpp"
-#include "signaling/json.hpp"
-#include "signaling/media_event.hpp"
 #include "signaling/metrics.hpp"
-#include "signaling/phoenix.hpp"
+#include "signaling/protocol/encode.hpp"
 
 #include <caf/all.hpp>
 
 namespace vr {
 
-namespace phx = signaling::phoenix;
-namespace json = signaling::json;
-
 namespace {
 
-using self_ptr = caf::stateful_actor<channel_state>*;
+struct channel_state {
+  // Not an aggregate: CAF would otherwise build it from the actor pointer.
+  channel_state() = default;
+  socket_api socket;
+  registry_api registry;
+  room_api room;
+  std::string topic;
+  std::optional<std::string> join_ref;
+  std::string peer_id;
+  settings_ptr settings;
+  static inline const char* name = "channel_actor";
+};
+
+using self_ptr = channel_api::stateful_pointer<channel_state>;
 using opt_ref = std::optional<std::string>;
 
-void out(self_ptr self, const phx::frame& f) {
-  self->send(self->state.socket, out_atom::value, phx::encode(f));
-}
+void out(self_ptr self, std::string frame) { self->send(self->state.socket, ws_out{std::move(frame)}); }
 
-void reply(self_ptr self, const opt_ref& ref, std::string_view status,
-           std::string_view response = "{}") {
+void reply(self_ptr self, const opt_ref& ref, const proto::reply& r) {
   auto& st = self->state;
-  self->send(st.socket, out_atom::value,
-             phx::reply(st.join_ref, ref, st.topic, status, response));
-}
-
-void push(self_ptr self, std::string event, std::string payload) {
-  auto& st = self->state;
-  out(self, {st.join_ref, std::nullopt, st.topic, std::move(event), std::move(payload)});
+  out(self, proto::encode_reply(st.join_ref, ref, st.topic, r));
 }
 
 void close_channel(self_ptr self) {
-  auto& st = self->state;
-  out(self, {st.join_ref, st.join_ref, st.topic, "phx_close", "{}"});
+  out(self, proto::encode_close(self->state.join_ref, self->state.topic));
   self->quit();
 }
 
-// Join params: {"displayName": 1..64 chars, "roomType"?: TYPE, "role"?: ROLE}.
-std::optional<join_request> parse_params(const std::string& params, std::size_t depth) {
-  auto doc = json::parse(params, depth);
-  if (!doc || !doc->IsObject())
-    return std::nullopt;
-  join_request req;
-  auto name = json::get_string(*doc, "displayName");
-  if (!name || !valid_display_name(*name))
-    return std::nullopt;
-  req.display_name = *name;
-  if (doc->HasMember("roomType")) {
-    auto type = json::get_string(*doc, "roomType");
-    if (!type || !parse_room_type(*type))
-      return std::nullopt;
-    req.room_type = *type;
-  }
-  if (doc->HasMember("role")) {
-    auto role = json::get_string(*doc, "role");
-    if (!role || !parse_peer_role(*role))
-      return std::nullopt;
-    req.role = *role;
-  }
-  return req;
-}
-
-std::string join_response(const join_result& r) {
-  return R"({"peerId":)" + json::quote(r.peer_id) + R"(,"role":)" + json::quote(r.role) +
-         R"(,"roomType":)" + json::quote(r.room_type) + R"(,"ownerId":)" +
-         (r.owner_id.empty() ? std::string{"null"} : json::quote(r.owner_id)) + "}";
-}
-
-void on_client(self_ptr self, const opt_ref& ref, const std::string& event,
-               std::string& payload) {
+void on_push(self_ptr self, const proto::server_push& p) {
   auto& st = self->state;
-  if (event == "phx_leave") {
-    self->send(st.room, leave_atom::value, st.peer_id);
-    reply(self, ref, "ok");
+  out(self, proto::encode_push(st.join_ref, st.topic, p));
+  if (std::holds_alternative<proto::kicked>(p))
     close_channel(self);
-    return;
-  }
-  if (event == "mediaEvent") {
-    auto ev = signaling::media_event::decode_payload(payload, st.settings->max_json_depth);
-    if (!ev) {
-      push(self, "mediaEvent",
-           signaling::media_event::error_payload("bad_media_event",
-                                                 "a mediaEvent payload is {\"data\": STRING}"));
-      return;
-    }
-    self->send(st.room, media_atom::value, st.peer_id, std::move(ev->type),
-               std::move(ev->data));
-    return;
-  }
-  if (event == "raiseHand" || event == "answerHand" || event == "kick") {
-    self->request(st.room, st.settings->request_timeout, request_atom::value, st.peer_id,
-                  event, std::move(payload))
-      .then([self, ref](request_reply& r) { reply(self, ref, r.status, r.response); },
-            [self, ref](caf::error&) {
-              reply(self, ref, "error", phx::reason_json("unavailable"));
-            });
-    return;
-  }
-  reply(self, ref, "error", phx::reason_json("unknown_event"));
 }
 
-caf::behavior joined(self_ptr self) {
+void on_request(self_ptr self, const opt_ref& ref, proto::room_request& req) {
+  auto& st = self->state;
+  self->request(st.room, st.settings->request_timeout, room_request_from{st.peer_id, std::move(req)})
+    .then([self, ref](request_result& r) { reply(self, ref, r.reply); },
+          [self, ref](caf::error&) { reply(self, ref, proto::reply_error{"unavailable"}); });
+}
+
+// What the client sent on a joined channel.
+struct client_visitor {
+  self_ptr self;
+  const opt_ref& ref;
+  void operator()(proto::phx_leave&) const {
+    auto& st = self->state;
+    self->send(st.room, leave_room{st.peer_id});
+    reply(self, ref, proto::reply_ok{});
+    close_channel(self);
+  }
+  void operator()(proto::client_media_event& ev) const {
+    auto& st = self->state;
+    self->send(st.room, peer_media{st.peer_id, std::move(ev)});
+  }
+  void operator()(proto::bad_media_envelope&) const {
+    on_push(self, proto::server_media_event{proto::media_error{
+                    "bad_media_event", "a mediaEvent payload is {\"data\": STRING}"}});
+  }
+  void operator()(proto::room_request& req) const { on_request(self, ref, req); }
+  void operator()(proto::invalid_request&) const {
+    reply(self, ref, proto::reply_error{"invalid_params"});
+  }
+  // heartbeat on a room topic, a phx_join (the socket takes those), or an
+  // event nobody knows.
+  template <class Other>
+  void operator()(Other&) const {
+    reply(self, ref, proto::reply_error{"unknown_event"});
+  }
+};
+
+channel_api::behavior_type joined(self_ptr self) {
   return {
-    [self](client_atom, std::string& ref, bool has_ref, std::string& event,
-           std::string& payload) {
-      on_client(self, has_ref ? opt_ref{ref} : opt_ref{}, event, payload);
-    },
-    [self](push_atom, std::string& event, std::string& payload) {
-      push(self, std::move(event), std::move(payload));
-    },
-    [self](kicked_atom, const std::string& by) {
-      push(self, "kicked", R"({"by":)" + json::quote(by) + "}");
-      close_channel(self);
-    },
+    [self](client_push& m) { std::visit(client_visitor{self, m.ref}, m.event); },
+    [self](push& m) { on_push(self, m.event); },
   };
 }
 
-void try_join(self_ptr self, std::string room_id, join_request req, opt_ref ref,
-              int attempts) {
+void try_join(self_ptr self, std::string room_id, join_request req, opt_ref ref, int attempts) {
   auto& st = self->state;
-  self->request(st.registry, st.settings->request_timeout, join_atom::value, room_id, req)
+  self->request(st.registry, st.settings->request_timeout, find_room{room_id, req})
     .then(
       [self, ref](join_result& r) {
-        if (!r.error.empty()) {
-          reply(self, ref, "error", phx::reason_json(r.error));
+        auto* ok = std::get_if<proto::join_reply>(&r.reply);
+        reply(self, ref, r.reply);
+        if (ok == nullptr) {
           self->quit();
           return;
         }
         auto& st = self->state;
         st.room = r.room;
-        st.peer_id = r.peer_id;
+        st.peer_id = ok->peer_id;
         self->monitor(st.room);
-        reply(self, ref, "ok", join_response(r));
         self->set_default_handler(caf::print_and_drop);
         self->become(joined(self));
       },
@@ -146,21 +113,18 @@ void try_join(self_ptr self, std::string room_id, join_request req, opt_ref ref,
           try_join(self, room_id, req, ref, attempts - 1);
           return;
         }
-        reply(self, ref, "error", phx::reason_json("unavailable"));
+        reply(self, ref, proto::reply_error{"unavailable"});
         self->quit();
       });
 }
 
-}  // namespace
-
-caf::behavior channel_actor(self_ptr self, caf::actor socket, std::string topic,
-                            opt_ref join_ref, opt_ref ref, std::string params,
-                            caf::actor registry, settings_ptr settings) {
+channel_api::behavior_type channel_actor(self_ptr self, socket_api socket, channel_args args,
+                                         registry_api registry, settings_ptr settings) {
   auto& st = self->state;
   st.socket = std::move(socket);
   st.registry = std::move(registry);
-  st.topic = std::move(topic);
-  st.join_ref = std::move(join_ref);
+  st.topic = std::move(args.topic);
+  st.join_ref = std::move(args.join_ref);
   st.settings = std::move(settings);
   auto metrics = st.settings->metrics;
   metrics->add("vr_channels", 1);
@@ -169,29 +133,36 @@ caf::behavior channel_actor(self_ptr self, caf::actor socket, std::string topic,
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     if (dm.source == st.room.address())
-      out(self, {st.join_ref, st.join_ref, st.topic, "phx_error", "{}"});
+      out(self, proto::encode_channel_error(st.join_ref, st.topic));
     self->quit();
   });
   auto room_id = room_id_from_topic(st.topic);
   if (!room_id) {
-    reply(self, ref, "error", phx::reason_json("invalid_room"));
+    reply(self, args.ref, proto::reply_error{"invalid_room"});
     self->quit();
-    return {};
+    return channel_api::behavior_type::make_empty_behavior();
   }
-  auto req = parse_params(params, st.settings->max_json_depth);
-  if (!req) {
-    reply(self, ref, "error", phx::reason_json("invalid_params"));
+  if (!args.join.params) {
+    reply(self, args.ref, proto::reply_error{"invalid_params"});
     self->quit();
-    return {};
+    return channel_api::behavior_type::make_empty_behavior();
   }
   // Client pushes and room pushes that arrive before the join reply wait their turn.
   self->set_default_handler(caf::skip);
-  try_join(self, std::move(*room_id), std::move(*req), std::move(ref), 3);
+  try_join(self, std::move(*room_id), join_request{std::move(*args.join.params)},
+           std::move(args.ref), 3);
   return {
-    [](client_atom, std::string&, bool, std::string&, std::string&) {
-      return caf::skip();
-    },
+    [](client_push&) -> caf::result<void> { return caf::skip(); },
+    [](push&) -> caf::result<void> { return caf::skip(); },
   };
+}
+
+}  // namespace
+
+channel_api spawn_channel(caf::actor_system& sys, socket_api socket, channel_args args,
+                          registry_api registry, settings_ptr settings) {
+  return sys.spawn(channel_actor, std::move(socket), std::move(args), std::move(registry),
+                   std::move(settings));
 }
 
 }  // namespace vr

@@ -4,30 +4,35 @@
 // and its socket (ends with it).
 #pragma once
 
+#include "actors/registry_actor.hpp"
 #include "actors/settings.hpp"
+#include "actors/socket_actor.hpp"
+#include "signaling/protocol/messages.hpp"
 
-#include <caf/behavior.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/fwd.hpp>
+#include <caf/typed_actor.hpp>
 
 #include <optional>
 #include <string>
 
 namespace vr {
 
-struct channel_state {
-  caf::actor socket;
-  caf::actor registry;
-  caf::actor room;
+struct client_push;
+struct push;
+
+// From its socket: what the client sent on the topic; from its room and
+// engine: what to push to the client (`kicked` closes the channel after it).
+using channel_api = caf::typed_actor<caf::reacts_to<client_push>, caf::reacts_to<push>>;
+
+// The channel of a phx_join: it answers the join itself once the room did.
+struct channel_args {
   std::string topic;
   std::optional<std::string> join_ref;
-  std::string peer_id;
-  settings_ptr settings;
-  static inline const char* name = "channel_actor";
+  std::optional<std::string> ref;  // of the phx_join
+  signaling::protocol::phx_join join;
 };
 
-caf::behavior channel_actor(caf::stateful_actor<channel_state>* self, caf::actor socket,
-                            std::string topic, std::optional<std::string> join_ref,
-                            std::optional<std::string> ref, std::string params,
-                            caf::actor registry, settings_ptr settings);
+channel_api spawn_channel(caf::actor_system& sys, socket_api socket, channel_args args,
+                          registry_api registry, settings_ptr settings);
 
 }  // namespace vr

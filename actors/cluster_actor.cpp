@@ -7,13 +7,33 @@
 #include <caf/io/middleman.hpp>
 
 #include <charconv>
+#include <map>
+#include <set>
 #include <iostream>
 
 namespace vr {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<cluster_state>*;
+struct cluster_state {
+  // Not an aggregate: CAF would otherwise build it from the actor pointer.
+  cluster_state() = default;
+  struct member {
+    cluster_api cluster;
+    registry_api registry;
+  };
+  cluster_options opts;
+  registry_api registry;
+  settings_ptr settings;
+  std::map<std::string, member> members;       // live other nodes by name
+  std::set<std::string> known;                 // every address heard of (seeds, gossip)
+  std::set<std::string> dialing;               // addresses with a dial in flight
+  std::map<std::string, std::string> failing;  // address → why the last dial failed
+  std::map<std::string, std::string> aliases;  // dialed address → the name it answered with
+  static inline const char* name = "cluster_actor";
+};
+
+using self_ptr = cluster_api::stateful_pointer<cluster_state>;
 
 // One line at a time: membership changes are rare and worth an operator's eye.
 void log(const std::string& line) {
@@ -45,16 +65,16 @@ void lose(self_ptr self, const std::string& name, const std::string& why) {
   auto it = st.members.find(name);
   if (it == st.members.end())
     return;
-  self->demonitor(it->second.cluster);
+  self->demonitor(it->second.cluster.address());
   st.members.erase(it);
-  self->send(st.registry, node_down_atom::value, name);
+  self->send(st.registry, node_down{name});
   st.settings->metrics->add("vr_cluster_lost_nodes_total", 1);
   log("lost node " + name + " (" + why + "); " + node_count(st));
   publish_view(self);
 }
 
-void add_member(self_ptr self, const std::string& name, const caf::actor& cluster,
-                const caf::actor& registry) {
+void add_member(self_ptr self, const std::string& name, const cluster_api& cluster,
+                const registry_api& registry) {
   auto& st = self->state;
   if (name == st.opts.name || !cluster)
     return;
@@ -66,7 +86,7 @@ void add_member(self_ptr self, const std::string& name, const caf::actor& cluste
   self->monitor(cluster);
   st.members.emplace(name, cluster_state::member{cluster, registry});
   st.known.insert(name);
-  self->send(st.registry, node_up_atom::value, name, registry);
+  self->send(st.registry, node_up{name, registry});
   log("node " + name + " joined; " + node_count(st));
   publish_view(self);
 }
@@ -121,20 +141,19 @@ void dial(self_ptr self, const std::string& addr) {
   self->request(mm, st.opts.timeout, caf::connect_atom::value, ep->first, ep->second)
     .then(
       [self, addr](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
-        auto remote = caf::actor_cast<caf::actor>(ptr);
+        auto remote = caf::actor_cast<cluster_api>(ptr);
         if (!remote) {
           dial_failed(self, addr, "nothing published there");
           return;
         }
         auto& st = self->state;
-        self->request(remote, st.opts.timeout, hello_atom::value, st.opts.name, st.registry)
+        self->request(remote, st.opts.timeout, hello{st.opts.name, st.registry})
           .then(
-            [self, addr, remote](std::string& name, caf::actor& registry,
-                                 std::vector<std::string>& others) {
+            [self, addr, remote](hello_reply& r) {
               dial_reached(self, addr);
-              self->state.aliases[addr] = name;
-              add_member(self, name, remote, registry);
-              for (auto& other : others)  // dialed on the next tick
+              self->state.aliases[addr] = r.name;
+              add_member(self, r.name, remote, r.registry);
+              for (auto& other : r.members)  // dialed on the next tick
                 self->state.known.insert(other);
             },
             [self, addr](caf::error& err) { dial_failed(self, addr, self->system().render(err)); });
@@ -142,23 +161,8 @@ void dial(self_ptr self, const std::string& addr) {
       [self, addr](caf::error& err) { dial_failed(self, addr, self->system().render(err)); });
 }
 
-}  // namespace
-
-std::optional<std::pair<std::string, std::uint16_t>> parse_endpoint(const std::string& s) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size())
-    return std::nullopt;
-  unsigned port = 0;
-  auto* first = s.data() + colon + 1;
-  auto* last = s.data() + s.size();
-  auto [end, ec] = std::from_chars(first, last, port);
-  if (ec != std::errc{} || end != last || port == 0 || port > 65535)
-    return std::nullopt;
-  return std::pair{s.substr(0, colon), static_cast<std::uint16_t>(port)};
-}
-
-caf::behavior cluster_actor(self_ptr self, cluster_options opts, caf::actor registry,
-                            settings_ptr settings) {
+cluster_api::behavior_type cluster_actor(self_ptr self, cluster_options opts,
+                                         registry_api registry, settings_ptr settings) {
   auto& st = self->state;
   st.opts = std::move(opts);
   st.registry = std::move(registry);
@@ -175,15 +179,15 @@ caf::behavior cluster_actor(self_ptr self, cluster_options opts, caf::actor regi
       }
   });
   publish_view(self);
-  self->send(self, tick_atom::value);
+  self->send(self, cluster_tick{});
   return {
-    [self](hello_atom, const std::string& name, const caf::actor& registry) {
+    [self](const hello& m) {
       auto& st = self->state;
       auto names = member_names(st);
-      add_member(self, name, caf::actor_cast<caf::actor>(self->current_sender()), registry);
-      return caf::make_message(st.opts.name, st.registry, std::move(names));
+      add_member(self, m.name, caf::actor_cast<cluster_api>(self->current_sender()), m.registry);
+      return hello_reply{st.opts.name, st.registry, std::move(names)};
     },
-    [self](tick_atom) {
+    [self](cluster_tick&) {
       auto& st = self->state;
       auto present = [&st](const std::string& addr) {
         auto alias = st.aliases.find(addr);
@@ -193,9 +197,30 @@ caf::behavior cluster_actor(self_ptr self, cluster_options opts, caf::actor regi
       for (auto& addr : std::vector<std::string>{st.known.begin(), st.known.end()})
         if (!present(addr))
           dial(self, addr);
-      self->delayed_send(self, st.opts.retry, tick_atom::value);
+      self->delayed_send(self, st.opts.retry, cluster_tick{});
     },
   };
 }
+
+}  // namespace
+
+cluster_api spawn_cluster(caf::actor_system& sys, cluster_options opts, registry_api registry,
+                          settings_ptr settings) {
+  return sys.spawn(cluster_actor, std::move(opts), std::move(registry), std::move(settings));
+}
+
+std::optional<std::pair<std::string, std::uint16_t>> parse_endpoint(const std::string& s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size())
+    return std::nullopt;
+  unsigned port = 0;
+  auto* first = s.data() + colon + 1;
+  auto* last = s.data() + s.size();
+  auto [end, ec] = std::from_chars(first, last, port);
+  if (ec != std::errc{} || end != last || port == 0 || port > 65535)
+    return std::nullopt;
+  return std::pair{s.substr(0, colon), static_cast<std::uint16_t>(port)};
+}
+
 
 }  // namespace vr

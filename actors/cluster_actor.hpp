@@ -9,15 +9,15 @@
 // node keeps serving its own rooms meanwhile.
 #pragma once
 
+#include "actors/registry_actor.hpp"
 #include "actors/settings.hpp"
 
-#include <caf/behavior.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/fwd.hpp>
+#include <caf/timespan.hpp>
+#include <caf/typed_actor.hpp>
 
 #include <functional>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -32,24 +32,19 @@ struct cluster_options {
   std::function<void(std::string)> publish_view;
 };
 
-struct cluster_state {
-  struct member {
-    caf::actor cluster;
-    caf::actor registry;
-  };
-  cluster_options opts;
-  caf::actor registry;
-  settings_ptr settings;
-  std::map<std::string, member> members;       // live other nodes by name
-  std::set<std::string> known;                 // every address heard of (seeds, gossip)
-  std::set<std::string> dialing;               // addresses with a dial in flight
-  std::map<std::string, std::string> failing;  // address → why the last dial failed
-  std::map<std::string, std::string> aliases;  // dialed address → the name it answered with
-  static inline const char* name = "cluster_actor";
-};
+struct hello;
+struct hello_reply;
+struct cluster_tick;
 
-caf::behavior cluster_actor(caf::stateful_actor<cluster_state>* self, cluster_options opts,
-                            caf::actor registry, settings_ptr settings);
+using cluster_api = caf::typed_actor<
+  // cluster of another node → cluster: (its name, its registry) → (ours, and
+  // the members we know, so one seed is enough to meet the whole cluster).
+  caf::replies_to<hello>::with<hello_reply>,
+  // cluster → itself: dial the nodes that are known but absent.
+  caf::reacts_to<cluster_tick>>;
+
+cluster_api spawn_cluster(caf::actor_system& sys, cluster_options opts, registry_api registry,
+                          settings_ptr settings);
 
 // "host:port" → (host, port); nullopt when it is not one.
 std::optional<std::pair<std::string, std::uint16_t>> parse_endpoint(const std::string& s);

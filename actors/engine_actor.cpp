@@ -1,92 +1,85 @@
 #include "actors/engine_actor.hpp"
 
-#include "signaling/json.hpp"
-#include "signaling/media_event.hpp"
+#include "actors/messages.hpp"
+#include "media/session.hpp"
 #include "signaling/metrics.hpp"
 
 #include <caf/all.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <map>
+#include <memory>
 #include <random>
 
 namespace vr {
 
-namespace json = signaling::json;
-namespace media_event = signaling::media_event;
-
 namespace {
 
-using self_ptr = caf::stateful_actor<engine_state>*;
+struct engine_peer {
+  peer_info info;
+  channel_api channel;
+  bool joined = false;  // sent the `join` media event
+  proto::raw_json metadata;
+  proto::track_map tracks;
+  std::map<std::string, proto::raw_json> track_metadata;  // mid → metadata of the last publishOffer
+};
 
-void send_event(self_ptr self, const engine_peer& to, std::string_view type,
-                std::string_view data) {
-  self->send(to.channel, push_atom::value, std::string{"mediaEvent"},
-             media_event::encode_payload(type, data));
+struct engine_state {
+  std::string room_id;
+  room_type type = room_type::group;
+  settings_ptr settings;
+  std::optional<std::string> owner;
+  std::map<std::string, engine_peer> peers;
+  // The room's pipeline; none in call rooms, whose media goes browser to browser.
+  // Its teardown waits for the media thread, which is why the engine is a
+  // detached actor: the wait never holds a scheduler thread.
+  std::unique_ptr<media::session> media;
+  media::session::stats reported;  // what the metrics were last told
+  // Broadcast rooms: the publisher recorded as LL-HLS, its stream "PUB/TOKEN"
+  // (TOKEN random per room, so URLs cannot be guessed from peer ids alone).
+  std::string hls_token, hls_publisher, hls_stream;
+  std::shared_ptr<std::atomic<bool>> hls_started = std::make_shared<std::atomic<bool>>(false);
+  static inline const char* name = "engine_actor";
+
+  engine_state() = default;
+  engine_state(const engine_state&) = delete;
+  engine_state& operator=(const engine_state&) = delete;
+  // Reports the last forwarding figures, then tears the pipeline down.
+  ~engine_state();
+};
+
+using self_ptr = engine_api::stateful_pointer<engine_state>;
+
+void send_event(self_ptr self, const engine_peer& to, proto::server_media_event ev) {
+  self->send(to.channel, push{std::move(ev)});
 }
 
 // To every other peer inside the media session.
-void send_others(self_ptr self, const std::string& except, std::string_view type,
-                 std::string_view data) {
+void send_others(self_ptr self, const std::string& except, const proto::server_media_event& ev) {
   for (auto& [id, p] : self->state.peers)
     if (id != except && p.joined)
-      send_event(self, p, type, data);
+      send_event(self, p, ev);
 }
 
-void send_error(self_ptr self, const engine_peer& to, std::string_view reason,
-                std::string_view message) {
-  self->send(to.channel, push_atom::value, std::string{"mediaEvent"},
-             media_event::error_payload(reason, message));
+void send_error(self_ptr self, const engine_peer& to, std::string reason, std::string message) {
+  send_event(self, to, proto::media_error{std::move(reason), std::move(message)});
 }
 
-std::string tracks_json(const engine_peer& p) {
-  std::string out = "{";
-  for (auto& [id, t] : p.tracks) {
-    if (out.size() > 1)
-      out += ',';
-    out += json::quote(id) + ":" + t;
-  }
-  return out + "}";
+proto::peer_desc describe(const engine_peer& p) {
+  return {p.info.id, p.metadata, p.info.role, p.tracks};
 }
 
-// PEER: {"id", "metadata", "role", "tracks"}.
-std::string peer_json(const engine_peer& p) {
-  return R"({"id":)" + json::quote(p.info.id) + R"(,"metadata":)" + p.metadata +
-         R"(,"role":)" + json::quote(p.info.role) + R"(,"tracks":)" + tracks_json(p) + "}";
-}
-
-std::string peer_left_json(const std::string& id) {
-  return R"({"peerId":)" + json::quote(id) + "}";
-}
-
-// The metadata object of a join or updatePeerMetadata; {} when absent.
-std::optional<std::string> metadata_of(self_ptr self, const std::string& data) {
-  auto doc = json::parse(data, self->state.settings->max_json_depth);
-  if (!doc || !doc->IsObject())
-    return std::nullopt;
-  if (!doc->HasMember("metadata"))
-    return std::string{"{}"};
-  auto* m = json::get_object(*doc, "metadata");
-  if (m == nullptr)
-    return std::nullopt;
-  return json::to_string(*m);
-}
-
-std::string mid_map_json(const std::map<std::string, std::string>& mid_to_track) {
-  std::string out = "{";
-  for (auto& [mid, track] : mid_to_track) {
-    if (out.size() > 1)
-      out += ',';
-    out += json::quote(mid) + ":" + json::quote(track);
-  }
-  return out + "}";
+proto::track_kind track_kind_of(const std::string& kind) {
+  return kind == "video" ? proto::track_kind::video : proto::track_kind::audio;
 }
 
 // GStreamer threads may only send messages: every event becomes one. HLS
 // snapshots are the exception: they go straight to the thread-safe HTTP side
 // (no actor hop on the latency path, and the last one still arrives while the
 // engine is being destroyed).
-media::session_events session_events(caf::actor engine, const engine_state& st) {
+media::session_events session_events(engine_api engine, const engine_state& st) {
   media::session_events ev;
   if (st.settings->hls_update)
     ev.hls_update = [update = st.settings->hls_update, started = st.hls_started,
@@ -95,38 +88,30 @@ media::session_events session_events(caf::actor engine, const engine_state& st) 
       started->store(true);
       update(peer + "/" + token, std::move(snap));
     };
-  auto sdp = [engine](const char* type) {
-    return [engine, type](std::string peer, std::string sdp,
+  auto sdp = [engine](proto::sdp_kind kind) {
+    return [engine, kind](std::string peer, std::string sdp,
                           std::map<std::string, std::string> mid_to_track) {
-      caf::anon_send(engine, sdp_atom::value, std::move(peer), std::string{type},
-                     std::move(sdp), mid_map_json(mid_to_track));
+      caf::anon_send(engine, session_sdp{std::move(peer), {kind, std::move(sdp), std::move(mid_to_track)}});
     };
   };
-  ev.publish_answer = sdp("publishAnswer");
-  ev.subscribe_offer = sdp("subscribeOffer");
-  ev.candidate = [engine](std::string peer, media::pc_kind pc, std::string cand,
-                          unsigned mline) {
-    caf::anon_send(engine, ice_atom::value, std::move(peer),
-                   std::string{pc == media::pc_kind::publish ? "publish" : "subscribe"},
-                   std::move(cand), static_cast<std::uint32_t>(mline));
+  ev.publish_answer = sdp(proto::sdp_kind::publish_answer);
+  ev.subscribe_offer = sdp(proto::sdp_kind::subscribe_offer);
+  ev.candidate = [engine](std::string peer, media::pc_kind pc, std::string cand, unsigned mline) {
+    auto kind = pc == media::pc_kind::publish ? proto::pc_kind::publish : proto::pc_kind::subscribe;
+    caf::anon_send(engine, session_candidate{std::move(peer),
+                                             {kind, std::move(cand), mline, std::nullopt}});
   };
   ev.tracks_added = [engine](std::string peer, std::vector<media::track> tracks) {
-    std::vector<std::string> ids, mids, kinds;
-    for (auto& t : tracks) {
-      ids.push_back(std::move(t.id));
-      mids.push_back(std::move(t.mid));
-      kinds.push_back(std::move(t.kind));
-    }
-    caf::anon_send(engine, tracks_atom::value, std::move(peer), true, std::move(ids),
-                   std::move(mids), std::move(kinds));
+    std::vector<session_track> out;
+    for (auto& t : tracks)
+      out.push_back({std::move(t.id), std::move(t.mid), track_kind_of(t.kind)});
+    caf::anon_send(engine, session_tracks_added{std::move(peer), std::move(out)});
   };
   ev.tracks_removed = [engine](std::string peer, std::vector<std::string> ids) {
-    caf::anon_send(engine, tracks_atom::value, std::move(peer), false, std::move(ids),
-                   std::vector<std::string>{}, std::vector<std::string>{});
+    caf::anon_send(engine, session_tracks_removed{std::move(peer), std::move(ids)});
   };
   ev.error = [engine](std::string peer, std::string reason, std::string message) {
-    caf::anon_send(engine, merror_atom::value, std::move(peer), std::move(reason),
-                   std::move(message));
+    caf::anon_send(engine, session_error{std::move(peer), {std::move(reason), std::move(message)}});
   };
   return ev;
 }
@@ -154,7 +139,8 @@ std::string random_token() {
 // The publisher of a broadcast room names the room's stream as soon as it is
 // a member, so viewers who join before its media flows get the URL at once.
 void name_stream(engine_state& st, const engine_peer& p) {
-  if (st.type != room_type::broadcast || !st.hls_stream.empty() || p.info.role != "publisher")
+  if (st.type != room_type::broadcast || !st.hls_stream.empty() ||
+      p.info.role != peer_role::publisher)
     return;
   st.hls_publisher = p.info.id;
   st.hls_stream = p.info.id + "/" + st.hls_token;
@@ -162,73 +148,38 @@ void name_stream(engine_state& st, const engine_peer& p) {
     st.settings->hls_expect(st.hls_stream);
 }
 
-std::string hls_url(const engine_state& st) {
+std::optional<std::string> hls_url(const engine_state& st) {
+  if (st.hls_stream.empty())
+    return std::nullopt;
   // Absolute when configured: in a cluster the files are on the room's node,
   // which need not be the node the viewer's socket is on.
   return st.settings->http_public_url + "/" + st.settings->hls_stage + "/live/" + st.hls_stream +
          "/playlist.m3u8";
 }
 
-// tracksAdded / tracksRemoved to every other peer in the media session.
-void on_tracks(self_ptr self, const std::string& from, bool added, std::vector<std::string>& ids,
-               std::vector<std::string>& mids, std::vector<std::string>& kinds) {
-  auto it = self->state.peers.find(from);
-  if (it == self->state.peers.end() || ids.empty())
+// tracksAdded to every other peer in the media session.
+void on_tracks_added(self_ptr self, session_tracks_added& m) {
+  auto it = self->state.peers.find(m.peer_id);
+  if (it == self->state.peers.end() || m.tracks.empty())
     return;
   auto& p = it->second;
-  std::string list;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (!list.empty())
-      list += ',';
-    if (!added) {
-      p.tracks.erase(ids[i]);
-      list += json::quote(ids[i]);
-      continue;
-    }
-    auto meta = p.track_metadata.find(mids[i]);
-    auto track = R"({"kind":)" + json::quote(kinds[i]) + R"(,"metadata":)" +
-                 (meta == p.track_metadata.end() ? std::string{"{}"} : meta->second) + "}";
-    list += json::quote(ids[i]) + ":" + track;
-    p.tracks[ids[i]] = std::move(track);
+  proto::tracks_added added{m.peer_id, {}};
+  for (auto& t : m.tracks) {
+    auto meta = p.track_metadata.find(t.mid);
+    proto::track_info info{t.kind, meta == p.track_metadata.end() ? proto::raw_json{} : meta->second};
+    added.tracks[t.id] = info;
+    p.tracks[t.id] = std::move(info);
   }
-  auto peer = R"({"peerId":)" + json::quote(from);
-  if (added)
-    send_others(self, from, "tracksAdded", peer + R"(,"tracks":{)" + list + "}}");
-  else
-    send_others(self, from, "tracksRemoved", peer + R"(,"trackIds":[)" + list + "]}");
+  send_others(self, m.peer_id, added);
 }
 
-// publishOffer {"sdp", "trackMetadata": {MID: object}}.
-void on_publish_offer(self_ptr self, engine_peer& p, const std::string& data) {
-  auto doc = json::parse(data, self->state.settings->max_json_depth);
-  auto sdp = doc ? json::get_string(*doc, "sdp") : std::nullopt;
-  if (!sdp)
-    return send_error(self, p, "invalid_params", "publishOffer needs {\"sdp\": string}");
-  if (auto* meta = json::get_object(*doc, "trackMetadata"))
-    for (auto& m : meta->GetObject())
-      p.track_metadata[m.name.GetString()] = json::to_string(m.value);
-  self->state.media->publish_offer(p.info.id, std::string{*sdp});
-}
-
-// candidate {"pc", "candidate", "sdpMLineIndex", "sdpMid"}.
-void on_candidate(self_ptr self, engine_peer& p, const std::string& data) {
-  auto doc = json::parse(data, self->state.settings->max_json_depth);
-  if (!doc)
-    return send_error(self, p, "invalid_params", "candidate data is a JSON object");
-  auto pc = json::get_string(*doc, "pc").value_or("");
-  auto cand = json::get_string(*doc, "candidate");
-  auto mline = json::get_int(*doc, "sdpMLineIndex").value_or(-1);
-  if ((pc != "publish" && pc != "subscribe") || !cand || mline < 0 || mline > 1000)
-    return send_error(self, p, "invalid_params",
-                      "candidate needs pc, candidate and sdpMLineIndex");
-  // The same answer as to the viewer's offer, for each of its candidates.
-  if (pc == "publish" && p.info.role != "publisher")
-    return send_error(self, p, "forbidden", "viewers cannot publish");
-  if (cand->empty())
-    return;  // end of candidates: libnice needs no word of it
-  self->state.media->add_candidate(
-    p.info.id, pc == "publish" ? media::pc_kind::publish : media::pc_kind::subscribe,
-    std::string{*cand}, static_cast<unsigned>(mline));
+void on_tracks_removed(self_ptr self, session_tracks_removed& m) {
+  auto it = self->state.peers.find(m.peer_id);
+  if (it == self->state.peers.end() || m.track_ids.empty())
+    return;
+  for (auto& id : m.track_ids)
+    it->second.tracks.erase(id);
+  send_others(self, m.peer_id, proto::tracks_removed{m.peer_id, std::move(m.track_ids)});
 }
 
 // Adds what was forwarded since the last report to the node's counters; a
@@ -240,41 +191,26 @@ void report_stats(engine_state& st, bool ending) {
   if (ending)
     now.tracks = now.elements = 0;
   auto& m = *st.settings->metrics;
-  m.add("vr_forwarded_packets_total", static_cast<double>(now.forwarded_packets - st.reported.forwarded_packets));
-  m.add("vr_forwarded_bytes_total", static_cast<double>(now.forwarded_bytes - st.reported.forwarded_bytes));
-  m.add("vr_dropped_packets_total", static_cast<double>(now.dropped_packets - st.reported.dropped_packets));
-  m.add("vr_tracks", static_cast<double>(now.tracks) - static_cast<double>(st.reported.tracks));
-  m.add("vr_media_elements",
-        static_cast<double>(now.elements) - static_cast<double>(st.reported.elements));
+  auto delta = [](auto a, auto b) { return static_cast<double>(a) - static_cast<double>(b); };
+  m.add("vr_forwarded_packets_total", delta(now.forwarded_packets, st.reported.forwarded_packets));
+  m.add("vr_forwarded_bytes_total", delta(now.forwarded_bytes, st.reported.forwarded_bytes));
+  m.add("vr_dropped_packets_total", delta(now.dropped_packets, st.reported.dropped_packets));
+  m.add("vr_tracks", delta(now.tracks, st.reported.tracks));
+  m.add("vr_media_elements", delta(now.elements, st.reported.elements));
   st.reported = now;
 }
 
-void on_join(self_ptr self, engine_peer& p, const std::string& data) {
+void on_join(self_ptr self, engine_peer& p, const proto::media_join& j) {
   auto& st = self->state;
-  if (p.joined)
-    return send_error(self, p, "already_joined", "this peer is in the media session");
-  auto metadata = metadata_of(self, data);
-  if (!metadata)
-    return send_error(self, p, "invalid_params", "join data is {\"metadata\": {...}}");
-  p.metadata = *metadata;
+  p.metadata = j.metadata;
   p.joined = true;
-  std::string peers = "[";
+  proto::peer_accepted accepted{p.info.id, p.info.role, st.type, st.owner, {},
+                                proto::raw_json{st.settings->ice_servers_json}, hls_url(st)};
   for (auto& [id, other] : st.peers)
-    if (id != p.info.id && other.joined) {
-      if (peers.size() > 1)
-        peers += ',';
-      peers += peer_json(other);
-    }
-  peers += "]";
-  auto accepted = R"({"id":)" + json::quote(p.info.id) + R"(,"role":)" +
-                  json::quote(p.info.role) + R"(,"roomType":)" +
-                  json::quote(to_string(st.type)) + R"(,"ownerId":)" +
-                  (st.owner.empty() ? std::string{"null"} : json::quote(st.owner)) +
-                  R"(,"peersInRoom":)" + peers + R"(,"iceServers":)" +
-                  st.settings->ice_servers_json +
-                  (st.hls_stream.empty() ? "" : R"(,"hlsUrl":)" + json::quote(hls_url(st))) + "}";
-  send_event(self, p, "peerAccepted", accepted);
-  send_others(self, p.info.id, "peerJoined", R"({"peer":)" + peer_json(p) + "}");
+    if (id != p.info.id && other.joined)
+      accepted.peers_in_room.push_back(describe(other));
+  send_event(self, p, std::move(accepted));
+  send_others(self, p.info.id, proto::peer_joined{describe(p)});
   if (!st.media)
     return;
   if (st.type != room_type::broadcast) {
@@ -299,62 +235,146 @@ void on_leave(self_ptr self, engine_peer& p) {
   // The others hear of its tracks at once; the media's own removal event comes
   // later, for a peer that is gone by then.
   if (!p.tracks.empty()) {
-    std::string ids;
+    proto::tracks_removed removed{p.info.id, {}};
     for (auto& [id, t] : p.tracks)
-      ids += (ids.empty() ? "" : ",") + json::quote(id);
-    send_others(self, p.info.id, "tracksRemoved",
-                R"({"peerId":)" + json::quote(p.info.id) + R"(,"trackIds":[)" + ids + "]}");
+      removed.track_ids.push_back(id);
+    send_others(self, p.info.id, removed);
   }
   p.tracks.clear();
   p.track_metadata.clear();
   if (self->state.media)
     self->state.media->remove_peer(p.info.id);
-  send_others(self, p.info.id, "peerLeft", peer_left_json(p.info.id));
+  send_others(self, p.info.id, proto::peer_left{p.info.id});
 }
 
-void on_media(self_ptr self, const std::string& from, const std::string& type,
-              const std::string& data) {
+media::pc_kind media_pc(proto::pc_kind pc) {
+  return pc == proto::pc_kind::publish ? media::pc_kind::publish : media::pc_kind::subscribe;
+}
+
+// The media events of a peer in the session, once `join` was checked.
+struct media_handler {
+  self_ptr self;
+  engine_peer& p;
+
+  engine_state& st() const { return self->state; }
+
+  void operator()(proto::media_join&) const {}  // handled before (already_joined)
+  void operator()(proto::media_leave&) const { on_leave(self, p); }
+  void operator()(proto::update_peer_metadata& m) const {
+    p.metadata = std::move(m.metadata);
+    send_others(self, p.info.id, proto::peer_updated{p.info.id, p.metadata});
+  }
+  void operator()(proto::publish_offer& o) const {
+    for (auto& [mid, meta] : o.track_metadata)
+      p.track_metadata[mid] = std::move(meta);
+    st().media->publish_offer(p.info.id, std::move(o.sdp));
+  }
+  void operator()(proto::subscribe_answer& a) const {
+    st().media->subscribe_answer(p.info.id, std::move(a.sdp));
+  }
+  void operator()(proto::ice_candidate& c) const {
+    // The same answer as to the viewer's offer, for each of its candidates.
+    if (c.pc == proto::pc_kind::publish && p.info.role != peer_role::publisher)
+      return send_error(self, p, "forbidden", "viewers cannot publish");
+    if (c.candidate.empty())
+      return;  // end of candidates: libnice needs no word of it
+    st().media->add_candidate(p.info.id, media_pc(c.pc), std::move(c.candidate),
+                              c.sdp_mline_index);
+  }
+  void operator()(proto::relay_request&) const {}  // the room handles relay
+  void operator()(proto::invalid_media_event& e) const {
+    send_error(self, p, "invalid_params", std::move(e.message));
+  }
+  void operator()(proto::unknown_media_event&) const {
+    send_error(self, p, "unknown_event", "unknown media event type");
+  }
+};
+
+// The checks come in the order clients have always seen: in the session at
+// all, media in this room type, the peer's role, then the event's own data.
+void on_media(self_ptr self, peer_media& m) {
   auto& st = self->state;
-  auto it = st.peers.find(from);
+  auto it = st.peers.find(m.peer_id);
   if (it == st.peers.end())
     return;
   auto& p = it->second;
-  if (type == "join")
-    return on_join(self, p, data);
+  auto kind = proto::kind_of(m.event);
+  if (kind == proto::media_kind::join) {
+    if (p.joined)
+      return send_error(self, p, "already_joined", "this peer is in the media session");
+    if (auto* bad = std::get_if<proto::invalid_media_event>(&m.event))
+      return send_error(self, p, "invalid_params", bad->message);
+    return on_join(self, p, std::get<proto::media_join>(m.event));
+  }
   if (!p.joined)
     return send_error(self, p, "not_joined", "send the join media event first");
-  if (type == "leave")
-    return on_leave(self, p);
-  if (type == "updatePeerMetadata") {
-    auto metadata = metadata_of(self, data);
-    if (!metadata)
-      return send_error(self, p, "invalid_params", "metadata must be an object");
-    p.metadata = *metadata;
-    send_others(self, from, "peerUpdated",
-                R"({"peerId":)" + json::quote(from) + R"(,"metadata":)" + p.metadata + "}");
-    return;
-  }
-  if (type == "publishOffer" || type == "subscribeAnswer" || type == "candidate") {
+  using k = proto::media_kind;
+  if (kind == k::publish_offer || kind == k::subscribe_answer || kind == k::candidate) {
     if (!st.media)
       return send_error(self, p, "forbidden", "call rooms carry media browser to browser");
-    if (type == "candidate")
-      return on_candidate(self, p, data);
-    if (type == "publishOffer") {
-      if (p.info.role != "publisher")
-        return send_error(self, p, "forbidden", "viewers cannot publish");
-      return on_publish_offer(self, p, data);
-    }
-    auto doc = json::parse(data, st.settings->max_json_depth);
-    auto sdp = doc ? json::get_string(*doc, "sdp") : std::nullopt;
-    if (!sdp)
-      return send_error(self, p, "invalid_params", "subscribeAnswer needs {\"sdp\": string}");
-    st.media->subscribe_answer(from, std::string{*sdp});
-    return;
+    if (kind == k::publish_offer && p.info.role != peer_role::publisher)
+      return send_error(self, p, "forbidden", "viewers cannot publish");
   }
-  send_error(self, p, "unknown_event", "unknown media event type");
+  std::visit(media_handler{self, p}, m.event);
 }
 
-}  // namespace
+engine_api::behavior_type engine_actor(self_ptr self, std::string room_id, room_type type,
+                                       settings_ptr settings) {
+  auto& st = self->state;
+  st.room_id = std::move(room_id);
+  st.type = type;
+  st.settings = std::move(settings);
+  st.hls_token = random_token();
+  if (type != room_type::call) {
+    st.media = std::make_unique<media::session>(session_config(st), session_events(self, st));
+    self->delayed_send(self, std::chrono::seconds(1), stats_tick{});
+  }
+  auto find_joined = [self](const std::string& id) -> engine_peer* {
+    auto it = self->state.peers.find(id);
+    return it != self->state.peers.end() && it->second.joined ? &it->second : nullptr;
+  };
+  return {
+    [self](add_peer& m) {
+      auto& p = self->state.peers[m.info.id];
+      p.info = std::move(m.info);
+      p.channel = std::move(m.channel);
+      name_stream(self->state, p);
+    },
+    [self](const remove_peer& m) {
+      auto& peers = self->state.peers;
+      auto it = peers.find(m.peer_id);
+      if (it == peers.end())
+        return;
+      on_leave(self, it->second);
+      peers.erase(it);
+    },
+    [self](const set_role& m) {
+      if (auto it = self->state.peers.find(m.peer_id); it != self->state.peers.end())
+        it->second.info.role = m.role;
+    },
+    [self](set_owner& m) { self->state.owner = std::move(m.owner_id); },
+    [self](peer_media& m) { on_media(self, m); },
+    [self, find_joined](session_sdp& m) {
+      if (auto* p = find_joined(m.peer_id))
+        send_event(self, *p, std::move(m.sdp));
+    },
+    [self, find_joined](session_candidate& m) {
+      if (auto* p = find_joined(m.peer_id))
+        send_event(self, *p, std::move(m.candidate));
+    },
+    [self](session_tracks_added& m) { on_tracks_added(self, m); },
+    [self](session_tracks_removed& m) { on_tracks_removed(self, m); },
+    [self](session_error& m) {
+      auto it = self->state.peers.find(m.peer_id);
+      if (it != self->state.peers.end())
+        send_event(self, it->second, std::move(m.error));
+    },
+    [self](stats_tick&) {
+      report_stats(self->state, false);
+      self->delayed_send(self, std::chrono::seconds(1), stats_tick{});
+    },
+  };
+}
 
 engine_state::~engine_state() {
   report_stats(*this, true);
@@ -364,69 +384,14 @@ engine_state::~engine_state() {
     settings->hls_forget(hls_stream);
 }
 
-caf::behavior engine_actor(self_ptr self, std::string room_id, room_type type,
-                           settings_ptr settings) {
-  auto& st = self->state;
-  st.room_id = std::move(room_id);
-  st.type = type;
-  st.settings = std::move(settings);
-  st.hls_token = random_token();
-  if (type != room_type::call) {
-    st.media = std::make_unique<media::session>(session_config(st), session_events(self, st));
-    self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
-  }
-  return {
-    [self](add_peer_atom, peer_info& info, caf::actor& channel) {
-      auto& p = self->state.peers[info.id];
-      p.info = std::move(info);
-      p.channel = std::move(channel);
-      name_stream(self->state, p);
-    },
-    [self](rm_peer_atom, const std::string& id) {
-      auto& peers = self->state.peers;
-      auto it = peers.find(id);
-      if (it == peers.end())
-        return;
-      on_leave(self, it->second);
-      peers.erase(it);
-    },
-    [self](role_atom, const std::string& id, std::string& role) {
-      if (auto it = self->state.peers.find(id); it != self->state.peers.end())
-        it->second.info.role = std::move(role);
-    },
-    [self](owner_atom, std::string& owner) { self->state.owner = std::move(owner); },
-    [self](sdp_atom, const std::string& peer, const std::string& type, const std::string& sdp,
-           const std::string& mids) {
-      auto it = self->state.peers.find(peer);
-      if (it != self->state.peers.end() && it->second.joined)
-        send_event(self, it->second, type,
-                   R"({"sdp":)" + json::quote(sdp) + R"(,"midToTrackId":)" + mids + "}");
-    },
-    [self](ice_atom, const std::string& peer, const std::string& pc, const std::string& cand,
-           std::uint32_t mline) {
-      auto it = self->state.peers.find(peer);
-      if (it != self->state.peers.end() && it->second.joined)
-        send_event(self, it->second, "candidate",
-                   R"({"pc":)" + json::quote(pc) + R"(,"candidate":)" + json::quote(cand) +
-                     R"(,"sdpMLineIndex":)" + std::to_string(mline) + R"(,"sdpMid":null})");
-    },
-    [self](tracks_atom, const std::string& peer, bool added, std::vector<std::string>& ids,
-           std::vector<std::string>& mids, std::vector<std::string>& kinds) {
-      on_tracks(self, peer, added, ids, mids, kinds);
-    },
-    [self](merror_atom, const std::string& peer, const std::string& reason,
-           const std::string& message) {
-      auto it = self->state.peers.find(peer);
-      if (it != self->state.peers.end())
-        send_error(self, it->second, reason, message);
-    },
-    [self](tick_atom) {
-      report_stats(self->state, false);
-      self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
-    },
-    [self](media_atom, const std::string& from, const std::string& type,
-           const std::string& data) { on_media(self, from, type, data); },
-  };
+}  // namespace
+
+engine_api spawn_engine(caf::local_actor& room, std::string room_id, room_type type,
+                        settings_ptr settings) {
+  if (settings->detach_engines)
+    return room.spawn<caf::linked + caf::detached>(engine_actor, std::move(room_id), type,
+                                                   std::move(settings));
+  return room.spawn<caf::linked>(engine_actor, std::move(room_id), type, std::move(settings));
 }
 
 }  // namespace vr

@@ -5,10 +5,39 @@
 namespace vr {
 
 void register_message_types(caf::actor_system_config& cfg) {
-  cfg.add_message_type<join_request>("vr::join_request");
-  cfg.add_message_type<join_result>("vr::join_result");
-  cfg.add_message_type<peer_info>("vr::peer_info");
-  cfg.add_message_type<request_reply>("vr::request_reply");
+  cfg.add_message_type<ws_text>("vr::ws_text")
+    .add_message_type<ws_binary>("vr::ws_binary")
+    .add_message_type<ws_closed>("vr::ws_closed")
+    .add_message_type<ws_out>("vr::ws_out")
+    .add_message_type<client_push>("vr::client_push")
+    .add_message_type<push>("vr::push")
+    .add_message_type<join_request>("vr::join_request")
+    .add_message_type<join_result>("vr::join_result")
+    .add_message_type<leave_room>("vr::leave_room")
+    .add_message_type<room_request_from>("vr::room_request_from")
+    .add_message_type<request_result>("vr::request_result")
+    .add_message_type<peer_media>("vr::peer_media")
+    .add_message_type<add_peer>("vr::add_peer")
+    .add_message_type<remove_peer>("vr::remove_peer")
+    .add_message_type<set_role>("vr::set_role")
+    .add_message_type<set_owner>("vr::set_owner")
+    .add_message_type<session_sdp>("vr::session_sdp")
+    .add_message_type<session_candidate>("vr::session_candidate")
+    .add_message_type<session_tracks_added>("vr::session_tracks_added")
+    .add_message_type<session_tracks_removed>("vr::session_tracks_removed")
+    .add_message_type<session_error>("vr::session_error")
+    .add_message_type<stats_tick>("vr::stats_tick")
+    .add_message_type<find_room>("vr::find_room")
+    .add_message_type<placed_join>("vr::placed_join")
+    .add_message_type<room_empty>("vr::room_empty")
+    .add_message_type<count_rooms>("vr::count_rooms")
+    .add_message_type<node_up>("vr::node_up")
+    .add_message_type<node_down>("vr::node_down")
+    .add_message_type<rooms_here>("vr::rooms_here")
+    .add_message_type<room_gone>("vr::room_gone")
+    .add_message_type<hello>("vr::hello")
+    .add_message_type<hello_reply>("vr::hello_reply")
+    .add_message_type<cluster_tick>("vr::cluster_tick");
 }
 
 }  // namespace vr

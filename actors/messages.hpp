@@ -1,13 +1,26 @@
-// The typed vocabulary the actors exchange. Every struct has an `inspect`
-// overload and is registered once (register_message_types), so the actors that
-// exchange it may live on different nodes.
+// The messages the actors exchange: one struct each, named in the typed
+// interfaces of the actor headers (socket_api, channel_api, room_api,
+// engine_api, registry_api, cluster_api). Each has an `inspect` and is
+// registered once (register_message_types), so the actors that exchange it may
+// live on different nodes. Wire content travels as the protocol's structs
+// (signaling/protocol/messages.hpp), never as JSON.
 #pragma once
 
-#include <caf/actor.hpp>
-#include <caf/atom.hpp>
+#include "actors/channel_actor.hpp"
+#include "actors/cluster_actor.hpp"
+#include "actors/engine_actor.hpp"
+#include "actors/protocol_inspect.hpp"
+#include "actors/registry_actor.hpp"
+#include "actors/room_actor.hpp"
+#include "actors/socket_actor.hpp"
+
 #include <caf/meta/type_name.hpp>
 
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace caf {
 class actor_system_config;
@@ -15,104 +28,297 @@ class actor_system_config;
 
 namespace vr {
 
-// WebSocket → socket_actor (from Asio threads, by anon_send).
-using ws_text_atom = caf::atom_constant<caf::atom("ws_text")>;
-using ws_binary_atom = caf::atom_constant<caf::atom("ws_binary")>;
-using ws_closed_atom = caf::atom_constant<caf::atom("ws_closed")>;
-// socket_actor → channel_actor: a client push (ref, event, payload).
-using client_atom = caf::atom_constant<caf::atom("client")>;
-// channel_actor → socket_actor: an encoded frame to write.
-using out_atom = caf::atom_constant<caf::atom("out")>;
-// room/engine → channel_actor: push (event, payload JSON) to the client.
-using push_atom = caf::atom_constant<caf::atom("push")>;
-// room → channel_actor: you were kicked by (peer id); close the channel.
-using kicked_atom = caf::atom_constant<caf::atom("kicked")>;
-// channel → registry → room: join; channel → room: leave, request, media.
-using join_atom = caf::atom_constant<caf::atom("join")>;
-using leave_atom = caf::atom_constant<caf::atom("leave")>;
-using request_atom = caf::atom_constant<caf::atom("request")>;
-using media_atom = caf::atom_constant<caf::atom("media")>;
-// room → registry: no member left (with the count of joins seen).
-using empty_atom = caf::atom_constant<caf::atom("empty")>;
-// room → engine_actor: membership and role changes.
-using add_peer_atom = caf::atom_constant<caf::atom("add_peer")>;
-using rm_peer_atom = caf::atom_constant<caf::atom("rm_peer")>;
-using role_atom = caf::atom_constant<caf::atom("role")>;
-using owner_atom = caf::atom_constant<caf::atom("owner")>;
-// media::session events → engine_actor (from GStreamer threads, by anon_send):
-// an SDP to send, a local ICE candidate, tracks added/removed, an error.
-using sdp_atom = caf::atom_constant<caf::atom("sdp")>;
-using ice_atom = caf::atom_constant<caf::atom("ice")>;
-using tracks_atom = caf::atom_constant<caf::atom("tracks")>;
-using merror_atom = caf::atom_constant<caf::atom("merror")>;
-// engine_actor → itself: time to publish forwarding statistics.
-using tick_atom = caf::atom_constant<caf::atom("tick")>;
-// anyone → registry: how many rooms are open (for tests and metrics).
-using count_atom = caf::atom_constant<caf::atom("count")>;
+namespace proto = signaling::protocol;
+using proto::opt;
 
-// Cluster (see cluster_actor.hpp). cluster ↔ cluster of another node: hello
-// (my name, my registry) → (your name, your registry, the members you know).
-using hello_atom = caf::atom_constant<caf::atom("hello")>;
-// cluster → local registry: a node (name, its registry) is up / was lost.
-using node_up_atom = caf::atom_constant<caf::atom("node_up")>;
-using node_down_atom = caf::atom_constant<caf::atom("node_down")>;
-// registry → registry of another node: a join the sender places on the
-// receiver (never forwarded again, so a join cannot circle).
-using placed_join_atom = caf::atom_constant<caf::atom("pjoin")>;
-// registry → registries of other nodes: rooms (ids) that live on node (name)
-// now, and a room that ended there.
-using rooms_atom = caf::atom_constant<caf::atom("rooms")>;
-using room_gone_atom = caf::atom_constant<caf::atom("room_gone")>;
+// ---- socket_api ----
 
-// Join params as the channel validated them; empty strings mean "not given".
+struct ws_text {
+  std::string text;
+};
+struct ws_binary {
+  std::size_t bytes = 0;
+};
+struct ws_closed {};
+// A channel's encoded frame, to write as it is.
+struct ws_out {
+  std::string text;
+};
+
+// ---- channel_api ----
+
+// What the client sent on the channel's topic (decoded once by the socket).
+struct client_push {
+  std::optional<std::string> ref;
+  proto::client_event event;
+};
+// What the room or the engine tells the client.
+struct push {
+  proto::server_push event;
+};
+
+// ---- room_api ----
+
 struct join_request {
-  std::string display_name;
-  std::string room_type;
-  std::string role;
+  proto::join_params params;
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, join_request& x) {
-  return f(caf::meta::type_name("vr::join_request"), x.display_name, x.room_type, x.role);
-}
-
-// The room's answer to a join: `error` empty on success. `owner_id` empty = none.
+// The room's answer: the join reply (ok or error) and, on success, the room.
 struct join_result {
-  std::string error;
+  proto::reply reply;
+  room_api room;
+};
+struct leave_room {
   std::string peer_id;
-  std::string role;
-  std::string room_type;
-  std::string owner_id;
-  caf::actor room;
+};
+struct room_request_from {
+  std::string peer_id;
+  proto::room_request request;
+};
+struct request_result {
+  proto::reply reply;  // reply_ok or reply_error
+};
+// channel → room → engine
+struct peer_media {
+  std::string peer_id;
+  proto::client_media_event event;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, join_result& x) {
-  return f(caf::meta::type_name("vr::join_result"), x.error, x.peer_id, x.role,
-           x.room_type, x.owner_id, x.room);
-}
+// ---- engine_api ----
 
-// A room member as the engine needs it.
 struct peer_info {
   std::string id;
   std::string display_name;
-  std::string role;
+  peer_role role = peer_role::viewer;
+};
+struct add_peer {
+  peer_info info;
+  channel_api channel;
+};
+struct remove_peer {
+  std::string peer_id;
+};
+struct set_role {
+  std::string peer_id;
+  peer_role role = peer_role::viewer;
+};
+struct set_owner {
+  std::optional<std::string> owner_id;
+};
+struct session_sdp {
+  std::string peer_id;
+  proto::sdp_message sdp;
+};
+struct session_candidate {
+  std::string peer_id;
+  proto::ice_candidate candidate;
+};
+struct session_track {
+  std::string id;
+  std::string mid;
+  proto::track_kind kind = proto::track_kind::audio;
+};
+struct session_tracks_added {
+  std::string peer_id;
+  std::vector<session_track> tracks;
+};
+struct session_tracks_removed {
+  std::string peer_id;
+  std::vector<std::string> track_ids;
+};
+struct session_error {
+  std::string peer_id;  // may be ""
+  proto::media_error error;
+};
+struct stats_tick {};
+
+// ---- registry_api ----
+
+struct find_room {
+  std::string room_id;
+  join_request join;
+};
+struct placed_join {
+  std::string room_id;
+  join_request join;
+};
+struct room_empty {
+  std::string room_id;
+  std::uint64_t joins_seen = 0;
+};
+struct count_rooms {};
+struct node_up {
+  std::string name;
+  registry_api registry;
+};
+struct node_down {
+  std::string name;
+};
+struct rooms_here {
+  std::string node;
+  std::vector<std::string> room_ids;
+};
+struct room_gone {
+  std::string room_id;
+  std::string node;
 };
 
+// ---- cluster_api ----
+
+struct hello {
+  std::string name;
+  registry_api registry;
+};
+struct hello_reply {
+  std::string name;
+  registry_api registry;
+  std::vector<std::string> members;  // the other nodes the answering node knows
+};
+struct cluster_tick {};
+
+// ---- inspect ----
+
+namespace meta = caf::meta;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ws_text& x) {
+  return f(meta::type_name("vr::ws_text"), x.text);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ws_binary& x) {
+  return f(meta::type_name("vr::ws_binary"), x.bytes);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ws_out& x) {
+  return f(meta::type_name("vr::ws_out"), x.text);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, client_push& x) {
+  return f(meta::type_name("vr::client_push"), opt(x.ref), x.event);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, push& x) {
+  return f(meta::type_name("vr::push"), x.event);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_request& x) {
+  return f(meta::type_name("vr::join_request"), x.params);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_result& x) {
+  return f(meta::type_name("vr::join_result"), x.reply, x.room);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, leave_room& x) {
+  return f(meta::type_name("vr::leave_room"), x.peer_id);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_request_from& x) {
+  return f(meta::type_name("vr::room_request_from"), x.peer_id, x.request);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, request_result& x) {
+  return f(meta::type_name("vr::request_result"), x.reply);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_media& x) {
+  return f(meta::type_name("vr::peer_media"), x.peer_id, x.event);
+}
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_info& x) {
-  return f(caf::meta::type_name("vr::peer_info"), x.id, x.display_name, x.role);
+  return f(meta::type_name("vr::peer_info"), x.id, x.display_name, x.role);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, add_peer& x) {
+  return f(meta::type_name("vr::add_peer"), x.info, x.channel);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, remove_peer& x) {
+  return f(meta::type_name("vr::remove_peer"), x.peer_id);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_role& x) {
+  return f(meta::type_name("vr::set_role"), x.peer_id, x.role);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_owner& x) {
+  return f(meta::type_name("vr::set_owner"), opt(x.owner_id));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_sdp& x) {
+  return f(meta::type_name("vr::session_sdp"), x.peer_id, x.sdp);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_candidate& x) {
+  return f(meta::type_name("vr::session_candidate"), x.peer_id, x.candidate);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_track& x) {
+  return f(meta::type_name("vr::session_track"), x.id, x.mid, x.kind);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_tracks_added& x) {
+  return f(meta::type_name("vr::session_tracks_added"), x.peer_id, x.tracks);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_tracks_removed& x) {
+  return f(meta::type_name("vr::session_tracks_removed"), x.peer_id, x.track_ids);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_error& x) {
+  return f(meta::type_name("vr::session_error"), x.peer_id, x.error);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, find_room& x) {
+  return f(meta::type_name("vr::find_room"), x.room_id, x.join);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, placed_join& x) {
+  return f(meta::type_name("vr::placed_join"), x.room_id, x.join);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_empty& x) {
+  return f(meta::type_name("vr::room_empty"), x.room_id, x.joins_seen);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_up& x) {
+  return f(meta::type_name("vr::node_up"), x.name, x.registry);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_down& x) {
+  return f(meta::type_name("vr::node_down"), x.name);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rooms_here& x) {
+  return f(meta::type_name("vr::rooms_here"), x.node, x.room_ids);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_gone& x) {
+  return f(meta::type_name("vr::room_gone"), x.room_id, x.node);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hello& x) {
+  return f(meta::type_name("vr::hello"), x.name, x.registry);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hello_reply& x) {
+  return f(meta::type_name("vr::hello_reply"), x.name, x.registry, x.members);
 }
 
-// A reply to a room request: {"status": status, "response": response}.
-struct request_reply {
-  std::string status;
-  std::string response = "{}";
-};
-
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, request_reply& x) {
-  return f(caf::meta::type_name("vr::request_reply"), x.status, x.response);
+typename Inspector::result_type inspect(Inspector& f, ws_closed&) {
+  return f(meta::type_name("vr::ws_closed"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stats_tick&) {
+  return f(meta::type_name("vr::stats_tick"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, count_rooms&) {
+  return f(meta::type_name("vr::count_rooms"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_tick&) {
+  return f(meta::type_name("vr::cluster_tick"));
 }
 
 void register_message_types(caf::actor_system_config& cfg);

@@ -29,17 +29,13 @@ namespace {
 // so it only ever sends messages.
 class ws_bridge : public signaling::ws_handler {
 public:
-  explicit ws_bridge(caf::actor socket) : socket_(std::move(socket)) {}
-  void on_text(std::string text) override {
-    caf::anon_send(socket_, ws_text_atom::value, std::move(text));
-  }
-  void on_binary(std::size_t bytes) override {
-    caf::anon_send(socket_, ws_binary_atom::value, bytes);
-  }
-  void on_close() override { caf::anon_send(socket_, ws_closed_atom::value); }
+  explicit ws_bridge(socket_api socket) : socket_(std::move(socket)) {}
+  void on_text(std::string text) override { caf::anon_send(socket_, ws_text{std::move(text)}); }
+  void on_binary(std::size_t bytes) override { caf::anon_send(socket_, ws_binary{bytes}); }
+  void on_close() override { caf::anon_send(socket_, ws_closed{}); }
 
 private:
-  caf::actor socket_;
+  socket_api socket_;
 };
 
 std::shared_ptr<signaling::metrics> make_metrics() {
@@ -112,7 +108,7 @@ private:
 
 // Publishes this node's cluster actor on cluster.node-port; null when the node
 // runs alone. Throws when the port cannot be bound.
-caf::actor start_cluster(caf::actor_system& system, const config& cfg, const caf::actor& registry,
+cluster_api start_cluster(caf::actor_system& system, const config& cfg, const registry_api& registry,
                          settings_ptr settings, std::shared_ptr<shared_text> view) {
   if (cfg.cluster_node_port == 0)
     return {};
@@ -122,7 +118,7 @@ caf::actor start_cluster(caf::actor_system& system, const config& cfg, const caf
   o.timeout = cfg.cluster_connection_timeout;
   o.retry = std::max(cfg.cluster_heartbeat_interval, caf::timespan{std::chrono::milliseconds(500)});
   o.publish_view = [view](std::string text) { view->set(std::move(text)); };
-  auto cluster = system.spawn(cluster_actor, std::move(o), registry, std::move(settings));
+  auto cluster = spawn_cluster(system, std::move(o), registry, std::move(settings));
   auto port = system.middleman().publish(cluster, cfg.cluster_node_port, cfg.cluster_host.c_str(),
                                          true);
   if (!port) {
@@ -183,9 +179,9 @@ int run_node(int argc, char** argv) {
   };
   if (cfg.cluster_node_port != 0)
     settings->cluster_name = cfg.cluster_host + ':' + std::to_string(cfg.cluster_node_port);
-  auto registry = system.spawn(registry_actor, settings_ptr{settings});
+  auto registry = spawn_registry(system, settings);
   auto view = std::make_shared<shared_text>();
-  caf::actor cluster;
+  cluster_api cluster;
   try {
     cluster = start_cluster(system, cfg, registry, settings, view);
   } catch (const std::exception& e) {
@@ -201,7 +197,7 @@ int run_node(int argc, char** argv) {
   signaling::http_server server{
     io, std::move(options),
     [&system, registry, settings](std::shared_ptr<signaling::ws_connection> conn) {
-      auto socket = system.spawn(socket_actor, std::move(conn), registry, settings);
+      auto socket = spawn_socket(system, std::move(conn), registry, settings);
       return std::make_shared<ws_bridge>(socket);
     },
     metrics};

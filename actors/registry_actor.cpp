@@ -8,15 +8,31 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 namespace vr {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<registry_state>*;
+struct registry_state {
+  // Not an aggregate: CAF would otherwise build it from the actor pointer.
+  registry_state() = default;
+  struct entry {
+    room_api room;
+    std::uint64_t joins_sent = 0;
+  };
+  std::map<std::string, entry> rooms;               // rooms of this node
+  std::map<std::string, registry_api> nodes;        // other live nodes' registries by name
+  std::map<std::string, std::string> remote_rooms;  // room id → name of the node holding it
+  settings_ptr settings;
+  static inline const char* name = "registry_actor";
+};
 
-void tell_nodes(self_ptr self, const caf::message& msg) {
+using self_ptr = registry_api::stateful_pointer<registry_state>;
+
+template <class Message>
+void tell_nodes(self_ptr self, const Message& msg) {
   for (auto& [name, registry] : self->state.nodes)
     self->send(registry, msg);
 }
@@ -36,7 +52,7 @@ bool forget(self_ptr self, const caf::actor_addr& addr) {
     return false;
   auto id = it->first;
   rooms.erase(it);
-  tell_nodes(self, caf::make_message(room_gone_atom::value, id, self->state.settings->cluster_name));
+  tell_nodes(self, room_gone{id, self->state.settings->cluster_name});
   return true;
 }
 
@@ -44,17 +60,16 @@ registry_state::entry& local_room(self_ptr self, const std::string& id, const jo
   auto& st = self->state;
   if (auto it = st.rooms.find(id); it != st.rooms.end())
     return it->second;
-  auto type = parse_room_type(req.room_type).value_or(st.settings->default_type);
-  auto room = self->spawn<caf::linked>(room_actor, id, type, caf::actor{self}, st.settings);
+  auto type = req.params.type.value_or(st.settings->default_type);
+  auto room = spawn_room(self->system(), self, id, type, self, st.settings);
   st.remote_rooms.erase(id);
   count_remote(self);
-  tell_nodes(self, caf::make_message(rooms_atom::value, st.settings->cluster_name,
-                                     std::vector<std::string>{id}));
+  tell_nodes(self, rooms_here{st.settings->cluster_name, {id}});
   return st.rooms.emplace(id, registry_state::entry{room}).first->second;
 }
 
 // The registry of the node that holds, or is to hold, room `id`; null for this node.
-caf::actor placement(self_ptr self, const std::string& id) {
+registry_api placement(self_ptr self, const std::string& id) {
   auto& st = self->state;
   if (st.rooms.count(id) != 0 || st.nodes.empty())
     return {};
@@ -66,14 +81,14 @@ caf::actor placement(self_ptr self, const std::string& id) {
     names.push_back(name);
   auto owner = rendezvous_owner(id, names);
   auto node = st.nodes.find(owner);
-  return node == st.nodes.end() ? caf::actor{} : node->second;
+  return node == st.nodes.end() ? registry_api{} : node->second;
 }
 
 // Joins the room here, making it if need be (counted for the empty check).
-caf::delegated<caf::message> join_here(self_ptr self, const std::string& id, const join_request& req) {
+caf::delegated<join_result> join_here(self_ptr self, const std::string& id, const join_request& req) {
   auto& e = local_room(self, id, req);
   ++e.joins_sent;
-  return self->delegate(e.room, join_atom::value, id, req);
+  return self->delegate(e.room, req);
 }
 
 std::vector<std::string> local_ids(self_ptr self) {
@@ -83,9 +98,7 @@ std::vector<std::string> local_ids(self_ptr self) {
   return ids;
 }
 
-}  // namespace
-
-caf::behavior registry_actor(self_ptr self, settings_ptr settings) {
+registry_api::behavior_type registry_actor(self_ptr self, settings_ptr settings) {
   self->state.settings = std::move(settings);
   // Rooms are linked to the registry: they end with it, and it hears when one
   // ends (an exit message) without ending itself.
@@ -94,21 +107,21 @@ caf::behavior registry_actor(self_ptr self, settings_ptr settings) {
       self->quit(em.reason);
   });
   return {
-    [self](join_atom, const std::string& id, const join_request& req) {
-      if (auto remote = placement(self, id))
-        return self->delegate(remote, placed_join_atom::value, id, req);
-      return join_here(self, id, req);
+    [self](const find_room& m) {
+      if (auto remote = placement(self, m.room_id))
+        return self->delegate(remote, placed_join{m.room_id, m.join});
+      return join_here(self, m.room_id, m.join);
     },
-    [self](placed_join_atom, const std::string& id, const join_request& req) {
+    [self](const placed_join& m) {
       // Another node placed this room here: hold it, whatever this node's view.
-      return join_here(self, id, req);
+      return join_here(self, m.room_id, m.join);
     },
-    [self](empty_atom, const std::string& id, std::uint64_t joins_seen) {
+    [self](const room_empty& m) {
       // Stop the room only if no join is on its way to it.
       auto& rooms = self->state.rooms;
-      auto it = rooms.find(id);
+      auto it = rooms.find(m.room_id);
       if (it == rooms.end() || it->second.room.address() != self->current_sender() ||
-          it->second.joins_sent != joins_seen)
+          it->second.joins_sent != m.joins_seen)
         return;
       auto room = it->second.room;
       forget(self, room.address());
@@ -116,34 +129,40 @@ caf::behavior registry_actor(self_ptr self, settings_ptr settings) {
       // A normal exit reason would be ignored by the room: say shutdown.
       self->send_exit(room, caf::exit_reason::user_shutdown);
     },
-    [self](count_atom) { return self->state.rooms.size(); },
-    [self](node_up_atom, const std::string& name, const caf::actor& registry) {
+    [self](const count_rooms&) { return self->state.rooms.size(); },
+    [self](const node_up& m) {
       auto& st = self->state;
-      st.nodes[name] = registry;
+      st.nodes[m.name] = m.registry;
       // It learns which rooms live here; it tells us its own the same way.
       if (!st.rooms.empty())
-        self->send(registry, rooms_atom::value, st.settings->cluster_name, local_ids(self));
+        self->send(m.registry, rooms_here{st.settings->cluster_name, local_ids(self)});
     },
-    [self](node_down_atom, const std::string& name) {
+    [self](const node_down& m) {
       auto& st = self->state;
-      st.nodes.erase(name);
-      std::erase_if(st.remote_rooms, [&](auto& kv) { return kv.second == name; });
+      st.nodes.erase(m.name);
+      std::erase_if(st.remote_rooms, [&](auto& kv) { return kv.second == m.name; });
       count_remote(self);
     },
-    [self](rooms_atom, const std::string& node, const std::vector<std::string>& ids) {
+    [self](const rooms_here& m) {
       auto& st = self->state;
-      for (auto& id : ids)
+      for (auto& id : m.room_ids)
         if (st.rooms.count(id) == 0)
-          st.remote_rooms[id] = node;
+          st.remote_rooms[id] = m.node;
       count_remote(self);
     },
-    [self](room_gone_atom, const std::string& id, const std::string& node) {
+    [self](const room_gone& m) {
       auto& remote = self->state.remote_rooms;
-      if (auto it = remote.find(id); it != remote.end() && it->second == node)
+      if (auto it = remote.find(m.room_id); it != remote.end() && it->second == m.node)
         remote.erase(it);
       count_remote(self);
     },
   };
+}
+
+}  // namespace
+
+registry_api spawn_registry(caf::actor_system& sys, settings_ptr settings) {
+  return sys.spawn(registry_actor, std::move(settings));
 }
 
 }  // namespace vr

@@ -12,27 +12,37 @@
 
 #include "actors/settings.hpp"
 
-#include <caf/behavior.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/fwd.hpp>
+#include <caf/typed_actor.hpp>
 
-#include <cstdint>
-#include <map>
-#include <string>
+#include <cstddef>
 
 namespace vr {
 
-struct registry_state {
-  struct entry {
-    caf::actor room;
-    std::uint64_t joins_sent = 0;
-  };
-  std::map<std::string, entry> rooms;             // rooms of this node
-  std::map<std::string, caf::actor> nodes;        // other live nodes' registries by name
-  std::map<std::string, std::string> remote_rooms;  // room id → name of the node holding it
-  settings_ptr settings;
-  static inline const char* name = "registry_actor";
-};
+struct find_room;
+struct placed_join;
+struct join_result;
+struct room_empty;
+struct count_rooms;
+struct node_up;
+struct node_down;
+struct rooms_here;
+struct room_gone;
 
-caf::behavior registry_actor(caf::stateful_actor<registry_state>* self, settings_ptr settings);
+using registry_api = caf::typed_actor<
+  // channel → registry: join room `id` (delegated to the room, here or on its node).
+  caf::replies_to<find_room>::with<join_result>,
+  // registry → registry of another node: a join placed there (never forwarded again).
+  caf::replies_to<placed_join>::with<join_result>,
+  // room → registry: no member left (with the count of joins it has seen).
+  caf::reacts_to<room_empty>,
+  // anyone → registry: how many rooms this node holds (tests, metrics).
+  caf::replies_to<count_rooms>::with<std::size_t>,
+  // cluster → registry: a node came or went.
+  caf::reacts_to<node_up>, caf::reacts_to<node_down>,
+  // registry → registries of other nodes: rooms that live on a node now, or ended there.
+  caf::reacts_to<rooms_here>, caf::reacts_to<room_gone>>;
+
+registry_api spawn_registry(caf::actor_system& sys, settings_ptr settings);
 
 }  // namespace vr

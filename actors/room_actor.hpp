@@ -3,32 +3,36 @@
 // (closed tab, crash, lost node) removes its peer and the others are told.
 #pragma once
 
+#include "actors/registry_actor.hpp"
 #include "actors/room_rules.hpp"
 #include "actors/settings.hpp"
 
-#include <caf/behavior.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/fwd.hpp>
+#include <caf/typed_actor.hpp>
 
-#include <cstdint>
-#include <map>
-#include <optional>
-#include <random>
 #include <string>
 
 namespace vr {
 
-struct room_actor_state {
-  std::optional<room_state> room;
-  std::map<std::string, caf::actor> channels;  // peer id → its channel
-  caf::actor engine;
-  caf::actor registry;
-  settings_ptr settings;
-  std::uint64_t joins_seen = 0;  // lets the registry tell a join in flight
-  std::mt19937_64 rng{std::random_device{}()};
-  static inline const char* name = "room_actor";
-};
+struct join_request;
+struct join_result;
+struct leave_room;
+struct room_request_from;
+struct request_result;
+struct peer_media;
 
-caf::behavior room_actor(caf::stateful_actor<room_actor_state>* self, std::string id,
-                         room_type type, caf::actor registry, settings_ptr settings);
+using room_api = caf::typed_actor<
+  // channel (through the registry) → room: a join; the sender becomes the member's channel.
+  caf::replies_to<join_request>::with<join_result>,
+  // channel → room: phx_leave.
+  caf::reacts_to<leave_room>,
+  // channel → room: raiseHand, answerHand, kick; the reply is the phx_reply.
+  caf::replies_to<room_request_from>::with<request_result>,
+  // channel → room: a media event (relay is handled here, the rest by the engine).
+  caf::reacts_to<peer_media>>;
+
+// Linked to `parent` (its registry) when given, so each hears when the other ends.
+room_api spawn_room(caf::actor_system& sys, caf::local_actor* parent, std::string id,
+                    room_type type, registry_api registry, settings_ptr settings);
 
 }  // namespace vr

@@ -1,6 +1,7 @@
 #include "signaling/phoenix.hpp"
 
 #include "signaling/json.hpp"
+#include "signaling/json_writer.hpp"
 
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
@@ -8,10 +9,6 @@
 namespace vr::signaling::phoenix {
 
 namespace {
-
-std::string nullable(const std::optional<std::string>& s) {
-  return s ? json::quote(*s) : std::string{"null"};
-}
 
 // A ref slot holds a string or null; anything else makes the frame bad.
 bool ref_slot(const rapidjson::Value& v, std::optional<std::string>& out) {
@@ -77,7 +74,7 @@ decode_error salvage(std::string_view text) {
 
 }  // namespace
 
-std::variant<frame, decode_error> decode(std::string_view text, limits lim) {
+std::variant<parsed_frame, decode_error> parse(std::string_view text, limits lim) {
   auto doc = json::parse(text, lim.max_depth);
   if (!doc)
     return salvage(text);
@@ -99,30 +96,49 @@ std::variant<frame, decode_error> decode(std::string_view text, limits lim) {
     err.what = "a frame is [string|null, string|null, string, string, object]";
     return err;
   }
-  frame f;
+  parsed_frame f;
   f.join_ref = std::move(err.join_ref);
   f.ref = std::move(err.ref);
   f.topic = std::move(*err.topic);
   f.event.assign(a[3].GetString(), a[3].GetStringLength());
-  f.payload = json::to_string(a[4]);
+  f.doc = std::move(*doc);
   return f;
 }
 
+std::variant<frame, decode_error> decode(std::string_view text, limits lim) {
+  auto parsed = parse(text, lim);
+  if (auto* err = std::get_if<decode_error>(&parsed))
+    return std::move(*err);
+  auto& p = std::get<parsed_frame>(parsed);
+  return frame{std::move(p.join_ref), std::move(p.ref), std::move(p.topic), std::move(p.event),
+               json::to_string(p.payload())};
+}
+
 std::string encode(const frame& f) {
-  return "[" + nullable(f.join_ref) + "," + nullable(f.ref) + "," + json::quote(f.topic) + "," +
-         json::quote(f.event) + "," + f.payload + "]";
+  return json::frame(f.join_ref, f.ref, f.topic, f.event,
+                     [&](json::writer& w) { json::raw(w, f.payload); });
 }
 
 std::string reply(const std::optional<std::string>& join_ref,
                   const std::optional<std::string>& ref, std::string_view topic,
                   std::string_view status, std::string_view response_json) {
-  return "[" + nullable(join_ref) + "," + nullable(ref) + "," + json::quote(topic) +
-         R"(,"phx_reply",{"status":)" + json::quote(status) + R"(,"response":)" +
-         std::string{response_json} + "}]";
+  return json::frame(join_ref, ref, topic, "phx_reply", [&](json::writer& w) {
+    w.StartObject();
+    json::key(w, "status");
+    json::string(w, status);
+    json::key(w, "response");
+    json::raw(w, response_json);
+    w.EndObject();
+  });
 }
 
 std::string reason_json(std::string_view reason) {
-  return R"({"reason":)" + json::quote(reason) + "}";
+  return json::write([&](json::writer& w) {
+    w.StartObject();
+    json::key(w, "reason");
+    json::string(w, reason);
+    w.EndObject();
+  });
 }
 
 }  // namespace vr::signaling::phoenix

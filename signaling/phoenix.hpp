@@ -1,6 +1,8 @@
 // Phoenix Channels v2 frame codec: [join_ref, ref, topic, event, payload].
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -31,6 +33,20 @@ struct decode_error {
 struct limits {
   std::size_t max_depth = 32;  // JSON nesting, counted over the whole frame
 };
+
+// A frame whose payload stays the parsed JSON value, for decoders that read it
+// once (protocol::decode_client) instead of re-parsing a copy.
+struct parsed_frame {
+  std::optional<std::string> join_ref;
+  std::optional<std::string> ref;
+  std::string topic;
+  std::string event;
+  rapidjson::Document doc;  // the whole frame; payload() is its fifth element
+  const rapidjson::Value& payload() const { return doc[4]; }
+};
+
+// As decode, without copying the payload.
+std::variant<parsed_frame, decode_error> parse(std::string_view text, limits lim = {});
 
 // Never throws; rejects anything that is not a 5-element array
 // [string|null, string|null, string, string, object], deeper than `max_depth`

@@ -32,28 +32,25 @@ std::string room_on(const std::string& owner, const std::string& prefix = "r") {
   }
 }
 
-std::size_t rooms_of(fixture& fx, const caf::actor& registry) {
+std::size_t rooms_of(fixture& fx, const registry_api& registry) {
   caf::scoped_actor self{fx.sys};
-  self->send(registry, count_atom::value);
+  self->send(registry, count_rooms{});
   fx.run();
   std::size_t n = 99;
   self->receive([&](std::size_t x) { n = x; });
   return n;
 }
 
-caf::actor join(fixture& fx, const caf::actor& registry, const frames& out,
-                const std::string& name, const std::string& room) {
-  auto probe = fx.sys.spawn(socket_probe, out);
-  auto ch = fx.sys.spawn(channel_actor, probe, "room:" + room, std::optional<std::string>{"1"},
-                         std::optional<std::string>{"1"},
-                         R"({"displayName":")" + name + R"("})", registry, fx.settings);
+channel_api join(fixture& fx, const registry_api& registry, const frames& out,
+                 const std::string& name, const std::string& room) {
+  auto ch = join_channel(fx.sys, registry, out, name, "room:" + room, fx.settings);
   fx.run();
   return ch;
 }
 
-void meet(fixture& fx, const caf::actor& a, const caf::actor& b) {
-  caf::anon_send(a, node_up_atom::value, node_b, b);
-  caf::anon_send(b, node_up_atom::value, node_a, a);
+void meet(fixture& fx, const registry_api& a, const registry_api& b) {
+  caf::anon_send(a, node_up{node_b, b});
+  caf::anon_send(b, node_up{node_a, a});
   fx.run();
 }
 
@@ -61,8 +58,8 @@ void meet(fixture& fx, const caf::actor& a, const caf::actor& b) {
 
 TEST_CASE("a join through one node reaches the room on the node the hash names", "[actors][cluster]") {
   fixture fx;
-  auto a = fx.sys.spawn(registry_actor, named(fx, node_a));
-  auto b = fx.sys.spawn(registry_actor, named(fx, node_b));
+  auto a = spawn_registry(fx.sys, named(fx, node_a));
+  auto b = spawn_registry(fx.sys, named(fx, node_b));
   meet(fx, a, b);
   auto id = room_on(node_b);
   auto out1 = fixture::new_frames(), out2 = fixture::new_frames();
@@ -85,8 +82,8 @@ TEST_CASE("a join through one node reaches the room on the node the hash names",
 
 TEST_CASE("a room stays on its node when a node joins that the hash would prefer", "[actors][cluster]") {
   fixture fx;
-  auto a = fx.sys.spawn(registry_actor, named(fx, node_a));
-  auto b = fx.sys.spawn(registry_actor, named(fx, node_b));
+  auto a = spawn_registry(fx.sys, named(fx, node_a));
+  auto b = spawn_registry(fx.sys, named(fx, node_b));
   auto id = room_on(node_b);
   auto out1 = fixture::new_frames(), out2 = fixture::new_frames();
   join(fx, a, out1, "alice", id);  // a is alone: the room begins on a
@@ -102,8 +99,8 @@ TEST_CASE("a room stays on its node when a node joins that the hash would prefer
 
 TEST_CASE("when the room's node is lost, a rejoin makes the room again on a live node", "[actors][cluster]") {
   fixture fx;
-  auto a = fx.sys.spawn(registry_actor, named(fx, node_a));
-  auto b = fx.sys.spawn(registry_actor, named(fx, node_b));
+  auto a = spawn_registry(fx.sys, named(fx, node_a));
+  auto b = spawn_registry(fx.sys, named(fx, node_b));
   meet(fx, a, b);
   auto id = room_on(node_b);
   auto out1 = fixture::new_frames();
@@ -111,7 +108,7 @@ TEST_CASE("when the room's node is lost, a rejoin makes the room again on a live
   REQUIRE(rooms_of(fx, b) == 1);
   // b is gone: its registry (and with it the room) ends; a's cluster actor says so.
   caf::anon_send_exit(b, caf::exit_reason::kill);
-  caf::anon_send(a, node_down_atom::value, node_b);
+  caf::anon_send(a, node_down{node_b});
   fx.run();
   CHECK(has_frame(out1, {"phx_error"}));
   CHECK(fx.metrics->get("vr_cluster_remote_rooms") == 0);

@@ -2,7 +2,9 @@
 // a WebSocket and for a socket_actor that record what they are sent.
 #pragma once
 
+#include "actors/channel_actor.hpp"
 #include "actors/messages.hpp"
+#include "signaling/protocol/decode.hpp"
 #include "actors/settings.hpp"
 #include "signaling/metrics.hpp"
 #include "signaling/websocket_session.hpp"
@@ -27,8 +29,29 @@ inline caf::actor_system_config& test_config(caf::actor_system_config& cfg) {
 }
 
 // A socket_actor stand-in: records the frames channels ask it to write.
-inline caf::behavior socket_probe(caf::event_based_actor*, frames out) {
-  return {[out](out_atom, std::string& text) { out->push_back(std::move(text)); }};
+inline socket_api::behavior_type socket_probe(socket_api::pointer, frames out) {
+  return {
+    [out](ws_out& m) { out->push_back(std::move(m.text)); },
+    [](ws_text&) {},
+    [](ws_binary&) {},
+    [](ws_closed&) {},
+  };
+}
+
+// A channel for `name` joining `topic` through `registry`, as a socket spawns it.
+inline channel_api join_channel(caf::actor_system& sys, const registry_api& registry,
+                                const frames& out, const std::string& name,
+                                const std::string& topic, settings_ptr settings) {
+  auto probe = sys.spawn(socket_probe, out);
+  signaling::protocol::join_params params{name, std::nullopt, std::nullopt};
+  return spawn_channel(sys, probe, {topic, "1", "1", {params}}, registry, std::move(settings));
+}
+
+// What a client's socket would hand its channel for this frame text.
+inline client_push client_frame(std::string_view text) {
+  auto decoded = signaling::protocol::decode_client(text);
+  auto& f = std::get<signaling::protocol::client_frame>(decoded);
+  return {f.ref, std::move(f.event)};
 }
 
 // A WebSocket stand-in for socket_actor tests.

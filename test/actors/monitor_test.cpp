@@ -14,10 +14,6 @@ using namespace vr::test;
 
 namespace {
 
-std::string join_params(const std::string& name) {
-  return R"({"displayName":")" + name + R"("})";
-}
-
 // The peerId of the ok join reply among `fs`.
 std::string peer_id_of(const frames& fs) {
   for (auto& f : *fs) {
@@ -32,33 +28,35 @@ std::string peer_id_of(const frames& fs) {
   return {};
 }
 
-caf::actor join_channel(fixture& fx, const caf::actor& registry, const frames& out,
-                        const std::string& name, const std::string& room = "room:r1") {
-  auto probe = fx.sys.spawn(socket_probe, out);
-  return fx.sys.spawn(channel_actor, probe, room, std::optional<std::string>{"1"},
-                      std::optional<std::string>{"1"}, join_params(name), registry,
-                      fx.settings);
+channel_api join_channel(fixture& fx, const registry_api& registry, const frames& out,
+                         const std::string& name) {
+  return vr::test::join_channel(fx.sys, registry, out, name, "room:r1", fx.settings);
 }
 
-void media_join(fixture& fx, const caf::actor& channel) {
-  caf::anon_send(channel, client_atom::value, std::string{"2"}, true,
-                 std::string{"mediaEvent"},
-                 std::string{R"({"data":"{\"type\":\"join\",\"data\":{\"metadata\":{}}}"})"});
+void media_join(fixture& fx, const channel_api& channel) {
+  caf::anon_send(channel, client_frame(R"(["1","2","room:r1","mediaEvent",{"data":"{\"type\":\"join\",\"data\":{\"metadata\":{}}}"}])"));
   fx.run();
 }
 
 // A registry stand-in that sends every join to one given room.
-caf::behavior fixed_registry(caf::event_based_actor* self, caf::actor room) {
-  return {[self, room](join_atom a, const std::string& id, const join_request& req) {
-    return self->delegate(room, a, id, req);
-  }};
+registry_api::behavior_type fixed_registry(registry_api::pointer self, room_api room) {
+  return {
+    [self, room](const find_room& m) { return self->delegate(room, m.join); },
+    [self, room](const placed_join& m) { return self->delegate(room, m.join); },
+    [](const room_empty&) {},
+    [](const count_rooms&) { return std::size_t{0}; },
+    [](const node_up&) {},
+    [](const node_down&) {},
+    [](const rooms_here&) {},
+    [](const room_gone&) {},
+  };
 }
 
 }  // namespace
 
 TEST_CASE("a channel that dies removes its peer and the others are told", "[actors]") {
   fixture fx;
-  auto registry = fx.sys.spawn(registry_actor, fx.settings);
+  auto registry = spawn_registry(fx.sys, fx.settings);
   auto a_out = fixture::new_frames(), b_out = fixture::new_frames();
   auto a = join_channel(fx, registry, a_out, "alice");
   fx.run();
@@ -84,7 +82,7 @@ TEST_CASE("a channel that dies removes its peer and the others are told", "[acto
   caf::anon_send_exit(b, caf::exit_reason::kill);
   fx.run();
   caf::scoped_actor self{fx.sys};
-  self->send(registry, count_atom::value);
+  self->send(registry, count_rooms{});
   fx.run();
   std::size_t open_rooms = 99;
   self->receive([&](std::size_t n) { open_rooms = n; });
@@ -95,8 +93,7 @@ TEST_CASE("a channel that dies removes its peer and the others are told", "[acto
 
 TEST_CASE("a room that dies makes its channels send phx_error", "[actors]") {
   fixture fx;
-  auto room = fx.sys.spawn(room_actor, std::string{"r1"}, room_type::group, caf::actor{},
-                           fx.settings);
+  auto room = spawn_room(fx.sys, nullptr, "r1", room_type::group, registry_api{}, fx.settings);
   auto registry = fx.sys.spawn(fixed_registry, room);
   auto a_out = fixture::new_frames(), b_out = fixture::new_frames();
   auto a = join_channel(fx, registry, a_out, "alice");
@@ -117,7 +114,7 @@ TEST_CASE("a room that dies makes its channels send phx_error", "[actors]") {
 
 TEST_CASE("a kicked peer's channel closes and the room forgets it", "[actors]") {
   fixture fx;
-  auto registry = fx.sys.spawn(registry_actor, fx.settings);
+  auto registry = spawn_registry(fx.sys, fx.settings);
   auto a_out = fixture::new_frames(), b_out = fixture::new_frames();
   auto a = join_channel(fx, registry, a_out, "alice");
   fx.run();
@@ -126,8 +123,7 @@ TEST_CASE("a kicked peer's channel closes and the room forgets it", "[actors]") 
   auto b_id = peer_id_of(b_out);
   media_join(fx, a);
   media_join(fx, b);
-  caf::anon_send(a, client_atom::value, std::string{"5"}, true, std::string{"kick"},
-                 R"({"peerId":")" + b_id + R"("})");
+  caf::anon_send(a, client_frame(R"(["1","5","room:r1","kick",{"peerId":")" + b_id + R"("}])"));
   fx.run();
   CHECK(has_frame(a_out, {R"(["1","5","room:r1","phx_reply",{"status":"ok")"}));
   CHECK(has_frame(b_out, {"\"kicked\"", R"("by":")"}));
@@ -140,11 +136,11 @@ TEST_CASE("a kicked peer's channel closes and the room forgets it", "[actors]") 
 
 TEST_CASE("socket to channel to room to engine and back", "[actors]") {
   fixture fx;
-  auto registry = fx.sys.spawn(registry_actor, fx.settings);
+  auto registry = spawn_registry(fx.sys, fx.settings);
   auto conn = std::make_shared<fake_connection>();
-  auto socket = fx.sys.spawn(socket_actor, conn, registry, fx.settings);
+  auto socket = spawn_socket(fx.sys, conn, registry, fx.settings);
   auto say = [&](std::string text) {
-    caf::anon_send(socket, ws_text_atom::value, std::move(text));
+    caf::anon_send(socket, ws_text{std::move(text)});
     fx.run();
   };
   say(R"([null,"1","phoenix","heartbeat",{}])");
@@ -158,7 +154,7 @@ TEST_CASE("socket to channel to room to engine and back", "[actors]") {
   say(R"([1,2,3])");
   CHECK(fx.metrics->get("vr_bad_frames_total") == 1);
   // The WebSocket closes: socket, channel and room go, the registry forgets the room.
-  caf::anon_send(socket, ws_closed_atom::value);
+  caf::anon_send(socket, ws_closed{});
   fx.run();
   CHECK(fx.metrics->get("vr_channels") == 0);
   CHECK(fx.metrics->get("vr_rooms", {{"type", "group"}}) == 0);

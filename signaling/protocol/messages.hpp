@@ -1,0 +1,222 @@
+// Every message of the wire protocol (../shared/protocol.md) as a struct.
+// decode.hpp turns a client's frame into these once, at the socket; encode.hpp
+// writes the server's replies and pushes from them. The actors only ever see
+// these types, never JSON.
+#pragma once
+
+#include "signaling/protocol/names.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace vr::signaling::protocol {
+
+// JSON the server carries without looking inside (peer and track metadata,
+// relay payloads, the configured ICE servers): checked to be valid JSON when
+// decoded, written out as it is.
+struct raw_json {
+  std::string text = "{}";
+  friend bool operator==(const raw_json&, const raw_json&) = default;
+};
+
+enum class pc_kind { publish, subscribe };
+enum class track_kind { audio, video };
+
+// ---- Client to server: channel events (section 1-3) ------------------------
+
+// {"displayName", "roomType"?, "role"?}
+struct join_params {
+  std::string display_name;
+  std::optional<room_type> type;
+  std::optional<peer_role> role;
+};
+
+struct heartbeat {};  // topic "phoenix"
+struct phx_join {
+  std::optional<join_params> params;  // nullopt: not valid join params (invalid_params)
+};
+struct phx_leave {};
+
+// Room requests, answered with a phx_reply.
+struct raise_hand {};
+struct answer_hand {
+  std::string peer_id;
+  bool accept = false;
+};
+struct kick {
+  std::string peer_id;
+};
+using room_request = std::variant<raise_hand, answer_hand, kick>;
+// A room request whose payload is not of its shape (invalid_params).
+struct invalid_request {};
+
+// ---- Client to server: media events (section 4) ----------------------------
+
+struct media_join {
+  raw_json metadata;
+};
+struct media_leave {};
+struct update_peer_metadata {
+  raw_json metadata;
+};
+struct publish_offer {
+  std::string sdp;
+  std::map<std::string, raw_json> track_metadata;  // mid → metadata
+};
+struct subscribe_answer {
+  std::string sdp;
+};
+// Also sent by the server (its own candidates); sdp_mid is then always null.
+struct ice_candidate {
+  pc_kind pc = pc_kind::publish;
+  std::string candidate;  // "" = end of candidates
+  std::uint32_t sdp_mline_index = 0;
+  std::optional<std::string> sdp_mid;
+};
+struct relay_request {
+  std::string to;
+  raw_json payload;
+};
+
+// Which media event a client sent, known even when its data was malformed:
+// the engine answers in the order of its own checks (joined? allowed?) first.
+enum class media_kind {
+  join,
+  leave,
+  update_peer_metadata,
+  publish_offer,
+  subscribe_answer,
+  candidate,
+  relay,
+  unknown
+};
+
+// A known media event whose data is not of its shape: error `invalid_params`.
+struct invalid_media_event {
+  media_kind kind = media_kind::unknown;
+  std::string message;
+};
+struct unknown_media_event {
+  std::string type;
+};
+
+using client_media_event =
+  std::variant<media_join, media_leave, update_peer_metadata, publish_offer, subscribe_answer,
+               ice_candidate, relay_request, invalid_media_event, unknown_media_event>;
+
+media_kind kind_of(const client_media_event& ev);
+
+// A mediaEvent whose payload is not {"data": "<JSON object with a string type>"}.
+struct bad_media_envelope {};
+struct unknown_event {
+  std::string event;
+};
+
+using client_event = std::variant<heartbeat, phx_join, phx_leave, room_request, invalid_request,
+                                  client_media_event, bad_media_envelope, unknown_event>;
+
+// ---- Server to client: media events ----------------------------------------
+
+struct track_info {
+  track_kind kind = track_kind::audio;
+  raw_json metadata;
+};
+using track_map = std::map<std::string, track_info>;  // track id → track
+
+// PEER
+struct peer_desc {
+  std::string id;
+  raw_json metadata;
+  peer_role role = peer_role::viewer;
+  track_map tracks;
+};
+
+struct peer_accepted {
+  std::string id;
+  peer_role role = peer_role::viewer;
+  room_type type = room_type::group;
+  std::optional<std::string> owner_id;
+  std::vector<peer_desc> peers_in_room;
+  raw_json ice_servers{"[]"};
+  std::optional<std::string> hls_url;
+};
+struct peer_joined {
+  peer_desc peer;
+};
+struct peer_left {
+  std::string peer_id;
+};
+struct peer_updated {
+  std::string peer_id;
+  raw_json metadata;
+};
+struct tracks_added {
+  std::string peer_id;
+  track_map tracks;
+};
+struct tracks_removed {
+  std::string peer_id;
+  std::vector<std::string> track_ids;
+};
+enum class sdp_kind { publish_answer, subscribe_offer };
+// publishAnswer / subscribeOffer {"sdp", "midToTrackId"}
+struct sdp_message {
+  sdp_kind kind = sdp_kind::publish_answer;
+  std::string sdp;
+  std::map<std::string, std::string> mid_to_track_id;
+};
+struct relay_message {
+  std::string from;
+  raw_json payload;
+};
+struct media_error {
+  std::string reason;
+  std::string message;
+};
+
+using server_media_event =
+  std::variant<peer_accepted, peer_joined, peer_left, peer_updated, tracks_added, tracks_removed,
+               sdp_message, ice_candidate, relay_message, media_error>;
+
+// ---- Server to client: channel pushes (section 3) --------------------------
+
+struct owner_changed {
+  std::optional<std::string> owner_id;
+};
+struct role_changed {
+  std::string peer_id;
+  peer_role role = peer_role::viewer;
+};
+struct hand_raised {
+  std::string peer_id;
+  std::string display_name;
+};
+struct hand_answered {
+  bool accept = false;
+};
+struct kicked {
+  std::string by;
+};
+
+using server_push =
+  std::variant<owner_changed, role_changed, hand_raised, hand_answered, kicked, server_media_event>;
+
+// ---- Server to client: replies ---------------------------------------------
+
+struct join_reply {
+  std::string peer_id;
+  peer_role role = peer_role::viewer;
+  room_type type = room_type::group;
+  std::optional<std::string> owner_id;
+};
+struct reply_ok {};  // {"status":"ok","response":{}}
+struct reply_error {
+  std::string reason;
+};
+using reply = std::variant<reply_ok, join_reply, reply_error>;
+
+}  // namespace vr::signaling::protocol
