@@ -1,6 +1,7 @@
 #include "signaling/media_event.hpp"
 
 #include "signaling/json.hpp"
+#include "signaling/json_writer.hpp"
 
 namespace vr::signaling::media_event {
 
@@ -32,13 +33,31 @@ std::optional<event> decode_payload(std::string_view payload_json, std::size_t m
 }
 
 std::string encode_payload(std::string_view type, std::string_view data_json) {
-  auto inner = R"({"type":)" + json::quote(type) + R"(,"data":)" + std::string{data_json} + "}";
-  return R"({"data":)" + json::quote(inner) + "}";
+  auto inner = json::write([&](json::writer& w) {
+    w.StartObject();
+    json::key(w, "type");
+    json::string(w, type);
+    json::key(w, "data");
+    json::raw(w, data_json);
+    w.EndObject();
+  });
+  return json::write([&](json::writer& w) {
+    w.StartObject();
+    json::key(w, "data");
+    json::string(w, inner);
+    w.EndObject();
+  });
 }
 
 std::string error_payload(std::string_view reason, std::string_view message) {
-  return encode_payload("error", R"({"reason":)" + json::quote(reason) + R"(,"message":)" +
-                                   json::quote(message) + "}");
+  return encode_payload("error", json::write([&](json::writer& w) {
+                          w.StartObject();
+                          json::key(w, "reason");
+                          json::string(w, reason);
+                          json::key(w, "message");
+                          json::string(w, message);
+                          w.EndObject();
+                        }));
 }
 
 }  // namespace vr::signaling::media_event

@@ -1,5 +1,7 @@
-// Media event codec: the mediaEvent payload {"data": STRING}, STRING being a JSON
-// object {"type": ..., "data": {...}} serialized once more (as Membrane's RTC engine).
+// Media event envelope codec, untyped: the mediaEvent payload {"data": STRING},
+// STRING being a JSON object {"type": ..., "data": {...}} serialized once more
+// (as Membrane's RTC engine). The server uses the typed protocol (protocol/);
+// this is for the test peers and load generators that play the client.
 #pragma once
 
 #include <optional>
