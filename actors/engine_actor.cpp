@@ -205,7 +205,7 @@ void on_join(self_ptr self, engine_peer& p, const proto::media_join& j) {
   p.metadata = j.metadata;
   p.joined = true;
   proto::peer_accepted accepted{p.info.id, p.info.role, st.type, st.owner, {},
-                                proto::raw_json{st.settings->ice_servers_json}, hls_url(st)};
+                                st.settings->ice_servers, hls_url(st)};
   for (auto& [id, other] : st.peers)
     if (id != p.info.id && other.joined)
       accepted.peers_in_room.push_back(describe(other));

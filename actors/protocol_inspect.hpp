@@ -199,6 +199,11 @@ typename Inspector::result_type inspect(Inspector& f, peer_desc& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ice_server& x) {
+  return f(meta::type_name("ice_server"), x.urls, opt(x.username), opt(x.credential));
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_accepted& x) {
   return f(meta::type_name("peer_accepted"), x.id, x.role, x.type, opt(x.owner_id),
            x.peers_in_room, x.ice_servers, opt(x.hls_url));

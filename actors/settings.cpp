@@ -1,7 +1,6 @@
 #include "actors/settings.hpp"
 
 #include "actors/config.hpp"
-#include "signaling/json.hpp"
 #include "signaling/metrics.hpp"
 
 namespace vr {
@@ -10,7 +9,7 @@ namespace {
 
 // Percent-decoding is not needed: GStreamer's turn:// form carries the user
 // and password verbatim before the last '@'.
-std::string turn_entry(const std::string& url) {
+signaling::protocol::ice_server turn_entry(const std::string& url) {
   auto scheme_end = url.find("://");
   auto scheme = url.substr(0, scheme_end);  // turn or turns
   auto rest = url.substr(scheme_end + 3);
@@ -23,26 +22,19 @@ std::string turn_entry(const std::string& url) {
     user = creds.substr(0, colon);
     pass = colon == std::string::npos ? "" : creds.substr(colon + 1);
   }
-  return R"({"urls":)" + signaling::json::quote(scheme + ":" + host) +
-         R"(,"username":)" + signaling::json::quote(user) + R"(,"credential":)" +
-         signaling::json::quote(pass) + "}";
+  return {scheme + ":" + host, user, pass};
 }
 
 }  // namespace
 
-std::string browser_ice_servers(const std::vector<std::string>& stun,
-                                const std::vector<std::string>& turn) {
-  std::string out = "[";
-  auto sep = [&] { if (out.size() > 1) out += ','; };
-  for (const auto& s : stun) {
-    sep();
-    out += R"({"urls":)" + signaling::json::quote("stun:" + s.substr(s.find("://") + 3)) + "}";
-  }
-  for (const auto& t : turn) {
-    sep();
-    out += turn_entry(t);
-  }
-  return out + "]";
+std::vector<signaling::protocol::ice_server> browser_ice_servers(
+  const std::vector<std::string>& stun, const std::vector<std::string>& turn) {
+  std::vector<signaling::protocol::ice_server> out;
+  for (const auto& s : stun)
+    out.push_back({"stun:" + s.substr(s.find("://") + 3), std::nullopt, std::nullopt});
+  for (const auto& t : turn)
+    out.push_back(turn_entry(t));
+  return out;
 }
 
 std::shared_ptr<node_settings> make_settings(const config& cfg, std::shared_ptr<signaling::metrics> m) {
@@ -56,7 +48,7 @@ std::shared_ptr<node_settings> make_settings(const config& cfg, std::shared_ptr<
   s->hls_playlist.target_part_s = cfg.hls_part_target;
   s->hls_playlist.target_segment_s = cfg.hls_segment_target;
   s->hls_playlist.window_segments = cfg.hls_window;
-  s->ice_servers_json = browser_ice_servers(cfg.ice_stun_servers, cfg.ice_turn_servers);
+  s->ice_servers = browser_ice_servers(cfg.ice_stun_servers, cfg.ice_turn_servers);
   s->ice_local_addresses = cfg.ice_local_addresses;
   s->ice_min_port = cfg.ice_min_port;
   s->ice_max_port = cfg.ice_max_port;

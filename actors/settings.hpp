@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/room_rules.hpp"
+#include "signaling/protocol/messages.hpp"
 
 #include <caf/fwd.hpp>
 #include <caf/timespan.hpp>
@@ -37,7 +38,7 @@ struct node_settings {
   // media threads). Unset in actor tests.
   std::function<void(const std::string& stream)> hls_expect, hls_forget;
   std::function<void(const std::string& stream, std::shared_ptr<const media::hls::snapshot>)> hls_update;
-  std::string ice_servers_json = "[]";  // peerAccepted.iceServers, for browsers
+  std::vector<signaling::protocol::ice_server> ice_servers;  // peerAccepted.iceServers, for browsers
   std::vector<std::string> ice_local_addresses;
   std::uint16_t ice_min_port = 0;
   std::uint16_t ice_max_port = 0;
@@ -57,7 +58,7 @@ std::shared_ptr<node_settings> make_settings(const config& cfg, std::shared_ptr<
 
 // "stun://h:p" → {"urls":"stun:h:p"}; "turn://u:p@h:p" → {"urls":"turn:h:p",
 // "username":u,"credential":p}, as RTCPeerConnection's iceServers wants them.
-std::string browser_ice_servers(const std::vector<std::string>& stun,
-                                const std::vector<std::string>& turn);
+std::vector<signaling::protocol::ice_server> browser_ice_servers(
+  const std::vector<std::string>& stun, const std::vector<std::string>& turn);
 
 }  // namespace vr

@@ -68,7 +68,17 @@ struct media_writer {
       write(w, p);
     w.EndArray();
     json::key(w, "iceServers");
-    json::raw(w, e.ice_servers.text, rapidjson::kArrayType);
+    w.StartArray();
+    for (auto& s : e.ice_servers) {
+      w.StartObject();
+      field(w, "urls", s.urls);
+      if (s.username)
+        field(w, "username", *s.username);
+      if (s.credential)
+        field(w, "credential", *s.credential);
+      w.EndObject();
+    }
+    w.EndArray();
     if (e.hls_url)
       field(w, "hlsUrl", *e.hls_url);
     return "peerAccepted";

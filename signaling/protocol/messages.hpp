@@ -135,13 +135,20 @@ struct peer_desc {
   track_map tracks;
 };
 
+// An RTCIceServer as browsers take it; TURN entries carry credentials.
+struct ice_server {
+  std::string urls;
+  std::optional<std::string> username;
+  std::optional<std::string> credential;
+};
+
 struct peer_accepted {
   std::string id;
   peer_role role = peer_role::viewer;
   room_type type = room_type::group;
   std::optional<std::string> owner_id;
   std::vector<peer_desc> peers_in_room;
-  raw_json ice_servers{"[]"};
+  std::vector<ice_server> ice_servers;
   std::optional<std::string> hls_url;
 };
 struct peer_joined {

@@ -42,7 +42,7 @@ TEST_CASE("server pushes survive serialization between nodes", "[actors][wire]")
     {proto::hand_answered{true}},
     {proto::kicked{"p1"}},
     {proto::server_media_event{proto::peer_accepted{"p1", peer_role::publisher, room_type::broadcast,
-                                                    std::nullopt, {peer}, {"[]"}, "/hls"}}},
+                                                    std::nullopt, {peer}, {{"turn:h", "u", "p"}}, "/hls"}}},
     {proto::server_media_event{proto::ice_candidate{proto::pc_kind::subscribe, "c", 3, "0"}}},
     {proto::server_media_event{proto::tracks_removed{"p2", {"p2:0"}}}},
     {proto::server_media_event{proto::media_error{"forbidden", "no"}}},

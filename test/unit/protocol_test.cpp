@@ -208,14 +208,14 @@ TEST_CASE("server media events nest their JSON in the payload's data string", "[
   proto::peer_desc other{"p2", {R"({"displayName":"b"})"}, vr::peer_role::viewer,
                          {{"p2:0", {proto::track_kind::video, {R"({"t":1})"}}}}};
   proto::peer_accepted accepted{"p1", vr::peer_role::publisher, vr::room_type::group, "p1",
-                                {other}, {R"([{"urls":"stun:h:1"}])"}, std::nullopt};
+                                {other}, {{"stun:h:1", std::nullopt, std::nullopt}, {"turn:h:2", "u", "p"}}, std::nullopt};
   CHECK(inner(accepted) ==
-        R"(peerAccepted {"id":"p1","role":"publisher","roomType":"group","ownerId":"p1","peersInRoom":[{"id":"p2","metadata":{"displayName":"b"},"role":"viewer","tracks":{"p2:0":{"kind":"video","metadata":{"t":1}}}}],"iceServers":[{"urls":"stun:h:1"}]})");
+        R"(peerAccepted {"id":"p1","role":"publisher","roomType":"group","ownerId":"p1","peersInRoom":[{"id":"p2","metadata":{"displayName":"b"},"role":"viewer","tracks":{"p2:0":{"kind":"video","metadata":{"t":1}}}}],"iceServers":[{"urls":"stun:h:1"},{"urls":"turn:h:2","username":"u","credential":"p"}]})");
   accepted.hls_url = "/dev/live/p1/t/playlist.m3u8";
   accepted.peers_in_room.clear();
   accepted.owner_id.reset();
   CHECK(inner(accepted) ==
-        R"(peerAccepted {"id":"p1","role":"publisher","roomType":"group","ownerId":null,"peersInRoom":[],"iceServers":[{"urls":"stun:h:1"}],"hlsUrl":"/dev/live/p1/t/playlist.m3u8"})");
+        R"(peerAccepted {"id":"p1","role":"publisher","roomType":"group","ownerId":null,"peersInRoom":[],"iceServers":[{"urls":"stun:h:1"},{"urls":"turn:h:2","username":"u","credential":"p"}],"hlsUrl":"/dev/live/p1/t/playlist.m3u8"})");
   CHECK(inner(proto::peer_joined{other}).starts_with(R"(peerJoined {"peer":{"id":"p2",)"));
   CHECK(inner(proto::peer_left{"p2"}) == R"(peerLeft {"peerId":"p2"})");
   CHECK(inner(proto::peer_updated{"p2", {R"({"x":1})"}}) == R"(peerUpdated {"peerId":"p2","metadata":{"x":1}})");
