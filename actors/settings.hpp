@@ -8,7 +8,7 @@
 #include <caf/fwd.hpp>
 #include <caf/timespan.hpp>
 
-#include "media/hls_playlist.hpp"
+#include "media/hls/hls_playlist.hpp"
 
 #include <filesystem>
 #include <functional>

@@ -1,7 +1,7 @@
 #include "media/hls_tap.hpp"
 
 #include "media/forwarding.hpp"
-#include "media/hls_packager.hpp"
+#include "media/hls/hls_packager.hpp"
 
 #include <gst/app/gstappsink.h>
 #include <gst/video/video-event.h>

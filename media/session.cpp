@@ -2,7 +2,7 @@
 
 #include "media/forwarding.hpp"
 #include "media/gst_ptr.hpp"
-#include "media/hls_packager.hpp"
+#include "media/hls/hls_packager.hpp"
 #include "media/hls_tap.hpp"
 #include "media/peer_connection.hpp"
 #include "media/runtime.hpp"

@@ -10,7 +10,7 @@
 // event is fine (they are queued, never run inline).
 #pragma once
 
-#include "media/hls_playlist.hpp"
+#include "media/hls/hls_playlist.hpp"
 
 #include <chrono>
 #include <cstdint>

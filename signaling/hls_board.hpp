@@ -4,7 +4,7 @@
 // that ended stay for `linger`, then their directory is deleted.
 #pragma once
 
-#include "media/hls_playlist.hpp"
+#include "media/hls/hls_playlist.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -1,7 +1,7 @@
 // fMP4 boxes: parsed back box by box, so sizes, nesting and offsets are
 // checked independently of the writer. (ffprobe decoding real media is in the
 // media tests.)
-#include "media/fmp4.hpp"
+#include "media/hls/fmp4.hpp"
 
 #include <catch2/catch.hpp>
 

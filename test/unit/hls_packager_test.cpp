@@ -1,6 +1,6 @@
 // The LL-HLS packager with synthetic samples: where parts and segments are
 // cut, what files exist, keyframe requests, audio waiting, the end, expiry.
-#include "media/hls_packager.hpp"
+#include "media/hls/hls_packager.hpp"
 #include "test/support/hls_files.hpp"
 
 #include <catch2/catch.hpp>

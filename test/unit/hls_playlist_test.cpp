@@ -1,4 +1,4 @@
-#include "media/hls_playlist.hpp"
+#include "media/hls/hls_playlist.hpp"
 
 #include <catch2/catch.hpp>
 

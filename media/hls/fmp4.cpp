@@ -1,4 +1,4 @@
-#include "media/fmp4.hpp"
+#include "media/hls/fmp4.hpp"
 
 #include <array>
 #include <cstring>

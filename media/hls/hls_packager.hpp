@@ -8,8 +8,8 @@
 // on the calling thread, after the files they announce are complete.
 #pragma once
 
-#include "media/fmp4.hpp"
-#include "media/hls_playlist.hpp"
+#include "media/hls/fmp4.hpp"
+#include "media/hls/hls_playlist.hpp"
 
 #include <chrono>
 #include <cstdint>

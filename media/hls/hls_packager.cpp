@@ -1,4 +1,4 @@
-#include "media/hls_packager.hpp"
+#include "media/hls/hls_packager.hpp"
 
 #include <algorithm>
 #include <cmath>
