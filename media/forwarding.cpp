@@ -1,8 +1,8 @@
 #include "media/forwarding.hpp"
 
-#include "media/pad_shortcut.hpp"
+#include "media/webrtcbin/pad_shortcut.hpp"
 #include "media/runtime.hpp"
-#include "media/shared_segment.hpp"
+#include "media/webrtcbin/shared_segment.hpp"
 
 #include <cstring>
 #include <functional>

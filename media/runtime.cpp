@@ -1,7 +1,7 @@
 #include "media/runtime.hpp"
 
 #include "media/gst_ptr.hpp"
-#include "media/nice_source.hpp"
+#include "media/webrtcbin/nice_source.hpp"
 
 #include <condition_variable>
 #include <deque>
@@ -59,7 +59,7 @@ runtime::runtime() : state_(std::make_shared<state>()) {
   static std::once_flag init_once;
   std::call_once(init_once, [] {
     gst_init(nullptr, nullptr);
-    replace_nicesrc();  // nice_source.hpp: fewer system calls per received packet
+    replace_nicesrc();  // webrtcbin/nice_source.hpp: fewer system calls per received packet
   });
 
   std::mutex started_mutex;

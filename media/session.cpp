@@ -7,7 +7,7 @@
 #include "media/peer_connection.hpp"
 #include "media/runtime.hpp"
 #include "media/sdp.hpp"
-#include "media/webrtcbin_tuning.hpp"
+#include "media/webrtcbin/webrtcbin_tuning.hpp"
 
 #include <algorithm>
 #include <atomic>

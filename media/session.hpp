@@ -45,7 +45,7 @@ struct session_config {
   std::chrono::milliseconds receive_latency{20};
   // Publish connections keep rtpjitterbuffer, which re-times packets for
   // playback: LL-HLS recording (broadcast rooms) needs those timestamps.
-  // Otherwise packets are forwarded as they arrive (see nack_buffer.hpp).
+  // Otherwise packets are forwarded as they arrive (see webrtcbin/nack_buffer.hpp).
   bool playback_timing = false;
 };
 

@@ -5,7 +5,7 @@
 // packet then). So is a plain funnel (dtlssrtpenc's) that forwards no input's
 // events on a switch.
 #include "media/gst_ptr.hpp"
-#include "media/pad_shortcut.hpp"
+#include "media/webrtcbin/pad_shortcut.hpp"
 #include "test/media/pad_counting.hpp"
 #include "test/media/push_tracer.hpp"
 #include "test/media/room_fixture.hpp"

@@ -2,8 +2,8 @@
 // RTCP packet any RTP stack accepts, asking for exactly the lost packets,
 // one packet for the requests the nack buffer sends in a row.
 #include "media/gst_ptr.hpp"
-#include "media/immediate_nack.hpp"
-#include "media/nack_buffer.hpp"
+#include "media/webrtcbin/immediate_nack.hpp"
+#include "media/webrtcbin/nack_buffer.hpp"
 #include "test/media/pad_counting.hpp"
 
 #include <gst/rtp/rtp.h>

@@ -2,7 +2,7 @@
 // order; gaps in video become retransmission requests upstream (what rtpsession
 // turns into NACKs), asked again while missing, and forgotten once filled.
 #include "media/gst_ptr.hpp"
-#include "media/nack_buffer.hpp"
+#include "media/webrtcbin/nack_buffer.hpp"
 
 #include <gst/check/gstharness.h>
 #include <gst/rtp/rtp.h>

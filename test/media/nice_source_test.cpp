@@ -4,7 +4,7 @@
 // its pipeline is set to NULL while it waits for packets. Waiting for the
 // next packet, it does not wake its own context.
 #include "media/gst_ptr.hpp"
-#include "media/nice_source.hpp"
+#include "media/webrtcbin/nice_source.hpp"
 
 #include <agent.h>
 #include <gst/app/gstappsink.h>

@@ -2,8 +2,8 @@
 // buffers must skip them, and must take the normal way again whenever a push
 // there would do something (block, refuse, go elsewhere, stop passing through).
 #include "media/gst_ptr.hpp"
-#include "media/pad_shortcut.hpp"
-#include "media/webrtcbin_tuning.hpp"
+#include "media/webrtcbin/pad_shortcut.hpp"
+#include "media/webrtcbin/webrtcbin_tuning.hpp"
 #include "test/media/pad_counting.hpp"
 
 #include <gst/rtp/rtp.h>

@@ -4,7 +4,7 @@
 #include "media/forwarding.hpp"
 #include "media/gst_ptr.hpp"
 #include "media/runtime.hpp"
-#include "media/shared_segment.hpp"
+#include "media/webrtcbin/shared_segment.hpp"
 #include "test/media/pad_counting.hpp"
 #include "test/media/publisher_pad.hpp"
 

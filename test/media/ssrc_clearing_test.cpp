@@ -2,9 +2,9 @@
 // clear-ssrc races with the streaming threads (the demux re-creates a pad that
 // is still there, and the receive path stops); clear_ssrcs_when_idle must not.
 #include "media/gst_ptr.hpp"
-#include "media/nack_buffer.hpp"
-#include "media/ssrc_clearing.hpp"
-#include "media/webrtcbin_tuning.hpp"
+#include "media/webrtcbin/nack_buffer.hpp"
+#include "media/webrtcbin/ssrc_clearing.hpp"
+#include "media/webrtcbin/webrtcbin_tuning.hpp"
 
 #include <gst/rtp/rtp.h>
 

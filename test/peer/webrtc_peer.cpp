@@ -3,8 +3,8 @@
 #include "media/gst_ptr.hpp"
 #include "media/peer_connection.hpp"
 #include "media/runtime.hpp"
-#include "media/ssrc_clearing.hpp"
-#include "media/webrtcbin_tuning.hpp"
+#include "media/webrtcbin/ssrc_clearing.hpp"
+#include "media/webrtcbin/webrtcbin_tuning.hpp"
 #include "test/peer/encoded_loop.hpp"
 #include "test/peer/stamp.hpp"
 

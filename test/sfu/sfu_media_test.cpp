@@ -123,6 +123,6 @@ TEST_CASE("video lost on the publisher's wire is asked for again (NACK) and reac
   // jitterbuffer got 67 of 74 here: it never asked). Losses come every half
   // second, faster than rtpsession allows early feedback: with its NACK
   // timing 1 to 5 of ~90 stayed missing in half the runs
-  // (media/immediate_nack.hpp). Every loss is repaired now.
+  // (media/webrtcbin/immediate_nack.hpp). Every loss is repaired now.
   CHECK(arrived >= expected);
 }

@@ -1,3 +1,7 @@
+// Works around (webrtcbin 1.22 with libnice 0.1.21's `nicesrc`): the element
+// quits its streaming thread's GMainLoop once per received packet (a wakeup
+// write, a poll and a read per packet); ours is registered under its name.
+//
 // webrtcbin reads each ICE transport with libnice's `nicesrc`. Per received
 // packet, that element's read callback quits the main loop its streaming
 // thread runs, which signals the loop's wakeup fd; the next read then polls

@@ -1,3 +1,7 @@
+// Works around (rtpsession 1.22, as webrtcbin uses it): NACKs go out on RFC
+// 4585's early-feedback schedule, and requests whose deadline passes first are
+// dropped ("Removing N expired NACKS"); these are sent at once instead.
+//
 // NACKs sent the moment a loss is seen, as libwebrtc and Janus send them.
 // rtpsession schedules feedback by RFC 4585's early-RTCP rules: one early
 // packet, then nothing until a regular report interval (about 0.6 s on a

@@ -1,3 +1,7 @@
+// Works around (rtpbin/webrtcbin 1.22): rtpjitterbuffer hands every received
+// packet to a thread of its own, and webrtcbin sets its `do-retransmission`
+// from the last transceiver of the session, so publishers' video was never
+// NACKed; publish connections get this element instead.
 #pragma once
 
 #include <gst/gst.h>

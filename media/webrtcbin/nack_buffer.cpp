@@ -1,4 +1,9 @@
-#include "media/nack_buffer.hpp"
+// Works around (rtpbin/webrtcbin 1.22): rtpjitterbuffer hands every received
+// packet to a thread of its own, and webrtcbin sets its `do-retransmission`
+// from the last transceiver of the session, so publishers' video was never
+// NACKed; publish connections get this element instead.
+// See nack_buffer.hpp.
+#include "media/webrtcbin/nack_buffer.hpp"
 
 #include "media/gst_ptr.hpp"
 

@@ -1,3 +1,7 @@
+// Works around (rtpbin 1.22): `clear-ssrc`/`autoremove` race with the
+// streaming threads (rtpssrcdemux "Padname src_N is not unique", the receive
+// path stops), and a cleared stream's FEC output pad is left behind.
+//
 // Frees a remote SSRC's receive stream in a webrtcbin's rtpbin without the
 // race in rtpbin's own clear-ssrc.
 #pragma once

@@ -1,4 +1,8 @@
-#include "media/shared_segment.hpp"
+// Works around (rtpfunnel 1.22, in every webrtcbin): the funnel re-sends the
+// SEGMENT of the input it switches to on every switch between m-lines; one
+// shared segment object makes those re-sends store nothing new.
+// See shared_segment.hpp.
+#include "media/webrtcbin/shared_segment.hpp"
 
 #include <mutex>
 

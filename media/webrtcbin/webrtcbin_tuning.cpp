@@ -1,10 +1,16 @@
-#include "media/webrtcbin_tuning.hpp"
+// Works around (webrtcbin 1.22's inner elements, via deep-element-added):
+// clocksync sync=true holding packets for the pipeline latency, rtpfunnel
+// re-sending GstWebRtcBinUpdateTos and SEGMENT on every switch, the
+// transportreceivebin queue's thread hand-off, rtpstorage keeping 250 ms of
+// packets for FEC, rtpbin keeping every remote SSRC's jitterbuffer forever.
+// See webrtcbin_tuning.hpp.
+#include "media/webrtcbin/webrtcbin_tuning.hpp"
 
 #include "media/gst_ptr.hpp"
-#include "media/immediate_nack.hpp"
-#include "media/nack_buffer.hpp"
-#include "media/pad_shortcut.hpp"
-#include "media/ssrc_clearing.hpp"
+#include "media/webrtcbin/immediate_nack.hpp"
+#include "media/webrtcbin/nack_buffer.hpp"
+#include "media/webrtcbin/pad_shortcut.hpp"
+#include "media/webrtcbin/ssrc_clearing.hpp"
 
 #include <cstring>
 #include <memory>

@@ -1,4 +1,9 @@
-#include "media/pad_shortcut.hpp"
+// Works around (webrtcbin 1.22): the bins webrtcbin nests (rtpbin, transport
+// bins, dtlssrtpenc/dec) and its pass-through elements (clocksync, FEC/RED
+// encoders and decoders, rtpfunnel, dtlssrtpenc's funnel) made a forwarded
+// packet cross 33 pads; shortcuts chain buffers past them.
+// See pad_shortcut.hpp.
+#include "media/webrtcbin/pad_shortcut.hpp"
 
 #include <atomic>
 #include <cstring>

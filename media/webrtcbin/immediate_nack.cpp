@@ -1,7 +1,11 @@
-#include "media/immediate_nack.hpp"
+// Works around (rtpsession 1.22, as webrtcbin uses it): NACKs go out on RFC
+// 4585's early-feedback schedule, and requests whose deadline passes first are
+// dropped ("Removing N expired NACKS"); these are sent at once instead.
+// See immediate_nack.hpp.
+#include "media/webrtcbin/immediate_nack.hpp"
 
-#include "media/nack_buffer.hpp"
-#include "media/pad_shortcut.hpp"
+#include "media/webrtcbin/nack_buffer.hpp"
+#include "media/webrtcbin/pad_shortcut.hpp"
 
 #include <gst/rtp/rtp.h>
 

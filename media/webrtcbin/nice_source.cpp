@@ -1,4 +1,8 @@
-#include "media/nice_source.hpp"
+// Works around (webrtcbin 1.22 with libnice 0.1.21's `nicesrc`): the element
+// quits its streaming thread's GMainLoop once per received packet (a wakeup
+// write, a poll and a read per packet); ours is registered under its name.
+// See nice_source.hpp.
+#include "media/webrtcbin/nice_source.hpp"
 
 #include "media/gst_ptr.hpp"
 

@@ -1,3 +1,8 @@
+// Works around (webrtcbin 1.22): the bins webrtcbin nests (rtpbin, transport
+// bins, dtlssrtpenc/dec) and its pass-through elements (clocksync, FEC/RED
+// encoders and decoders, rtpfunnel, dtlssrtpenc's funnel) made a forwarded
+// packet cross 33 pads; shortcuts chain buffers past them.
+//
 // Shortcuts through webrtcbin's inner wiring: a forwarded packet crosses about
 // thirty pads between the publisher's socket and the subscriber's socket, half
 // of them ghost pads of the bins webrtcbin nests (rtpbin, transport bins,

@@ -1,3 +1,8 @@
+// Works around (webrtcbin 1.22's inner elements, via deep-element-added):
+// clocksync sync=true holding packets for the pipeline latency, rtpfunnel
+// re-sending GstWebRtcBinUpdateTos and SEGMENT on every switch, the
+// transportreceivebin queue's thread hand-off, rtpstorage keeping 250 ms of
+// packets for FEC, rtpbin keeping every remote SSRC's jitterbuffer forever.
 #pragma once
 
 #include <gst/gst.h>

@@ -1,4 +1,8 @@
-#include "media/ssrc_clearing.hpp"
+// Works around (rtpbin 1.22): `clear-ssrc`/`autoremove` race with the
+// streaming threads (rtpssrcdemux "Padname src_N is not unique", the receive
+// path stops), and a cleared stream's FEC output pad is left behind.
+// See ssrc_clearing.hpp.
+#include "media/webrtcbin/ssrc_clearing.hpp"
 
 #include "media/gst_ptr.hpp"
 

@@ -1,3 +1,7 @@
+// Works around (rtpfunnel 1.22, in every webrtcbin): the funnel re-sends the
+// SEGMENT of the input it switches to on every switch between m-lines; one
+// shared segment object makes those re-sends store nothing new.
+//
 // One segment event object shared by every forwarded stream with the same
 // segment. A subscriber's webrtcbin funnels all the tracks it receives into
 // one RTP session (rtpfunnel), and rtpfunnel pushes the segment of the input
