@@ -1,0 +1,157 @@
+// media::session's private half: the state of a room's pipeline and of each
+// peer in it, shared by the parts that act on it (all on the media thread):
+//   media/session.cpp             the public facade, the pipeline, bus errors, teardown
+//   media/session/peers.cpp       the peer registry: add and remove peers, find tracks
+//   media/session/publisher.cpp   publish connections: offers in order, sources, announcing tracks
+//   media/session/subscriber.cpp  subscribe connections: offer/answer state, m-line reuse, linking
+//   media/session/recorder.cpp    LL-HLS recording of broadcast publishers
+#pragma once
+
+#include "media/forwarding.hpp"
+#include "media/gst_ptr.hpp"
+#include "media/hls/hls_packager.hpp"
+#include "media/hls_tap.hpp"
+#include "media/peer_connection.hpp"
+#include "media/sdp.hpp"
+#include "media/session.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+GST_DEBUG_CATEGORY_EXTERN(vr_session_debug);
+#define GST_CAT_DEFAULT vr_session_debug
+
+namespace vr::media {
+namespace session_detail {
+
+// One m-line of a subscribe connection. The webrtcbin sink pad is kept for the
+// connection's life: 1.22 cannot connect a released-and-requested-again pad
+// of a negotiated transceiver (its FEC encoder already exists), so a dead
+// m-line is reused for the next track of the same kind instead.
+struct slot {
+  pad_ptr sink;
+  gst_object_ptr<GstWebRTCRTPTransceiver> trans;
+  std::string kind;
+  std::string track;           // empty: dead, reusable
+  std::uint32_t ssrc = 0;      // of `track`, to find our m-line in the offer
+  bool negotiated = false;     // the subscriber has answered an offer with `track`
+  std::unique_ptr<branch> br;  // linked once negotiated and connected
+};
+
+struct published {
+  std::unique_ptr<source> src;
+  std::string kind;
+};
+
+struct peer {
+  std::string id;
+  std::uint64_t serial = 0;  // tells a re-added peer from its predecessor
+
+  // publish connection
+  std::unique_ptr<peer_connection> pub;
+  std::deque<std::string> queued_offers;
+  bool publish_busy = false;
+  std::set<std::string> active_mids;  // accepted and sending, per the last answer
+  std::map<std::string, published> sources;  // by mid, once media arrived
+  std::set<std::string> announced;           // mids told via tracks_added
+  std::vector<std::unique_ptr<source>> ignored;  // extra streams: linked to a tee nobody reads
+  std::map<std::string, std::string> mid_kinds;   // of the accepted m-lines
+
+  // LL-HLS recording (broadcast publishers): one tap per recorded mid.
+  std::optional<hls_output> hls;
+  std::shared_ptr<hls::packager> packager;
+  std::map<std::string, std::unique_ptr<hls_tap>> taps;
+
+  // subscribe connection
+  std::unique_ptr<peer_connection> sub;
+  std::vector<std::unique_ptr<slot>> slots;
+  std::vector<std::string> pending_adds;  // track ids waiting for the next offer
+  enum class neg { idle, offering, awaiting_answer } sub_state = neg::idle;
+  bool sub_connected = false;
+};
+
+}  // namespace session_detail
+
+struct session::impl : std::enable_shared_from_this<session::impl> {
+  using slot = session_detail::slot;
+  using published = session_detail::published;
+  using peer = session_detail::peer;
+
+  runtime* rt = nullptr;
+  session_config cfg;
+  session_events events;
+  element_ptr pipeline;
+  source_ptr bus_watch;
+  std::shared_ptr<forward_counters> counters = std::make_shared<forward_counters>();
+  std::atomic<std::size_t> peer_count{0}, track_count{0};
+  // Playlist updates of every recording (a part each, and the end).
+  std::shared_ptr<std::atomic<std::uint64_t>> hls_updates = std::make_shared<std::atomic<std::uint64_t>>(0);
+
+  bool closed = false;  // media thread only: after teardown nothing is emitted
+  std::uint64_t next_serial = 1;
+  std::map<std::string, std::unique_ptr<peer>> peers;
+
+  GstBin* bin() const { return GST_BIN(pipeline.get()); }
+
+  peer* find(const std::string& id) {
+    auto it = peers.find(id);
+    return it == peers.end() ? nullptr : it->second.get();
+  }
+  peer* find(const std::string& id, std::uint64_t serial) {
+    peer* p = find(id);
+    return p && p->serial == serial ? p : nullptr;
+  }
+
+  static std::string track_id(const std::string& peer, const std::string& mid) { return peer + ":" + mid; }
+
+  // session.cpp: events out, bus messages, teardown
+  void emit_error(const std::string& peer_id, const std::string& reason, const std::string& message);
+  void emit_candidate(const std::string& pid, pc_kind kind, std::string c, unsigned mline);
+  void on_bus_message(GstMessage* msg);
+  std::string owner_of(GstObject* obj);
+  void teardown();
+
+  // session/peers.cpp: the peer registry
+  void update_counts();
+  void add_peer(const std::string& id);
+  void remove_peer(const std::string& id);
+  std::pair<peer*, published*> lookup(const std::string& tid);
+  void add_candidate(const std::string& id, pc_kind kind, const std::string& c, unsigned mline);
+
+  // session/publisher.cpp: the publisher side
+  void publish_offer(const std::string& id, std::string text);
+  void next_publish(peer& p);
+  void publish_failed(peer& p, const std::string& message);
+  void publish_done(peer& p, const GstSDPMessage& answer, sdp::publish_plan& plan);
+  std::unique_ptr<peer_connection> make_publish_connection(peer& p);
+  void on_publish_pad(const std::string& pid, std::uint64_t serial, GstPad* pad);
+  void add_source(peer& p, const std::string& mid, std::unique_ptr<source> src);
+  void source_caps(const std::string& pid, std::uint64_t serial, const std::string& mid);
+  void announce(peer& p, const std::string& mid);
+
+  // session/subscriber.cpp: the subscriber side
+  void remove_track_everywhere(const std::string& tid);
+  void negotiate(peer& q);
+  void subscribe_failed(peer& q, const std::string& message);
+  void offer_ready(peer& q, const GstSDPMessage& offer);
+  void attach(peer& q, const std::string& tid);
+  void subscribe_answer(const std::string& id, std::string text);
+  void link_ready(peer& q);
+  std::unique_ptr<peer_connection> make_subscribe_connection(peer& q);
+
+  // session/recorder.cpp: LL-HLS recording
+  void record_hls(const std::string& id, hls_output out);
+  void start_recording(peer& p);
+  void tap(peer& p, const std::string& mid);
+  void stop_recording(peer& p);
+};
+
+}  // namespace vr::media
