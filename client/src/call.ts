@@ -1,7 +1,33 @@
 // call rooms: the two browsers connect directly; their SDP and ICE candidates
 // travel through the server inside `relay` media events.
-import type { InboundStat, OutboundStat } from "./media";
-import type { Json } from "./signaling";
+import type { InboundStat, OutboundStat, RtpStats } from "./media";
+import { isObject, type PeerId } from "./protocol";
+
+// The relay payloads the two browsers exchange (opaque to the server).
+export type CallSignal = { description: RTCSessionDescriptionInit } | { candidate: RTCIceCandidateInit };
+
+const SDP_TYPES: readonly string[] = ["offer", "answer", "pranswer", "rollback"] satisfies RTCSdpType[];
+
+// A relay payload comes from the other browser: untrusted until narrowed.
+export function parseCallSignal(payload: unknown): CallSignal | null {
+  if (!isObject(payload)) return null;
+  const { description, candidate } = payload;
+  if (isObject(description)) {
+    const { type, sdp } = description;
+    if (typeof type !== "string" || !SDP_TYPES.includes(type)) return null;
+    if (sdp !== undefined && typeof sdp !== "string") return null;
+    return { description: { type: type as RTCSdpType, sdp } };
+  }
+  if (isObject(candidate)) {
+    const { candidate: c, sdpMid, sdpMLineIndex, usernameFragment } = candidate;
+    if (c !== undefined && typeof c !== "string") return null;
+    if (sdpMid !== undefined && sdpMid !== null && typeof sdpMid !== "string") return null;
+    if (sdpMLineIndex !== undefined && sdpMLineIndex !== null && typeof sdpMLineIndex !== "number") return null;
+    if (usernameFragment !== undefined && usernameFragment !== null && typeof usernameFragment !== "string") return null;
+    return { candidate: { candidate: c, sdpMid, sdpMLineIndex, usernameFragment } };
+  }
+  return null;
+}
 
 export class DirectCall {
   private pc: RTCPeerConnection;
@@ -9,10 +35,10 @@ export class DirectCall {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly other: string,
+    readonly other: PeerId,
     iceServers: RTCIceServer[],
     private local: MediaStream | null,
-    private relay: (to: string, payload: Json) => void,
+    private relay: (to: PeerId, payload: CallSignal) => void,
     onTrack: (track: MediaStreamTrack) => void,
   ) {
     this.pc = new RTCPeerConnection({ iceServers });
@@ -38,18 +64,20 @@ export class DirectCall {
       .catch((e) => console.error("call offer", e));
   }
 
-  onRelay(payload: Json): void {
+  onRelay(payload: unknown): void {
+    const signal = parseCallSignal(payload);
+    if (!signal) return;
     this.chain = this.chain
       .then(async () => {
-        if (payload?.description) {
-          await this.pc.setRemoteDescription(payload.description);
-          if (payload.description.type === "offer") {
+        if ("description" in signal) {
+          await this.pc.setRemoteDescription(signal.description);
+          if (signal.description.type === "offer") {
             await this.attachLocal();
             await this.pc.setLocalDescription(await this.pc.createAnswer());
             this.relay(this.other, { description: this.pc.localDescription!.toJSON() });
           }
-        } else if (payload?.candidate) {
-          await this.pc.addIceCandidate(payload.candidate).catch(() => undefined);
+        } else {
+          await this.pc.addIceCandidate(signal.candidate).catch(() => undefined);
         }
       })
       .catch((e) => console.error("call relay", e));
@@ -72,7 +100,7 @@ export class DirectCall {
   async stats(): Promise<{ inbound: InboundStat[]; outbound: OutboundStat[] }> {
     const inbound: InboundStat[] = [];
     const outbound: OutboundStat[] = [];
-    (await this.pc.getStats()).forEach((s: Json) => {
+    (await this.pc.getStats()).forEach((s: RtpStats) => {
       const kind = s.kind ?? s.mediaType;
       if (s.type === "inbound-rtp")
         inbound.push({

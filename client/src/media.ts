@@ -1,20 +1,32 @@
 // The two one-way peer connections of protocol.md section 4: `publish` (we offer
 // and send) and `subscribe` (the server offers and sends every other peer's tracks).
-import type { Json } from "./signaling";
+import type { Candidate, ClientMediaEvents, Mid, PcKind, TrackId } from "./protocol";
 
-export type Send = (type: string, data: Json) => void;
+export type Send = <T extends keyof ClientMediaEvents>(type: T, data: ClientMediaEvents[T]) => void;
 export type TrackHandler = (trackId: string, track: MediaStreamTrack) => void;
 
 export type InboundStat = {
   trackId: string;
-  kind: string;
+  kind: string | undefined; // undefined only if a browser names neither kind nor mediaType
   framesDecoded: number;
   packetsReceived: number;
   bytesReceived: number;
 };
-export type OutboundStat = { kind: string; packetsSent: number; bytesSent: number };
+export type OutboundStat = { kind: string | undefined; packetsSent: number; bytesSent: number };
 
-export type CandidateData = { pc: string; candidate: string; sdpMLineIndex: number; sdpMid: string | null };
+// The fields of an RTCStats entry of type inbound-rtp or outbound-rtp that stats() reads.
+export type RtpStats = {
+  type: string;
+  kind?: string;
+  mediaType?: string; // older browsers' kind
+  mid?: string | number;
+  trackIdentifier?: string;
+  framesDecoded?: number;
+  packetsReceived?: number;
+  bytesReceived?: number;
+  packetsSent?: number;
+  bytesSent?: number;
+};
 
 export class MediaSession {
   private publishPc?: RTCPeerConnection;
@@ -55,7 +67,7 @@ export class MediaSession {
     }
     if (this.closed) return;
     // MIDs exist only once the local description is set.
-    const trackMetadata: Record<string, Json> = {};
+    const trackMetadata: Record<Mid, object> = {};
     for (const t of pc.getTransceivers()) {
       const kind = t.sender.track?.kind ?? "audio";
       if (t.mid !== null) trackMetadata[t.mid] = { kind, source: kind === "video" ? "camera" : "microphone" };
@@ -71,7 +83,7 @@ export class MediaSession {
       .catch((e) => this.onError(`publish answer: ${e}`));
   }
 
-  onSubscribeOffer(sdp: string, midToTrackId: Record<string, string>): void {
+  onSubscribeOffer(sdp: string, midToTrackId: Record<Mid, TrackId>): void {
     for (const [mid, track] of Object.entries(midToTrackId ?? {})) this.midToTrack.set(mid, track);
     const pc = this.subscribeConnection();
     this.subscribeChain = this.subscribeChain
@@ -83,7 +95,7 @@ export class MediaSession {
       .catch((e) => this.onError(`subscribe offer: ${e}`));
   }
 
-  onCandidate(data: CandidateData): void {
+  onCandidate(data: Candidate): void {
     const init: RTCIceCandidateInit = { candidate: data.candidate, sdpMLineIndex: data.sdpMLineIndex };
     if (data.sdpMid) init.sdpMid = data.sdpMid;
     // A failed candidate is not fatal: others usually work.
@@ -111,7 +123,7 @@ export class MediaSession {
   async stats(): Promise<{ inbound: InboundStat[]; outbound: OutboundStat[] }> {
     const inbound: InboundStat[] = [];
     const outbound: OutboundStat[] = [];
-    (await this.subscribePc?.getStats())?.forEach((s: Json) => {
+    (await this.subscribePc?.getStats())?.forEach((s: RtpStats) => {
       if (s.type !== "inbound-rtp") return;
       const trackId =
         (s.mid != null ? this.midToTrack.get(String(s.mid)) : undefined) ??
@@ -125,7 +137,7 @@ export class MediaSession {
         bytesReceived: s.bytesReceived ?? 0,
       });
     });
-    (await this.publishPc?.getStats())?.forEach((s: Json) => {
+    (await this.publishPc?.getStats())?.forEach((s: RtpStats) => {
       if (s.type === "outbound-rtp")
         outbound.push({ kind: s.kind ?? s.mediaType, packetsSent: s.packetsSent ?? 0, bytesSent: s.bytesSent ?? 0 });
     });
@@ -155,7 +167,7 @@ export class MediaSession {
     return pc;
   }
 
-  private sendCandidate(pc: "publish" | "subscribe", c: RTCIceCandidate | null): void {
+  private sendCandidate(pc: PcKind, c: RTCIceCandidate | null): void {
     // A null or empty candidate only marks the end of gathering; the server needs none.
     if (this.closed || !c || !c.candidate) return;
     this.send("candidate", { pc, candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0, sdpMid: c.sdpMid });

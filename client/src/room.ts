@@ -5,7 +5,9 @@ import { DirectCall } from "./call";
 import { openCamera } from "./local";
 import { MediaSession } from "./media";
 import { JOIN_ERRORS, REQUEST_ERRORS } from "./messages";
-import { Json, RoomSignaling } from "./signaling";
+import type { JoinParams, Peer, PeerId, Role, RoomType, ServerMediaEvent, TrackId } from "./protocol";
+import { displayNameOf } from "./protocol";
+import { RoomSignaling } from "./signaling";
 import { RoomUi } from "./ui";
 
 const room = decodeURIComponent(location.pathname.split("/")[2] ?? "");
@@ -13,19 +15,20 @@ const query = new URLSearchParams(location.search);
 const displayName = (query.get("display_name") ?? "").trim() || "guest";
 const ui = new RoomUi(room);
 
-type Peer = { id: string; displayName: string; role: string };
+// What the page knows of another peer.
+type RoomPeer = { id: PeerId; displayName: string; role: Role };
 type State = "joining" | "joined" | "error" | "kicked" | "left";
 
 const state = {
   state: "joining" as State,
-  peerId: null as string | null,
-  role: null as string | null,
-  roomType: null as string | null,
-  ownerId: null as string | null,
+  peerId: null as PeerId | null,
+  role: null as Role | null,
+  roomType: null as RoomType | null,
+  ownerId: null as PeerId | null,
   error: null as string | null,
   everJoined: false,
-  peers: new Map<string, Peer>(),
-  trackOwner: new Map<string, string>(), // track id → peer id (our own tracks too)
+  peers: new Map<PeerId, RoomPeer>(),
+  trackOwner: new Map<TrackId, PeerId>(), // track id → peer id (our own tracks too)
 };
 
 // Per media session (one per channel join); `epoch` lets async work started by
@@ -39,13 +42,15 @@ let iceServers: RTCIceServer[] = [];
 // The camera and microphone are asked for once per page and kept across rejoins.
 let localPromise: Promise<MediaStream | null> | null = null;
 
-const params: { displayName: string; roomType?: string; role?: string } = { displayName };
-if (query.get("type")) params.roomType = query.get("type")!;
-if (query.get("role")) params.role = query.get("role")!;
+// `type` and `role` go to the server unchecked, as typed in the URL: the server
+// answers a join with an unknown one with invalid_params.
+const params: JoinParams = { displayName };
+if (query.get("type")) params.roomType = query.get("type") as RoomType;
+if (query.get("role")) params.role = query.get("role") as Role;
 const sig = new RoomSignaling(room, params);
 
 // Test hook for end-to-end tests (read by Playwright).
-(window as Json).videoroom = {
+(window as Window & { videoroom?: unknown }).videoroom = {
   get state() { return state.state; },
   get peerId() { return state.peerId; },
   get role() { return state.role; },
@@ -68,17 +73,17 @@ const sig = new RoomSignaling(room, params);
 };
 
 const isSelf = (id: string) => id === state.peerId;
-const peerFrom = (p: Json): Peer => ({ id: p.id, displayName: p.metadata?.displayName ?? "?", role: p.role });
+const peerFrom = (p: Peer): RoomPeer => ({ id: p.id, displayName: displayNameOf(p.metadata) ?? "?", role: p.role });
 
 // Protocol §3: publishers kick anyone in group/audio rooms, only viewers in
 // broadcast rooms, and nobody in calls.
-function canKick(target: Peer): boolean {
+function canKick(target: RoomPeer): boolean {
   if (state.role !== "publisher" || isSelf(target.id)) return false;
   if (state.roomType === "group" || state.roomType === "audio") return true;
   return state.roomType === "broadcast" && target.role === "viewer";
 }
 
-function showPeer(p: Peer): void {
+function showPeer(p: RoomPeer): void {
   state.peers.set(p.id, p);
   const fresh = !ui.hasTile(p.id);
   ui.tile(p.id, p.displayName, { viewer: p.role === "viewer", onKick: canKick(p) ? () => kick(p) : undefined });
@@ -97,7 +102,7 @@ function refreshPeers(): void {
   showSelf();
 }
 
-function kick(p: Peer): void {
+function kick(p: RoomPeer): void {
   sig.request("kick", { peerId: p.id }).then(
     () => ui.toast(`${p.displayName} was removed.`),
     (e: Error) => ui.toast(`Could not remove ${p.displayName}: ${REQUEST_ERRORS[e.message] ?? e.message}`),
@@ -184,10 +189,10 @@ function startWatching(hlsUrl: string | undefined): void {
   void hls.start();
 }
 
-function onMediaEvent(ev: { type: string; data: Json }): void {
-  const d = ev.data ?? {};
+function onMediaEvent(ev: ServerMediaEvent): void {
   switch (ev.type) {
     case "peerAccepted": {
+      const d = ev.data;
       iceServers = d.iceServers ?? [];
       if (d.ownerId !== undefined) state.ownerId = d.ownerId;
       if (d.role) state.role = d.role;
@@ -204,7 +209,7 @@ function onMediaEvent(ev: { type: string; data: Json }): void {
         },
         (msg) => console.warn(msg),
       );
-      const others = ((d.peersInRoom ?? []) as Json[]).filter((p) => !isSelf(p.id));
+      const others = (d.peersInRoom ?? []).filter((p) => !isSelf(p.id));
       for (const p of others) {
         for (const t of Object.keys(p.tracks ?? {})) state.trackOwner.set(t, p.id);
         showPeer(peerFrom(p));
@@ -219,16 +224,21 @@ function onMediaEvent(ev: { type: string; data: Json }): void {
       else showSelf();
       break;
     }
-    case "peerDenied":
+    case "peerDenied": {
+      const d = ev.data;
       fail(d.reason ?? "denied", `The room refused you: ${JOIN_ERRORS[d.reason] ?? d.reason ?? "no reason given"}`);
       break;
-    case "peerJoined":
+    }
+    case "peerJoined": {
+      const d = ev.data;
       if (!d.peer || isSelf(d.peer.id)) break;
       for (const t of Object.keys(d.peer.tracks ?? {})) state.trackOwner.set(t, d.peer.id);
       showPeer(peerFrom(d.peer));
       if (state.roomType === "call") void directCall(d.peer.id).then((c) => c?.call());
       break;
-    case "peerLeft":
+    }
+    case "peerLeft": {
+      const d = ev.data;
       state.peers.delete(d.peerId);
       for (const [t, owner] of state.trackOwner) if (owner === d.peerId) state.trackOwner.delete(t);
       ui.removeTile(d.peerId);
@@ -242,15 +252,20 @@ function onMediaEvent(ev: { type: string; data: Json }): void {
         ui.notice("The broadcast has ended.");
       }
       break;
+    }
     case "peerUpdated": {
+      const d = ev.data;
       const p = state.peers.get(d.peerId);
-      if (p) showPeer({ ...p, displayName: d.metadata?.displayName ?? p.displayName });
+      if (p) showPeer({ ...p, displayName: displayNameOf(d.metadata) ?? p.displayName });
       break;
     }
-    case "tracksAdded":
+    case "tracksAdded": {
+      const d = ev.data;
       for (const t of Object.keys(d.tracks ?? {})) state.trackOwner.set(t, d.peerId);
       break;
-    case "tracksRemoved":
+    }
+    case "tracksRemoved": {
+      const d = ev.data;
       for (const t of d.trackIds ?? []) {
         const owner = state.trackOwner.get(t);
         const track = media?.remoteTrack(t);
@@ -259,29 +274,41 @@ function onMediaEvent(ev: { type: string; data: Json }): void {
         state.trackOwner.delete(t);
       }
       break;
-    case "publishAnswer":
-      for (const t of Object.values((d.midToTrackId ?? {}) as Record<string, string>)) state.trackOwner.set(t, state.peerId!);
+    }
+    case "publishAnswer": {
+      const d = ev.data;
+      for (const t of Object.values(d.midToTrackId ?? {})) state.trackOwner.set(t, state.peerId!);
       media?.onPublishAnswer(d.sdp);
       break;
-    case "subscribeOffer":
+    }
+    case "subscribeOffer": {
+      const d = ev.data;
       media?.onSubscribeOffer(d.sdp, d.midToTrackId);
       break;
-    case "candidate":
+    }
+    case "candidate": {
+      const d = ev.data;
       media?.onCandidate(d);
       break;
-    case "relay":
+    }
+    case "relay": {
+      const d = ev.data;
       if (state.roomType === "call" && d.from) void directCall(d.from).then((c) => c?.onRelay(d.payload));
       break;
+    }
     case "vadNotification": {
+      const d = ev.data;
       const owner = state.trackOwner.get(d.trackId);
       if (owner) ui.speaking(owner, d.status === "speech");
       break;
     }
-    case "error":
+    case "error": {
+      const d = ev.data;
       // A refused media event; the session goes on (e.g. media forwarding not available).
       console.warn("media error", d);
       ui.toast(`Server: ${d.message ?? d.reason ?? "error"}`);
       break;
+    }
   }
 }
 
@@ -322,12 +349,12 @@ function fail(reason: string, message: string): void {
 }
 
 sig.onMediaEvent(onMediaEvent);
-sig.channel.on("ownerChanged", (p: Json) => {
+sig.onPush("ownerChanged", (p) => {
   state.ownerId = p.ownerId ?? null;
   ui.setOwner(state.ownerId);
   if (isSelf(state.ownerId ?? "")) ui.toast("You are now the owner of this room.");
 });
-sig.channel.on("roleChanged", (p: Json) => {
+sig.onPush("roleChanged", (p) => {
   if (isSelf(p.peerId)) {
     state.role = p.role;
     ui.button("raise-hand").hidden = p.role !== "viewer" || !(state.roomType === "group" || state.roomType === "audio");
@@ -342,15 +369,15 @@ sig.channel.on("roleChanged", (p: Json) => {
   const peer = state.peers.get(p.peerId);
   if (peer) showPeer({ ...peer, role: p.role });
 });
-sig.channel.on("handRaised", (p: Json) =>
+sig.onPush("handRaised", (p) =>
   ui.hand(p.peerId, p.displayName ?? state.peers.get(p.peerId)?.displayName ?? "?", (accept) =>
     sig.request("answerHand", { peerId: p.peerId, accept })
       .catch((e: Error) => ui.toast(`Could not answer: ${REQUEST_ERRORS[e.message] ?? e.message}`))));
-sig.channel.on("handAnswered", (p: Json) => {
+sig.onPush("handAnswered", (p) => {
   ui.button("raise-hand").disabled = false;
   ui.toast(p.accept ? "The owner accepted your raised hand." : "The owner declined your raised hand.");
 });
-sig.channel.on("kicked", (p: Json) => {
+sig.onPush("kicked", (p) => {
   state.state = "kicked";
   resetSession();
   stopLocal();
@@ -371,9 +398,8 @@ sig.channel.onError(lost);
 
 // The ok hook runs again on every automatic rejoin: start the media session anew
 // (the server forgot the old peer, so the old connections are useless).
-sig.channel
-  .join()
-  .receive("ok", (reply: Json) => {
+sig.join({
+  ok: (reply) => {
     resetSession();
     state.peerId = reply.peerId;
     state.role = reply.role;
@@ -385,20 +411,20 @@ sig.channel
     ui.button("raise-hand").disabled = false;
     ui.status("joining media…");
     sig.sendMediaEvent("join", { metadata: { displayName } });
-  })
-  .receive("error", (e: Json) => {
-    const reason: string = e?.reason ?? "error";
+  },
+  error: (reason) => {
     // After a drop, `unavailable` is temporary: let phoenix keep retrying.
     if (state.everJoined && reason === "unavailable") {
       ui.status("reconnecting…", "warn");
       return;
     }
     fail(reason, JOIN_ERRORS[reason] ?? `Could not join the room: ${reason}`);
-  });
+  },
+});
 
 ui.button("raise-hand").onclick = () => {
   ui.button("raise-hand").disabled = true;
-  sig.request("raiseHand").then(
+  sig.request("raiseHand", {}).then(
     () => ui.toast("Hand raised: waiting for the owner."),
     (e: Error) => {
       ui.button("raise-hand").disabled = false;

@@ -1,13 +1,24 @@
-// The room's channel on the Phoenix socket, and the media-event envelope
-// ({"data": JSON string}) of protocol.md section 4.
+// The room's channel on the Phoenix socket, typed by protocol.ts: the join, the
+// room requests, the server's pushes and the media events (protocol.md §1-4).
 import { Channel, Socket } from "phoenix";
+import {
+  ClientMediaEvents,
+  decodeMediaEvent,
+  encodeMediaEvent,
+  JoinParams,
+  JoinReply,
+  reasonOf,
+  RoomRequest,
+  RoomRequests,
+  ServerMediaEvent,
+  ServerPush,
+  ServerPushes,
+} from "./protocol";
 
-// Media event payloads are open JSON objects by protocol.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Json = any;
-export type MediaEvent = { type: string; data: Json };
-
-export type JoinParams = { displayName: string; roomType?: string; role?: string };
+export type JoinHandlers = {
+  ok: (reply: JoinReply) => void;
+  error: (reason: string) => void; // a JoinErrorReason, or "error" when none was given
+};
 
 export class RoomSignaling {
   readonly socket: Socket;
@@ -19,15 +30,28 @@ export class RoomSignaling {
     this.channel = this.socket.channel(`room:${room}`, params);
   }
 
-  onMediaEvent(handler: (ev: MediaEvent) => void): void {
-    this.channel.on("mediaEvent", (payload: { data: string }) => {
-      let ev: MediaEvent;
+  // Joins the channel; phoenix rejoins by itself after a drop, calling `ok` again.
+  join(on: JoinHandlers): void {
+    this.channel
+      .join()
+      .receive("ok", (reply: JoinReply) => on.ok(reply))
+      .receive("error", (e: unknown) => on.error(reasonOf(e)));
+  }
+
+  onPush<E extends ServerPush>(event: E, handler: (payload: ServerPushes[E]) => void): void {
+    this.channel.on(event, (payload: ServerPushes[E]) => handler(payload));
+  }
+
+  onMediaEvent(handler: (ev: ServerMediaEvent) => void): void {
+    this.channel.on("mediaEvent", (payload: unknown) => {
+      let ev: ServerMediaEvent | null;
       try {
-        ev = JSON.parse(payload.data) as MediaEvent;
+        ev = decodeMediaEvent(payload);
       } catch (e) {
         console.error("bad media event", e);
         return;
       }
+      if (!ev) return; // a type this client does not know
       // A bug in one handler must not stop the next events from being handled.
       try {
         handler(ev);
@@ -37,17 +61,17 @@ export class RoomSignaling {
     });
   }
 
-  sendMediaEvent(type: string, data: Json = {}): void {
-    this.channel.push("mediaEvent", { data: JSON.stringify({ type, data }) });
+  sendMediaEvent<T extends keyof ClientMediaEvents>(type: T, data: ClientMediaEvents[T]): void {
+    this.channel.push("mediaEvent", encodeMediaEvent(type, data));
   }
 
-  // A room request (raiseHand, answerHand, kick): resolves on ok, rejects with the reason.
-  request(event: string, payload: Json = {}): Promise<Json> {
+  // A room request: resolves with the ok response, rejects with the reason.
+  request<R extends RoomRequest>(event: R, payload: RoomRequests[R]["payload"]): Promise<RoomRequests[R]["reply"]> {
     return new Promise((resolve, reject) => {
       this.channel
         .push(event, payload)
-        .receive("ok", resolve)
-        .receive("error", (e: Json) => reject(new Error(e?.reason ?? "error")))
+        .receive("ok", (reply: RoomRequests[R]["reply"]) => resolve(reply))
+        .receive("error", (e: unknown) => reject(new Error(reasonOf(e))))
         .receive("timeout", () => reject(new Error("timeout")));
     });
   }
