@@ -5,8 +5,29 @@ import { DirectCall } from "./call";
 import { openCamera } from "./local";
 import { MediaSession } from "./media";
 import { JOIN_ERRORS, REQUEST_ERRORS } from "./messages";
-import type { JoinParams, Peer, PeerId, Role, RoomType, ServerMediaEvent, TrackId } from "./protocol";
-import { displayNameOf } from "./protocol";
+import type {
+  Candidate,
+  JoinParams,
+  MediaError,
+  Peer,
+  PeerAccepted,
+  PeerDenied,
+  PeerId,
+  PeerJoined,
+  PeerLeft,
+  PeerUpdated,
+  PublishAnswer,
+  Relay,
+  Role,
+  RoomType,
+  ServerMediaHandlers,
+  SubscribeOffer,
+  TrackId,
+  TracksAdded,
+  TracksRemoved,
+  VadNotification,
+} from "./protocol";
+import { dispatchMediaEvent, displayNameOf } from "./protocol";
 import { RoomSignaling } from "./signaling";
 import { RoomUi } from "./ui";
 
@@ -189,128 +210,128 @@ function startWatching(hlsUrl: string | undefined): void {
   void hls.start();
 }
 
-function onMediaEvent(ev: ServerMediaEvent): void {
-  switch (ev.type) {
-    case "peerAccepted": {
-      const d = ev.data;
-      iceServers = d.iceServers ?? [];
-      if (d.ownerId !== undefined) state.ownerId = d.ownerId;
-      if (d.role) state.role = d.role;
-      if (d.roomType) state.roomType = d.roomType;
-      media = new MediaSession(
-        (type, data) => sig.sendMediaEvent(type, data),
-        iceServers,
-        (trackId, track) => {
-          const owner = state.trackOwner.get(trackId);
-          if (!owner || hls) return;  // an HLS player owns the broadcaster's tile
-          ui.addTrack(owner, track);
-          // Without HLS the server may send the broadcast by WebRTC instead.
-          if (state.roomType === "broadcast" && state.role === "viewer") ui.notice(null);
-        },
-        (msg) => console.warn(msg),
-      );
-      const others = (d.peersInRoom ?? []).filter((p) => !isSelf(p.id));
-      for (const p of others) {
-        for (const t of Object.keys(p.tracks ?? {})) state.trackOwner.set(t, p.id);
-        showPeer(peerFrom(p));
-      }
-      state.state = "joined";
-      state.everJoined = true;
-      state.error = null;
-      ui.status(state.role === "viewer" ? "connected (viewer)" : "connected");
-      if (state.roomType === "call") void startCall(others.map((p) => p.id));
-      else if (state.role === "publisher") void startPublishing();
-      else if (state.roomType === "broadcast") startWatching(d.hlsUrl);
-      else showSelf();
-      break;
-    }
-    case "peerDenied": {
-      const d = ev.data;
-      fail(d.reason ?? "denied", `The room refused you: ${JOIN_ERRORS[d.reason] ?? d.reason ?? "no reason given"}`);
-      break;
-    }
-    case "peerJoined": {
-      const d = ev.data;
-      if (!d.peer || isSelf(d.peer.id)) break;
-      for (const t of Object.keys(d.peer.tracks ?? {})) state.trackOwner.set(t, d.peer.id);
-      showPeer(peerFrom(d.peer));
-      if (state.roomType === "call") void directCall(d.peer.id).then((c) => c?.call());
-      break;
-    }
-    case "peerLeft": {
-      const d = ev.data;
-      state.peers.delete(d.peerId);
-      for (const [t, owner] of state.trackOwner) if (owner === d.peerId) state.trackOwner.delete(t);
-      ui.removeTile(d.peerId);
-      if (call?.peer === d.peerId) {
-        endCall();
-        if (state.peerId) ui.placeholder(state.peerId, "waiting for the other person to join…");
-      }
-      if (state.roomType === "broadcast" && state.role === "viewer" && ![...state.peers.values()].some((p) => p.role === "publisher")) {
-        hls?.stop();
-        hls = null;
-        ui.notice("The broadcast has ended.");
-      }
-      break;
-    }
-    case "peerUpdated": {
-      const d = ev.data;
-      const p = state.peers.get(d.peerId);
-      if (p) showPeer({ ...p, displayName: displayNameOf(d.metadata) ?? p.displayName });
-      break;
-    }
-    case "tracksAdded": {
-      const d = ev.data;
-      for (const t of Object.keys(d.tracks ?? {})) state.trackOwner.set(t, d.peerId);
-      break;
-    }
-    case "tracksRemoved": {
-      const d = ev.data;
-      for (const t of d.trackIds ?? []) {
-        const owner = state.trackOwner.get(t);
-        const track = media?.remoteTrack(t);
-        if (owner && track) ui.removeTrack(owner, track);
-        media?.forgetTrack(t);
-        state.trackOwner.delete(t);
-      }
-      break;
-    }
-    case "publishAnswer": {
-      const d = ev.data;
-      for (const t of Object.values(d.midToTrackId ?? {})) state.trackOwner.set(t, state.peerId!);
-      media?.onPublishAnswer(d.sdp);
-      break;
-    }
-    case "subscribeOffer": {
-      const d = ev.data;
-      media?.onSubscribeOffer(d.sdp, d.midToTrackId);
-      break;
-    }
-    case "candidate": {
-      const d = ev.data;
-      media?.onCandidate(d);
-      break;
-    }
-    case "relay": {
-      const d = ev.data;
-      if (state.roomType === "call" && d.from) void directCall(d.from).then((c) => c?.onRelay(d.payload));
-      break;
-    }
-    case "vadNotification": {
-      const d = ev.data;
-      const owner = state.trackOwner.get(d.trackId);
-      if (owner) ui.speaking(owner, d.status === "speech");
-      break;
-    }
-    case "error": {
-      const d = ev.data;
-      // A refused media event; the session goes on (e.g. media forwarding not available).
-      console.warn("media error", d);
-      ui.toast(`Server: ${d.message ?? d.reason ?? "error"}`);
-      break;
-    }
+// Server media events (protocol.md §4): one handler each, dispatched by type.
+
+function onPeerAccepted(d: PeerAccepted): void {
+  iceServers = d.iceServers ?? [];
+  if (d.ownerId !== undefined) state.ownerId = d.ownerId;
+  if (d.role) state.role = d.role;
+  if (d.roomType) state.roomType = d.roomType;
+  media = new MediaSession(
+    (type, data) => sig.sendMediaEvent(type, data),
+    iceServers,
+    (trackId, track) => {
+      const owner = state.trackOwner.get(trackId);
+      if (!owner || hls) return;  // an HLS player owns the broadcaster's tile
+      ui.addTrack(owner, track);
+      // Without HLS the server may send the broadcast by WebRTC instead.
+      if (state.roomType === "broadcast" && state.role === "viewer") ui.notice(null);
+    },
+    (msg) => console.warn(msg),
+  );
+  const others = (d.peersInRoom ?? []).filter((p) => !isSelf(p.id));
+  for (const p of others) {
+    for (const t of Object.keys(p.tracks ?? {})) state.trackOwner.set(t, p.id);
+    showPeer(peerFrom(p));
+  }
+  state.state = "joined";
+  state.everJoined = true;
+  state.error = null;
+  ui.status(state.role === "viewer" ? "connected (viewer)" : "connected");
+  if (state.roomType === "call") void startCall(others.map((p) => p.id));
+  else if (state.role === "publisher") void startPublishing();
+  else if (state.roomType === "broadcast") startWatching(d.hlsUrl);
+  else showSelf();
+}
+
+function onPeerDenied(d: PeerDenied): void {
+  fail(d.reason ?? "denied", `The room refused you: ${JOIN_ERRORS[d.reason] ?? d.reason ?? "no reason given"}`);
+}
+
+function onPeerJoined(d: PeerJoined): void {
+  if (!d.peer || isSelf(d.peer.id)) return;
+  for (const t of Object.keys(d.peer.tracks ?? {})) state.trackOwner.set(t, d.peer.id);
+  showPeer(peerFrom(d.peer));
+  if (state.roomType === "call") void directCall(d.peer.id).then((c) => c?.call());
+}
+
+function onPeerLeft(d: PeerLeft): void {
+  state.peers.delete(d.peerId);
+  for (const [t, owner] of state.trackOwner) if (owner === d.peerId) state.trackOwner.delete(t);
+  ui.removeTile(d.peerId);
+  if (call?.peer === d.peerId) {
+    endCall();
+    if (state.peerId) ui.placeholder(state.peerId, "waiting for the other person to join…");
+  }
+  if (state.roomType === "broadcast" && state.role === "viewer" && ![...state.peers.values()].some((p) => p.role === "publisher")) {
+    hls?.stop();
+    hls = null;
+    ui.notice("The broadcast has ended.");
   }
 }
+
+function onPeerUpdated(d: PeerUpdated): void {
+  const p = state.peers.get(d.peerId);
+  if (p) showPeer({ ...p, displayName: displayNameOf(d.metadata) ?? p.displayName });
+}
+
+function onTracksAdded(d: TracksAdded): void {
+  for (const t of Object.keys(d.tracks ?? {})) state.trackOwner.set(t, d.peerId);
+}
+
+function onTracksRemoved(d: TracksRemoved): void {
+  for (const t of d.trackIds ?? []) {
+    const owner = state.trackOwner.get(t);
+    const track = media?.remoteTrack(t);
+    if (owner && track) ui.removeTrack(owner, track);
+    media?.forgetTrack(t);
+    state.trackOwner.delete(t);
+  }
+}
+
+function onPublishAnswer(d: PublishAnswer): void {
+  for (const t of Object.values(d.midToTrackId ?? {})) state.trackOwner.set(t, state.peerId!);
+  media?.onPublishAnswer(d.sdp);
+}
+
+function onSubscribeOffer(d: SubscribeOffer): void {
+  media?.onSubscribeOffer(d.sdp, d.midToTrackId);
+}
+
+function onCandidate(d: Candidate): void {
+  media?.onCandidate(d);
+}
+
+function onRelay(d: Relay): void {
+  if (state.roomType === "call" && d.from) void directCall(d.from).then((c) => c?.onRelay(d.payload));
+}
+
+function onVadNotification(d: VadNotification): void {
+  const owner = state.trackOwner.get(d.trackId);
+  if (owner) ui.speaking(owner, d.status === "speech");
+}
+
+function onMediaError(d: MediaError): void {
+  // A refused media event; the session goes on (e.g. media forwarding not available).
+  console.warn("media error", d);
+  ui.toast(`Server: ${d.message ?? d.reason ?? "error"}`);
+}
+
+const mediaHandlers: ServerMediaHandlers = {
+  peerAccepted: onPeerAccepted,
+  peerDenied: onPeerDenied,
+  peerJoined: onPeerJoined,
+  peerLeft: onPeerLeft,
+  peerUpdated: onPeerUpdated,
+  tracksAdded: onTracksAdded,
+  tracksRemoved: onTracksRemoved,
+  publishAnswer: onPublishAnswer,
+  subscribeOffer: onSubscribeOffer,
+  candidate: onCandidate,
+  relay: onRelay,
+  vadNotification: onVadNotification,
+  error: onMediaError,
+};
 
 // Closes everything of the current media session (before a rejoin, on leave, kick).
 function resetSession(): void {
@@ -348,7 +369,7 @@ function fail(reason: string, message: string): void {
   sig.socket.disconnect();  // else phoenix would retry the join forever
 }
 
-sig.onMediaEvent(onMediaEvent);
+sig.onMediaEvent((ev) => dispatchMediaEvent(mediaHandlers, ev));
 sig.onPush("ownerChanged", (p) => {
   state.ownerId = p.ownerId ?? null;
   ui.setOwner(state.ownerId);
