@@ -26,7 +26,9 @@ struct channel_state {
 using self_ptr = channel_api::stateful_pointer<channel_state>;
 using opt_ref = std::optional<std::string>;
 
-void out(self_ptr self, std::string frame) { self->send(self->state.socket, ws_out{std::move(frame)}); }
+void out(self_ptr self, std::string frame) {
+  self->send(self->state.socket, ws_out{std::move(frame)});
+}
 
 void reply(self_ptr self, const opt_ref& ref, const proto::reply& r) {
   auto& st = self->state;
@@ -47,7 +49,8 @@ void on_push(self_ptr self, const proto::server_push& p) {
 
 void on_request(self_ptr self, const opt_ref& ref, proto::room_request& req) {
   auto& st = self->state;
-  self->request(st.room, st.settings->request_timeout, room_request_from{st.peer_id, std::move(req)})
+  self
+    ->request(st.room, st.settings->request_timeout, room_request_from{st.peer_id, std::move(req)})
     .then([self, ref](request_result& r) { reply(self, ref, r.reply); },
           [self, ref](caf::error&) { reply(self, ref, proto::reply_error{"unavailable"}); });
 }
@@ -84,7 +87,9 @@ struct client_visitor {
 
 channel_api::behavior_type joined(self_ptr self) {
   return {
-    [self](client_push& m) { std::visit(client_visitor{self, m.ref}, m.event); },
+    [self](client_push& m) {
+      std::visit(client_visitor{self, m.ref}, m.event);
+    },
     [self](push& m) { on_push(self, m.event); },
   };
 }

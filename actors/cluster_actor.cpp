@@ -7,9 +7,9 @@
 #include <caf/io/middleman.hpp>
 
 #include <charconv>
+#include <iostream>
 #include <map>
 #include <set>
-#include <iostream>
 
 namespace vr {
 
@@ -36,9 +36,7 @@ struct cluster_state {
 using self_ptr = cluster_api::stateful_pointer<cluster_state>;
 
 // One line at a time: membership changes are rare and worth an operator's eye.
-void log(const std::string& line) {
-  std::cerr << "videoroom: cluster: " << line << std::endl;
-}
+void log(const std::string& line) { std::cerr << "videoroom: cluster: " << line << std::endl; }
 
 std::string node_count(const cluster_state& st) {
   return std::to_string(st.members.size() + 1) + " node(s)";
@@ -161,8 +159,8 @@ void dial(self_ptr self, const std::string& addr) {
       [self, addr](caf::error& err) { dial_failed(self, addr, self->system().render(err)); });
 }
 
-cluster_api::behavior_type cluster_actor(self_ptr self, cluster_options opts,
-                                         registry_api registry, settings_ptr settings) {
+cluster_api::behavior_type cluster_actor(self_ptr self, cluster_options opts, registry_api registry,
+                                         settings_ptr settings) {
   auto& st = self->state;
   st.opts = std::move(opts);
   st.registry = std::move(registry);
@@ -221,6 +219,5 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_endpoint(const std::s
     return std::nullopt;
   return std::pair{s.substr(0, colon), static_cast<std::uint16_t>(port)};
 }
-
 
 }  // namespace vr

@@ -24,8 +24,8 @@
 namespace vr {
 
 struct cluster_options {
-  std::string name;                  // this node: "host:port"
-  std::vector<std::string> seeds;    // "host:port" each
+  std::string name;                                 // this node: "host:port"
+  std::vector<std::string> seeds;                   // "host:port" each
   caf::timespan timeout = std::chrono::seconds(5);  // for a dial and its hello
   caf::timespan retry = std::chrono::seconds(1);    // between dials of absent nodes
   // Gets the view as text lines for /healthz (called from the actor; thread-safe).

@@ -93,8 +93,8 @@ std::string check_settings(const caf::config_option_set& opts, const caf::settin
     if (opt == nullptr)
       return "unknown configuration key '" + name + "'";
     if (auto err = opt->check(value))
-      return "configuration key '" + name + "' has a value of the wrong type: " +
-             caf::deep_to_string(value);
+      return "configuration key '" + name +
+             "' has a value of the wrong type: " + caf::deep_to_string(value);
   }
   return {};
 }
@@ -132,7 +132,8 @@ std::string config::check_values() const {
     return "hls.segment-target must be at least two part targets and at most 20 seconds";
   if (hls_window < 3)
     return "hls.window must be at least 3 segments";
-  if (hls_stage.empty() || hls_stage.find_first_not_of(
+  if (hls_stage.empty() ||
+      hls_stage.find_first_not_of(
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
     return "hls.stage must be letters, digits, '_' or '-'";
   if (cluster_node_port == 0 && !cluster_seeds.empty())
@@ -157,8 +158,7 @@ std::string config::check_values() const {
       return "ice.stun-servers entries look like stun://host:port, not '" + s + "'";
   for (const auto& s : ice_turn_servers)
     if (s.rfind("turn://", 0) != 0 && s.rfind("turns://", 0) != 0)
-      return "ice.turn-servers entries look like turn://user:password@host:port, not '" +
-             s + "'";
+      return "ice.turn-servers entries look like turn://user:password@host:port, not '" + s + "'";
   return {};
 }
 

@@ -91,15 +91,16 @@ media::session_events session_events(engine_api engine, const engine_state& st) 
   auto sdp = [engine](proto::sdp_kind kind) {
     return [engine, kind](std::string peer, std::string sdp,
                           std::map<std::string, std::string> mid_to_track) {
-      caf::anon_send(engine, session_sdp{std::move(peer), {kind, std::move(sdp), std::move(mid_to_track)}});
+      caf::anon_send(engine,
+                     session_sdp{std::move(peer), {kind, std::move(sdp), std::move(mid_to_track)}});
     };
   };
   ev.publish_answer = sdp(proto::sdp_kind::publish_answer);
   ev.subscribe_offer = sdp(proto::sdp_kind::subscribe_offer);
   ev.candidate = [engine](std::string peer, media::pc_kind pc, std::string cand, unsigned mline) {
     auto kind = pc == media::pc_kind::publish ? proto::pc_kind::publish : proto::pc_kind::subscribe;
-    caf::anon_send(engine, session_candidate{std::move(peer),
-                                             {kind, std::move(cand), mline, std::nullopt}});
+    caf::anon_send(
+      engine, session_candidate{std::move(peer), {kind, std::move(cand), mline, std::nullopt}});
   };
   ev.tracks_added = [engine](std::string peer, std::vector<media::track> tracks) {
     std::vector<session_track> out;
@@ -166,7 +167,8 @@ void on_tracks_added(self_ptr self, session_tracks_added& m) {
   proto::tracks_added added{m.peer_id, {}};
   for (auto& t : m.tracks) {
     auto meta = p.track_metadata.find(t.mid);
-    proto::track_info info{t.kind, meta == p.track_metadata.end() ? proto::raw_json{} : meta->second};
+    proto::track_info info{t.kind,
+                           meta == p.track_metadata.end() ? proto::raw_json{} : meta->second};
     added.tracks[t.id] = info;
     p.tracks[t.id] = std::move(info);
   }
@@ -204,8 +206,8 @@ void on_join(self_ptr self, engine_peer& p, const proto::media_join& j) {
   auto& st = self->state;
   p.metadata = j.metadata;
   p.joined = true;
-  proto::peer_accepted accepted{p.info.id, p.info.role, st.type, st.owner, {},
-                                st.settings->ice_servers, hls_url(st)};
+  proto::peer_accepted accepted{
+    p.info.id, p.info.role, st.type, st.owner, {}, st.settings->ice_servers, hls_url(st)};
   for (auto& [id, other] : st.peers)
     if (id != p.info.id && other.joined)
       accepted.peers_in_room.push_back(describe(other));
@@ -222,8 +224,9 @@ void on_join(self_ptr self, engine_peer& p, const proto::media_join& j) {
     out.dir = st.settings->hls_dir / st.hls_stream;
     out.playlist = st.settings->hls_playlist;
     // Files leave a segment plus a playlist duration after they left it.
-    out.expiry_grace = std::chrono::milliseconds(static_cast<long>(
-      1000 * out.playlist.target_segment_s * (static_cast<double>(out.playlist.window_segments) + 2)));
+    out.expiry_grace = std::chrono::milliseconds(
+      static_cast<long>(1000 * out.playlist.target_segment_s *
+                        (static_cast<double>(out.playlist.window_segments) + 2)));
     st.media->record_hls(p.info.id, std::move(out));
   }
 }
@@ -278,8 +281,7 @@ struct media_handler {
       return send_error(self, p, "forbidden", "viewers cannot publish");
     if (c.candidate.empty())
       return;  // end of candidates: libnice needs no word of it
-    st().media->add_candidate(p.info.id, media_pc(c.pc), std::move(c.candidate),
-                              c.sdp_mline_index);
+    st().media->add_candidate(p.info.id, media_pc(c.pc), std::move(c.candidate), c.sdp_mline_index);
   }
   void operator()(proto::relay_request&) const {}  // the room handles relay
   void operator()(proto::invalid_media_event& e) const {

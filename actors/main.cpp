@@ -1,5 +1,3 @@
 #include "actors/node.hpp"
 
-int main(int argc, char** argv) {
-  return vr::run_node(argc, argv);
-}
+int main(int argc, char** argv) { return vr::run_node(argc, argv); }

@@ -108,8 +108,9 @@ private:
 
 // Publishes this node's cluster actor on cluster.node-port; null when the node
 // runs alone. Throws when the port cannot be bound.
-cluster_api start_cluster(caf::actor_system& system, const config& cfg, const registry_api& registry,
-                         settings_ptr settings, std::shared_ptr<shared_text> view) {
+cluster_api start_cluster(caf::actor_system& system, const config& cfg,
+                          const registry_api& registry, settings_ptr settings,
+                          std::shared_ptr<shared_text> view) {
   if (cfg.cluster_node_port == 0)
     return {};
   cluster_options o;
@@ -119,8 +120,8 @@ cluster_api start_cluster(caf::actor_system& system, const config& cfg, const re
   o.retry = std::max(cfg.cluster_heartbeat_interval, caf::timespan{std::chrono::milliseconds(500)});
   o.publish_view = [view](std::string text) { view->set(std::move(text)); };
   auto cluster = spawn_cluster(system, std::move(o), registry, std::move(settings));
-  auto port = system.middleman().publish(cluster, cfg.cluster_node_port, cfg.cluster_host.c_str(),
-                                         true);
+  auto port =
+    system.middleman().publish(cluster, cfg.cluster_node_port, cfg.cluster_host.c_str(), true);
   if (!port) {
     caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
     throw std::runtime_error(system.render(port.error()));
@@ -174,7 +175,8 @@ int run_node(int argc, char** argv) {
   settings->hls_dir = hls_dir->path();
   settings->hls_expect = [hls](const std::string& s) { hls->expect(s); };
   settings->hls_forget = [hls](const std::string& s) { hls->forget(s); };
-  settings->hls_update = [hls](const std::string& s, std::shared_ptr<const media::hls::snapshot> snap) {
+  settings->hls_update = [hls](const std::string& s,
+                               std::shared_ptr<const media::hls::snapshot> snap) {
     hls->update(s, std::move(snap));
   };
   if (cfg.cluster_node_port != 0)
@@ -204,8 +206,8 @@ int run_node(int argc, char** argv) {
   try {
     server.start();
   } catch (const std::exception& e) {
-    std::cerr << "videoroom: cannot listen on " << cfg.http_host << ':' << cfg.http_port
-              << ": " << e.what() << '\n';
+    std::cerr << "videoroom: cannot listen on " << cfg.http_host << ':' << cfg.http_port << ": "
+              << e.what() << '\n';
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     if (cluster)
       caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
@@ -220,8 +222,8 @@ int run_node(int argc, char** argv) {
   });
   // Which SRTP the connections run on: the OpenSSL build unless it was not built.
   std::cerr << "videoroom: SRTP by " << media::describe_srtp() << '\n';
-  std::cerr << "videoroom: listening on http://" << cfg.http_host << ':' << server.port()
-            << "/" << std::endl;
+  std::cerr << "videoroom: listening on http://" << cfg.http_host << ':' << server.port() << "/"
+            << std::endl;
   std::vector<std::jthread> threads;
   for (std::size_t i = 1; i < cfg.http_io_threads; ++i)
     threads.emplace_back([&io] { io.run(); });

@@ -48,8 +48,8 @@ std::enable_if_t<Inspector::reads_state, typename Inspector::result_type> inspec
 }
 
 template <class Inspector, class T>
-std::enable_if_t<Inspector::writes_state, typename Inspector::result_type> inspect(Inspector& f,
-                                                                                   opt_field<T>& o) {
+std::enable_if_t<Inspector::writes_state, typename Inspector::result_type> inspect(
+  Inspector& f, opt_field<T>& o) {
   bool present = false;
   T value{};
   opt_loader<T> loader{present, value};
@@ -205,8 +205,8 @@ typename Inspector::result_type inspect(Inspector& f, ice_server& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_accepted& x) {
-  return f(meta::type_name("peer_accepted"), x.id, x.role, x.type, opt(x.owner_id),
-           x.peers_in_room, x.ice_servers, opt(x.hls_url));
+  return f(meta::type_name("peer_accepted"), x.id, x.role, x.type, opt(x.owner_id), x.peers_in_room,
+           x.ice_servers, opt(x.hls_url));
 }
 
 template <class Inspector>

@@ -85,7 +85,8 @@ registry_api placement(self_ptr self, const std::string& id) {
 }
 
 // Joins the room here, making it if need be (counted for the empty check).
-caf::delegated<join_result> join_here(self_ptr self, const std::string& id, const join_request& req) {
+caf::delegated<join_result> join_here(self_ptr self, const std::string& id,
+                                      const join_request& req) {
   auto& e = local_room(self, id, req);
   ++e.joins_sent;
   return self->delegate(e.room, req);

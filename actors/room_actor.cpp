@@ -38,9 +38,9 @@ std::string new_peer_id(std::mt19937_64& rng) {
 
 void count_peer(self_ptr self, peer_role role, double delta) {
   auto& st = self->state;
-  st.settings->metrics->add("vr_peers", delta,
-                            {{"type", std::string{to_string(st.room->type())}},
-                             {"role", std::string{to_string(role)}}});
+  st.settings->metrics->add(
+    "vr_peers", delta,
+    {{"type", std::string{to_string(st.room->type())}}, {"role", std::string{to_string(role)}}});
 }
 
 void push_to(self_ptr self, const std::string& peer, proto::server_push event) {

@@ -6,7 +6,7 @@
 namespace vr {
 
 room_state::room_state(std::string id, room_type type, room_limits limits)
-  : id_(std::move(id)), type_(type), limits_(limits) {}
+    : id_(std::move(id)), type_(type), limits_(limits) {}
 
 std::optional<std::string> room_state::owner() const {
   // members_ is in join order, so the first publisher is the oldest.

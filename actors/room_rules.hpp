@@ -58,8 +58,7 @@ public:
   // client named, if any (room_type_mismatch when it differs); `wish` the role asked.
   // Errors: invalid_params, room_type_mismatch, room_full.
   join_outcome join(std::string peer_id, std::string display_name,
-                    std::optional<room_type> requested_type,
-                    std::optional<peer_role> wish);
+                    std::optional<room_type> requested_type, std::optional<peer_role> wish);
 
   // Removes a member (leave, kick, or its channel died). Returns whether the
   // owner changed; false when the peer was not there.

@@ -37,7 +37,8 @@ std::vector<signaling::protocol::ice_server> browser_ice_servers(
   return out;
 }
 
-std::shared_ptr<node_settings> make_settings(const config& cfg, std::shared_ptr<signaling::metrics> m) {
+std::shared_ptr<node_settings> make_settings(const config& cfg,
+                                             std::shared_ptr<signaling::metrics> m) {
   auto s = std::make_shared<node_settings>();
   s->limits = {cfg.rooms_max_publishers, cfg.rooms_max_viewers};
   s->default_type = parse_room_type(cfg.rooms_default_type).value_or(room_type::group);

@@ -33,12 +33,15 @@ struct node_settings {
   std::string http_public_url;  // "" = URLs relative to the page's node
   // LL-HLS of broadcast rooms: streams are written under hls_dir/PUB/STREAM.
   std::filesystem::path hls_dir;
-  media::hls::playlist_config hls_playlist{.target_part_s = 0.3, .target_segment_s = 2.0, .window_segments = 6};
+  media::hls::playlist_config hls_playlist{
+    .target_part_s = 0.3, .target_segment_s = 2.0, .window_segments = 6};
   // The HTTP side that serves them (thread-safe; hls_update is called from
   // media threads). Unset in actor tests.
-  std::function<void(const std::string& stream)> hls_expect, hls_forget;
-  std::function<void(const std::string& stream, std::shared_ptr<const media::hls::snapshot>)> hls_update;
-  std::vector<signaling::protocol::ice_server> ice_servers;  // peerAccepted.iceServers, for browsers
+  std::function<void(const std::string&stream)> hls_expect, hls_forget;
+  std::function<void(const std::string& stream, std::shared_ptr<const media::hls::snapshot>)>
+    hls_update;
+  std::vector<signaling::protocol::ice_server>
+    ice_servers;  // peerAccepted.iceServers, for browsers
   std::vector<std::string> ice_local_addresses;
   std::uint16_t ice_min_port = 0;
   std::uint16_t ice_max_port = 0;
@@ -54,7 +57,8 @@ struct node_settings {
 
 using settings_ptr = std::shared_ptr<const node_settings>;
 
-std::shared_ptr<node_settings> make_settings(const config& cfg, std::shared_ptr<signaling::metrics> m);
+std::shared_ptr<node_settings> make_settings(const config& cfg,
+                                             std::shared_ptr<signaling::metrics> m);
 
 // "stun://h:p" → {"urls":"stun:h:p"}; "turn://u:p@h:p" → {"urls":"turn:h:p",
 // "username":u,"credential":p}, as RTCPeerConnection's iceServers wants them.

@@ -37,7 +37,7 @@ summary summarize(std::vector<double> v) {
 
 // A bare Phoenix socket: phx_join / phx_leave and the time to their replies.
 class raw_socket {
- public:
+public:
   explicit raw_socket(std::uint16_t port)
       : ws_{{[this](std::string text) {
                std::lock_guard lock{mutex_};
@@ -45,7 +45,8 @@ class raw_socket {
                changed_.notify_all();
              },
              nullptr}} {
-    if (auto err = ws_.connect("127.0.0.1", port, "/socket/websocket?vsn=2.0.0", std::chrono::seconds(5)))
+    if (auto err =
+          ws_.connect("127.0.0.1", port, "/socket/websocket?vsn=2.0.0", std::chrono::seconds(5)))
       throw std::runtime_error("connect: " + *err);
   }
   // Sends a frame with ref `ref` and waits for its phx_reply; returns ms.
@@ -54,7 +55,8 @@ class raw_socket {
     auto ref = std::to_string(++ref_);
     auto needle = "\"" + ref + "\",\"" + topic + "\",\"phx_reply\",{\"status\":\"ok\"";
     auto t0 = clock_type::now();
-    ws_.send("[\"" + join_ref + "\",\"" + ref + "\",\"" + topic + "\",\"" + event + "\"," + payload + "]");
+    ws_.send("[\"" + join_ref + "\",\"" + ref + "\",\"" + topic + "\",\"" + event + "\"," +
+             payload + "]");
     std::unique_lock lock{mutex_};
     bool ok = changed_.wait_for(lock, std::chrono::seconds(10), [&] {
       return std::any_of(frames_.begin(), frames_.end(),
@@ -71,7 +73,7 @@ class raw_socket {
   }
   void leave(const std::string& room) { round_trip(join_ref_, "room:" + room, "phx_leave", "{}"); }
 
- private:
+private:
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::string> frames_;
@@ -120,9 +122,11 @@ recovery lose_room_node(bool freeze) {
   join_options o;
   o.publish = true;
   protocol_peer alice{"alice"}, bob{"bob"};
-  if (!alice.connect_and_join(c.http_port(0), room, o).ok || !bob.connect_and_join(c.http_port(1), room, o).ok)
+  if (!alice.connect_and_join(c.http_port(0), room, o).ok ||
+      !bob.connect_and_join(c.http_port(1), room, o).ok)
     throw std::runtime_error("join failed");
-  if (!alice.wait_for([&] { return alice.packets_from(bob.peer_id(), "video") > 30; }, std::chrono::seconds(15)))
+  if (!alice.wait_for([&] { return alice.packets_from(bob.peer_id(), "video") > 30; },
+                      std::chrono::seconds(15)))
     throw std::runtime_error("no media before the loss");
   recovery r;
   auto t0 = clock_type::now();
@@ -130,13 +134,16 @@ recovery lose_room_node(bool freeze) {
     c.proc(2).signal(SIGSTOP);
   else
     c.kill(2);
-  if (!alice.wait_event("phx_error", "", std::chrono::seconds(10)) || !bob.wait_event("phx_error", "", std::chrono::seconds(10)))
+  if (!alice.wait_event("phx_error", "", std::chrono::seconds(10)) ||
+      !bob.wait_event("phx_error", "", std::chrono::seconds(10)))
     throw std::runtime_error("no phx_error");
   r.error_ms = ms_since(t0);
-  if (!alice.connect_and_join(c.http_port(0), room, o).ok || !bob.connect_and_join(c.http_port(1), room, o).ok)
+  if (!alice.connect_and_join(c.http_port(0), room, o).ok ||
+      !bob.connect_and_join(c.http_port(1), room, o).ok)
     throw std::runtime_error("rejoin failed");
   auto flowing = [&] {
-    return alice.packets_from(bob.peer_id(), "video") > 0 && bob.packets_from(alice.peer_id(), "video") > 0;
+    return alice.packets_from(bob.peer_id(), "video") > 0 &&
+           bob.packets_from(alice.peer_id(), "video") > 0;
   };
   if (!alice.wait_for(flowing, std::chrono::seconds(15)))
     throw std::runtime_error("no media after the rejoin");
@@ -147,10 +154,12 @@ recovery lose_room_node(bool freeze) {
 }
 
 void recoveries(int runs) {
-  std::printf("## Losing the room's node (heartbeat %lld ms, connection-timeout %lld ms; %d runs each)\n\n",
-              static_cast<long long>(test_cluster::heartbeat.count()),
-              static_cast<long long>(test_cluster::connection_timeout.count()), runs);
-  std::printf("| loss | phx_error p50 / max (ms) | video both ways again p50 / max (ms) |\n|---|---|---|\n");
+  std::printf(
+    "## Losing the room's node (heartbeat %lld ms, connection-timeout %lld ms; %d runs each)\n\n",
+    static_cast<long long>(test_cluster::heartbeat.count()),
+    static_cast<long long>(test_cluster::connection_timeout.count()), runs);
+  std::printf(
+    "| loss | phx_error p50 / max (ms) | video both ways again p50 / max (ms) |\n|---|---|---|\n");
   for (bool freeze : {false, true}) {
     std::vector<double> err, media;
     for (int i = 0; i < runs; ++i) {
@@ -159,10 +168,11 @@ void recoveries(int runs) {
       media.push_back(r.media_ms);
     }
     auto e = summarize(err), m = summarize(media);
-    std::printf("| %s | %.0f / %.0f | %.0f / %.0f |\n", freeze ? "SIGSTOP (frozen)" : "kill -9", e.p50, e.max,
-                m.p50, m.max);
+    std::printf("| %s | %.0f / %.0f | %.0f / %.0f |\n", freeze ? "SIGSTOP (frozen)" : "kill -9",
+                e.p50, e.max, m.p50, m.max);
   }
-  std::printf("\nThe rejoin is immediate here; the browser client's phoenix socket rejoins after 1 s.\n");
+  std::printf(
+    "\nThe rejoin is immediate here; the browser client's phoenix socket rejoins after 1 s.\n");
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ double percentile(std::vector<double> v, double p) {
 
 // One peer of the load, whichever server it talks to.
 class load_peer {
- public:
+public:
   virtual ~load_peer() = default;
   virtual webrtc_peer& media() = 0;
   // Video packets received from publisher `pub`.
@@ -57,12 +57,13 @@ class load_peer {
 
 // A server under test and the way its peers join.
 class subject {
- public:
+public:
   virtual ~subject() = default;
   virtual pid_t pid() const = 0;
   virtual std::unique_ptr<load_peer> publisher(const std::string& name) = 0;
   // A peer that receives the given publishers (and, in the mesh, publishes too).
-  virtual std::unique_ptr<load_peer> receiver(const std::string& name, const std::vector<load_peer*>& pubs) = 0;
+  virtual std::unique_ptr<load_peer> receiver(const std::string& name,
+                                              const std::vector<load_peer*>& pubs) = 0;
   // Mesh: make every publisher receive every other.
   virtual void cross_subscribe(const std::vector<load_peer*>& pubs) = 0;
 };
@@ -76,29 +77,32 @@ peer_options load_options(const std::shared_ptr<encoded_loop>& loop) {
 // ---- videoroom, through protocol.md ----
 
 class videoroom_peer : public load_peer {
- public:
+public:
   explicit videoroom_peer(std::unique_ptr<protocol_peer> p) : p_(std::move(p)) {}
   webrtc_peer& media() override { return p_->media(); }
   std::uint64_t video_from(const load_peer& pub) override {
     return p_->packets_from(static_cast<const videoroom_peer&>(pub).p_->peer_id(), "video");
   }
 
- private:
+private:
   std::unique_ptr<protocol_peer> p_;
 };
 
 class videoroom_subject : public subject {
- public:
+public:
   videoroom_subject(std::shared_ptr<encoded_loop> loop, const std::string& bin)
       : loop_(std::move(loop)), srv_(bin, VR_ROOT, {}, server_cpu) {}
   pid_t pid() const override { return srv_.pid(); }
-  std::unique_ptr<load_peer> publisher(const std::string& name) override { return join(name, true); }
-  std::unique_ptr<load_peer> receiver(const std::string& name, const std::vector<load_peer*>&) override {
+  std::unique_ptr<load_peer> publisher(const std::string& name) override {
+    return join(name, true);
+  }
+  std::unique_ptr<load_peer> receiver(const std::string& name,
+                                      const std::vector<load_peer*>&) override {
     return join(name, false);  // the server offers every publisher's tracks by itself
   }
   void cross_subscribe(const std::vector<load_peer*>&) override {}  // likewise
 
- private:
+private:
   std::unique_ptr<load_peer> join(const std::string& name, bool publish) {
     auto p = std::make_unique<protocol_peer>(name, load_options(loop_));
     join_options o;
@@ -120,20 +124,21 @@ class videoroom_subject : public subject {
 // ---- Janus VideoRoom ----
 
 class janus_load_peer : public load_peer {
- public:
+public:
   explicit janus_load_peer(std::unique_ptr<bench::janus_peer> p) : p_(std::move(p)) {}
   webrtc_peer& media() override { return p_->media(); }
   std::uint64_t video_from(const load_peer& pub) override {
-    return p_->media().packets(std::to_string(static_cast<const janus_load_peer&>(pub).p_->feed()) + ":video");
+    return p_->media().packets(std::to_string(static_cast<const janus_load_peer&>(pub).p_->feed()) +
+                               ":video");
   }
   bench::janus_peer& peer() { return *p_; }
 
- private:
+private:
   std::unique_ptr<bench::janus_peer> p_;
 };
 
 class janus_subject : public subject {
- public:
+public:
   janus_subject(std::shared_ptr<encoded_loop> loop, const std::string& srtp_library)
       : loop_(std::move(loop)), proc_(VR_ROOT "/bench/janus", server_cpu, srtp_library) {}
   pid_t pid() const override { return proc_.pid(); }
@@ -142,7 +147,8 @@ class janus_subject : public subject {
     p->peer().publish();
     return p;
   }
-  std::unique_ptr<load_peer> receiver(const std::string& name, const std::vector<load_peer*>& pubs) override {
+  std::unique_ptr<load_peer> receiver(const std::string& name,
+                                      const std::vector<load_peer*>& pubs) override {
     auto p = make(name);
     p->peer().subscribe(feeds(pubs, nullptr));
     return p;
@@ -152,10 +158,10 @@ class janus_subject : public subject {
       static_cast<janus_load_peer*>(p)->peer().subscribe(feeds(pubs, p));
   }
 
- private:
+private:
   std::unique_ptr<janus_load_peer> make(const std::string& name) {
-    return std::make_unique<janus_load_peer>(
-      std::make_unique<bench::janus_peer>(name, load_options(loop_), bench::janus_process::ws_port, 1234));
+    return std::make_unique<janus_load_peer>(std::make_unique<bench::janus_peer>(
+      name, load_options(loop_), bench::janus_process::ws_port, 1234));
   }
   static std::vector<std::uint64_t> feeds(const std::vector<load_peer*>& pubs, load_peer* except) {
     std::vector<std::uint64_t> out;
@@ -217,9 +223,7 @@ bool gets_video(load_peer& to, const std::vector<load_peer*>& from) {
   return false;
 }
 
-baseline idle(const subject& s) {
-  return {proc_rss_kb(s.pid()), proc_threads(s.pid())};
-}
+baseline idle(const subject& s) { return {proc_rss_kb(s.pid()), proc_threads(s.pid())}; }
 
 void set_joins(figures& f, const std::vector<double>& join_ms) {
   f.join_p50_ms = percentile(join_ms, 0.5);
@@ -239,7 +243,8 @@ void set_joins(figures& f, const std::vector<double>& join_ms) {
 // length, which the delay measurements use as well.
 constexpr std::uint64_t min_packets = 10000;
 
-std::chrono::seconds measure_cpu(std::vector<std::pair<subject*, load*>>& runs, std::chrono::seconds window) {
+std::chrono::seconds measure_cpu(std::vector<std::pair<subject*, load*>>& runs,
+                                 std::chrono::seconds window) {
   std::this_thread::sleep_for(2s);  // warm-up: connections settle
   std::vector<double> c0;
   std::vector<totals> t0;
@@ -274,13 +279,13 @@ std::chrono::seconds measure_cpu(std::vector<std::pair<subject*, load*>>& runs, 
 
 // Stops (SIGSTOP) a server while another one's delay is measured alone.
 class paused {
- public:
+public:
   explicit paused(pid_t pid) : pid_(pid) { ::kill(pid_, SIGSTOP); }
   ~paused() { ::kill(pid_, SIGCONT); }
   paused(const paused&) = delete;
   paused& operator=(const paused&) = delete;
 
- private:
+private:
   pid_t pid_;
 };
 
@@ -297,7 +302,8 @@ void measure_alone(subject& s, load& l, std::chrono::seconds window) {
   auto& f = l.f;
   f.loss_pct = expected > 0 ? std::max(0.0, 100.0 * (expected - packets) / expected) : 100;
   if (packets == 0)  // would otherwise read as no loss and no delay
-    std::fprintf(stderr, "  %s %s: no packet arrived while measured alone\n", f.server.c_str(), f.scenario.c_str());
+    std::fprintf(stderr, "  %s %s: no packet arrived while measured alone\n", f.server.c_str(),
+                 f.scenario.c_str());
   std::vector<double> p50, p99;
   for (auto& r : l.receivers) {
     auto lat = r->media().latency();
@@ -308,8 +314,10 @@ void measure_alone(subject& s, load& l, std::chrono::seconds window) {
   }
   f.delay_p50_ms = percentile(p50, 0.5);
   f.delay_p99_ms = p99.empty() ? 0 : *std::max_element(p99.begin(), p99.end());
-  f.rss_kb_per_peer = (static_cast<double>(proc_rss_kb(s.pid())) - static_cast<double>(l.base.rss_kb)) / f.peers;
-  f.threads_per_peer = (static_cast<double>(proc_threads(s.pid())) - static_cast<double>(l.base.threads)) / f.peers;
+  f.rss_kb_per_peer =
+    (static_cast<double>(proc_rss_kb(s.pid())) - static_cast<double>(l.base.rss_kb)) / f.peers;
+  f.threads_per_peer =
+    (static_cast<double>(proc_threads(s.pid())) - static_cast<double>(l.base.threads)) / f.peers;
 }
 
 // One publisher for `n` subscribers: the load before the subscribers join.
@@ -401,8 +409,9 @@ using scenario = std::function<load(subject&)>;
 
 // One scenario on every server: each set up in turn, CPU measured together,
 // then delay with each server alone (the others stopped).
-std::vector<figures> run(std::vector<std::unique_ptr<subject>>& servers, const std::vector<std::string>& names,
-                         const scenario& sc, std::chrono::seconds window) {
+std::vector<figures> run(std::vector<std::unique_ptr<subject>>& servers,
+                         const std::vector<std::string>& names, const scenario& sc,
+                         std::chrono::seconds window) {
   std::vector<load> loads;
   for (std::size_t i = 0; i < servers.size(); ++i) {
     loads.push_back(sc(*servers[i]));
@@ -422,29 +431,31 @@ std::vector<figures> run(std::vector<std::unique_ptr<subject>>& servers, const s
   std::vector<figures> out;
   for (std::size_t i = 0; i < loads.size(); ++i) {
     auto& f = loads[i].f;
-    std::fprintf(stderr, "  %s %s: %.1f µs/pkt, %.0f pkt/s, delay %.2f/%.2f ms, loss %.2f%%, join %.0f ms (%d s)\n",
-                 f.server.c_str(), f.scenario.c_str(), f.cpu_us_per_packet, f.packets_per_s, f.delay_p50_ms,
-                 f.delay_p99_ms, f.loss_pct, f.join_p50_ms, f.window_s);
+    std::fprintf(
+      stderr,
+      "  %s %s: %.1f µs/pkt, %.0f pkt/s, delay %.2f/%.2f ms, loss %.2f%%, join %.0f ms (%d s)\n",
+      f.server.c_str(), f.scenario.c_str(), f.cpu_us_per_packet, f.packets_per_s, f.delay_p50_ms,
+      f.delay_p99_ms, f.loss_pct, f.join_p50_ms, f.window_s);
     out.push_back(f);
   }
   return out;
 }
 
-double ratio(double a, double b) {
-  return b > 0 ? a / b : 0;
-}
+double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
 // Server specs: "videoroom", "janus", "videoroom=/path/to/binary" (to
 // measure one build of ours against another), or "janus-openssl-srtp" (Janus
 // on the libsrtp2 our server uses, to tell that part of the difference apart;
 // one Janus at a time, its port is fixed).
-std::unique_ptr<subject> make_subject(const std::string& spec, const std::shared_ptr<encoded_loop>& loop) {
+std::unique_ptr<subject> make_subject(const std::string& spec,
+                                      const std::shared_ptr<encoded_loop>& loop) {
   if (spec == "janus")
     return std::make_unique<janus_subject>(loop, "");
   if (spec == "janus-openssl-srtp") {
     auto lib = media::bundled_srtp_library();
     if (lib.empty())
-      throw std::runtime_error("janus-openssl-srtp: built with VR_SRTP_OPENSSL=OFF, there is no OpenSSL libsrtp2");
+      throw std::runtime_error(
+        "janus-openssl-srtp: built with VR_SRTP_OPENSSL=OFF, there is no OpenSSL libsrtp2");
     return std::make_unique<janus_subject>(loop, lib);
   }
   if (spec == "videoroom")
@@ -473,9 +484,11 @@ std::vector<std::string> split(const std::string& text) {
 int main(int argc, char** argv) {
   auto window = std::chrono::seconds(argc > 1 ? std::atoi(argv[1]) : 8);
   if (window.count() <= 0) {
-    std::fprintf(stderr, "usage: compare_bench [window seconds > 0 (8)] [output dir] [scenarios] [servers]\n"
-                         "  scenarios: fanout1,fanout10,fanout25,fanout50,mesh,storm (any fanoutN)\n"
-                         "  servers: videoroom,janus (also videoroom=/path/to/binary, janus-openssl-srtp)\n");
+    std::fprintf(
+      stderr,
+      "usage: compare_bench [window seconds > 0 (8)] [output dir] [scenarios] [servers]\n"
+      "  scenarios: fanout1,fanout10,fanout25,fanout50,mesh,storm (any fanoutN)\n"
+      "  servers: videoroom,janus (also videoroom=/path/to/binary, janus-openssl-srtp)\n");
     return 2;
   }
   std::string out_dir = argc > 2 ? argv[2] : VR_ROOT "/bench/results";
@@ -483,14 +496,18 @@ int main(int argc, char** argv) {
   auto names = split(argc > 4 ? argv[4] : "videoroom,janus");
   try {
     auto loop = std::make_shared<encoded_loop>(encoded_loop::options{});
-    std::fprintf(stderr, "load: VP8 %.0f kbit/s at 30 fps + Opus, looped\n", loop->video_bitrate_measured() / 1000);
+    std::fprintf(stderr, "load: VP8 %.0f kbit/s at 30 fps + Opus, looped\n",
+                 loop->video_bitrate_measured() / 1000);
     std::vector<std::pair<std::string, scenario>> scenarios;
     auto known = [&](const std::string& kind) {
-      return std::any_of(scenarios.begin(), scenarios.end(), [&](auto& sc) { return sc.first == kind; });
+      return std::any_of(scenarios.begin(), scenarios.end(),
+                         [&](auto& sc) { return sc.first == kind; });
     };
     for (int n : {1, 10, 25, 50})
-      scenarios.emplace_back("fanout" + std::to_string(n), [n](subject& s) { return fanout(s, n); });
-    // Any other "fanoutN" asked for (e.g. fanout5: the mesh's five sends per received packet, without the mesh).
+      scenarios.emplace_back("fanout" + std::to_string(n),
+                             [n](subject& s) { return fanout(s, n); });
+    // Any other "fanoutN" asked for (e.g. fanout5: the mesh's five sends per received packet,
+    // without the mesh).
     for (auto& kind : only)
       if (kind.starts_with("fanout") && kind.size() > 6 && !known(kind))
         if (int n = std::atoi(kind.c_str() + 6); n > 0)
@@ -511,42 +528,55 @@ int main(int argc, char** argv) {
     // Once every scenario is done (no server runs), for as long as 1 → 1 measured delay.
     std::optional<bench::floor_figures> floor;
     if (!rows.empty() && rows.front().front().scenario == "1 → 1")
-      floor = bench::measure_generator_floor(loop, std::chrono::seconds(rows.front().front().window_s));
+      floor =
+        bench::measure_generator_floor(loop, std::chrono::seconds(rows.front().front().window_s));
 
     std::printf("# videoroom vs Janus VideoRoom (same load, same generator)\n\n");
-    std::printf("Loopback; servers pinned to CPU %d, generator to the other; VP8 %.0f kbit/s 30 fps + Opus per "
-                "publisher. CPU per forwarded packet: both servers loaded at once and measured over the same window "
-                "of %lld s, longer until each forwarded %llu packets (at most %lld s; this VM's speed drifts between "
-                "minutes). Delay, loss, memory: each server alone for as long, the other stopped. Ratio = %s / %s. "
-                "No server: the generator's publisher wired straight to its subscriber (same stacks, loopback) for "
-                "as long, the delay the generator adds by itself; a server's delay includes it.\n\n",
-                server_cpu, loop->video_bitrate_measured() / 1000, static_cast<long long>(window.count()),
-                static_cast<unsigned long long>(min_packets), static_cast<long long>(4 * window.count()),
-                names.front().c_str(), names.back().c_str());
-    std::printf("| scenario | server | CPU µs/pkt | pkt/s | delay p50 / p99 (ms) | loss %% | join→video p50 / max (ms) "
-                "| RSS KiB/peer | threads/peer | failed joins |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    std::printf(
+      "Loopback; servers pinned to CPU %d, generator to the other; VP8 %.0f kbit/s 30 fps + Opus "
+      "per "
+      "publisher. CPU per forwarded packet: both servers loaded at once and measured over the same "
+      "window "
+      "of %lld s, longer until each forwarded %llu packets (at most %lld s; this VM's speed drifts "
+      "between "
+      "minutes). Delay, loss, memory: each server alone for as long, the other stopped. Ratio = %s "
+      "/ %s. "
+      "No server: the generator's publisher wired straight to its subscriber (same stacks, "
+      "loopback) for "
+      "as long, the delay the generator adds by itself; a server's delay includes it.\n\n",
+      server_cpu, loop->video_bitrate_measured() / 1000, static_cast<long long>(window.count()),
+      static_cast<unsigned long long>(min_packets), static_cast<long long>(4 * window.count()),
+      names.front().c_str(), names.back().c_str());
+    std::printf(
+      "| scenario | server | CPU µs/pkt | pkt/s | delay p50 / p99 (ms) | loss %% | join→video p50 "
+      "/ max (ms) "
+      "| RSS KiB/peer | threads/peer | failed joins "
+      "|\n|---|---|---|---|---|---|---|---|---|---|\n");
     std::ofstream dat{out_dir + "/latest.dat"};
     dat << "# scenario videoroom_us_per_pkt janus_us_per_pkt videoroom_p99 janus_p99\n";
     for (auto& row : rows) {
       for (auto& f : row)
-        std::printf("| %s | %s | %.1f | %.0f | %.2f / %.2f | %.2f | %.0f / %.0f | %.0f | %.2f | %d |\n",
-                    f.scenario.c_str(), f.server.c_str(), f.cpu_us_per_packet, f.packets_per_s, f.delay_p50_ms,
-                    f.delay_p99_ms, f.loss_pct, f.join_p50_ms, f.join_max_ms, f.rss_kb_per_peer, f.threads_per_peer,
-                    f.failed_joins);
+        std::printf(
+          "| %s | %s | %.1f | %.0f | %.2f / %.2f | %.2f | %.0f / %.0f | %.0f | %.2f | %d |\n",
+          f.scenario.c_str(), f.server.c_str(), f.cpu_us_per_packet, f.packets_per_s,
+          f.delay_p50_ms, f.delay_p99_ms, f.loss_pct, f.join_p50_ms, f.join_max_ms,
+          f.rss_kb_per_peer, f.threads_per_peer, f.failed_joins);
       if (row.size() == 2) {
         auto& v = row[0];
         auto& j = row[1];
-        std::printf("| %s | **ratio** | %.2f | | %.2f / %.2f | | %.2f / %.2f | %.2f | %.2f | |\n", v.scenario.c_str(),
-                    ratio(v.cpu_us_per_packet, j.cpu_us_per_packet), ratio(v.delay_p50_ms, j.delay_p50_ms),
-                    ratio(v.delay_p99_ms, j.delay_p99_ms), ratio(v.join_p50_ms, j.join_p50_ms),
-                    ratio(v.join_max_ms, j.join_max_ms), ratio(v.rss_kb_per_peer, j.rss_kb_per_peer),
+        std::printf("| %s | **ratio** | %.2f | | %.2f / %.2f | | %.2f / %.2f | %.2f | %.2f | |\n",
+                    v.scenario.c_str(), ratio(v.cpu_us_per_packet, j.cpu_us_per_packet),
+                    ratio(v.delay_p50_ms, j.delay_p50_ms), ratio(v.delay_p99_ms, j.delay_p99_ms),
+                    ratio(v.join_p50_ms, j.join_p50_ms), ratio(v.join_max_ms, j.join_max_ms),
+                    ratio(v.rss_kb_per_peer, j.rss_kb_per_peer),
                     ratio(v.threads_per_peer, j.threads_per_peer));
-        dat << '"' << v.scenario << "\" " << v.cpu_us_per_packet << ' ' << j.cpu_us_per_packet << ' '
-            << v.delay_p99_ms << ' ' << j.delay_p99_ms << '\n';
+        dat << '"' << v.scenario << "\" " << v.cpu_us_per_packet << ' ' << j.cpu_us_per_packet
+            << ' ' << v.delay_p99_ms << ' ' << j.delay_p99_ms << '\n';
       }
       if (floor && &row == &rows.front())
-        std::printf("| %s | no server | | %.0f | %.2f / %.2f | %.2f | | | | |\n", row.front().scenario.c_str(),
-                    floor->packets_per_s, floor->delay.median_ms, floor->delay.p99_ms, floor->loss_pct);
+        std::printf("| %s | no server | | %.0f | %.2f / %.2f | %.2f | | | | |\n",
+                    row.front().scenario.c_str(), floor->packets_per_s, floor->delay.median_ms,
+                    floor->delay.p99_ms, floor->loss_pct);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "compare_bench: %s\n", e.what());

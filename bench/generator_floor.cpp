@@ -19,12 +19,14 @@ struct wiring {
   template <class F>
   void to_sub(F f) {
     std::lock_guard lock(mutex);
-    if (sub) f(*sub);
+    if (sub)
+      f(*sub);
   }
   template <class F>
   void to_pub(F f) {
     std::lock_guard lock(mutex);
-    if (pub) f(*pub);
+    if (pub)
+      f(*pub);
   }
   void cut() {
     std::lock_guard lock(mutex);
@@ -39,7 +41,8 @@ struct counts {
 counts count(const test::webrtc_peer& p) {
   counts c;
   for (auto& [id, t] : p.received()) {
-    if (t.kind == "video") c.video += t.packets;
+    if (t.kind == "video")
+      c.video += t.packets;
     c.packets += t.packets;
     c.expected += t.expected;
   }
@@ -48,7 +51,8 @@ counts count(const test::webrtc_peer& p) {
 
 }  // namespace
 
-floor_figures measure_generator_floor(std::shared_ptr<test::encoded_loop> loop, std::chrono::seconds window) {
+floor_figures measure_generator_floor(std::shared_ptr<test::encoded_loop> loop,
+                                      std::chrono::seconds window) {
   auto w = std::make_shared<wiring>();
   test::peer_options opts;
   opts.loop = std::move(loop);
@@ -83,7 +87,8 @@ floor_figures measure_generator_floor(std::shared_ptr<test::encoded_loop> loop, 
   pub.publish();
   auto end = std::chrono::steady_clock::now() + 15s;
   while (count(sub).video == 0) {
-    if (std::chrono::steady_clock::now() > end) throw std::runtime_error("generator floor: no video without a server");
+    if (std::chrono::steady_clock::now() > end)
+      throw std::runtime_error("generator floor: no video without a server");
     std::this_thread::sleep_for(5ms);
   }
   std::this_thread::sleep_for(2s);  // warm-up, as the servers get

@@ -18,6 +18,7 @@ struct floor_figures {
 
 // Connects the pair, waits for video, then measures for `window`. Throws when
 // the pair does not connect within 15 s.
-floor_figures measure_generator_floor(std::shared_ptr<test::encoded_loop> loop, std::chrono::seconds window);
+floor_figures measure_generator_floor(std::shared_ptr<test::encoded_loop> loop,
+                                      std::chrono::seconds window);
 
 }  // namespace vr::bench

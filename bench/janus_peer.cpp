@@ -96,7 +96,8 @@ struct janus_peer::impl {
   std::string session_part() const { return R"({"session_id":)" + std::to_string(session); }
 
   std::uint64_t attach(std::chrono::milliseconds timeout) {
-    auto r = call(session_part() + R"(,"janus":"attach","plugin":"janus.plugin.videoroom")", timeout);
+    auto r =
+      call(session_part() + R"(,"janus":"attach","plugin":"janus.plugin.videoroom")", timeout);
     auto* data = json::get_object(r, "data");
     auto id = data ? get_id(*data, "id") : std::nullopt;
     if (!id)
@@ -105,8 +106,8 @@ struct janus_peer::impl {
   }
 
   std::string message(std::uint64_t handle, const std::string& body, const std::string& jsep = "") {
-    return session_part() + R"(,"handle_id":)" + std::to_string(handle) + R"(,"janus":"message","body":)" +
-           body + (jsep.empty() ? "" : R"(,"jsep":)" + jsep);
+    return session_part() + R"(,"handle_id":)" + std::to_string(handle) +
+           R"(,"janus":"message","body":)" + body + (jsep.empty() ? "" : R"(,"jsep":)" + jsep);
   }
 
   static const rapidjson::Value* plugin_data(const rapidjson::Document& d) {
@@ -121,18 +122,19 @@ struct janus_peer::impl {
   }
 };
 
-janus_peer::janus_peer(std::string name, test::peer_options opts, std::uint16_t port, std::uint64_t room)
+janus_peer::janus_peer(std::string name, test::peer_options opts, std::uint16_t port,
+                       std::uint64_t room)
     : impl_(std::make_shared<impl>()) {
   auto& d = *impl_;
   d.name = std::move(name);
   d.room = room;
   std::weak_ptr<impl> weak = impl_;
-  d.ws = std::make_unique<test::ws_client>(test::ws_client::callbacks{
-    [weak](std::string text) {
-      if (auto self = weak.lock())
-        self->on_text(std::move(text));
-    },
-    nullptr});
+  d.ws =
+    std::make_unique<test::ws_client>(test::ws_client::callbacks{[weak](std::string text) {
+                                                                   if (auto self = weak.lock())
+                                                                     self->on_text(std::move(text));
+                                                                 },
+                                                                 nullptr});
   if (auto err = d.ws->connect("127.0.0.1", port, "/", 5s, "janus-protocol"))
     throw std::runtime_error("janus: " + *err);
   auto r = d.call(R"({"janus":"create")", 5s);
@@ -143,7 +145,8 @@ janus_peer::janus_peer(std::string name, test::peer_options opts, std::uint16_t 
   d.session = *id;
   d.ws->keep_alive(20s, [weak] {
     auto self = weak.lock();
-    return self ? self->session_part() + R"(,"janus":"keepalive","transaction":"ka"})" : std::string{};
+    return self ? self->session_part() + R"(,"janus":"keepalive","transaction":"ka"})"
+                : std::string{};
   });
   test::webrtc_peer::signaling sig;
   // Offers and answers travel in call()s below; only candidates go from here.
@@ -151,7 +154,8 @@ janus_peer::janus_peer(std::string name, test::peer_options opts, std::uint16_t 
     auto self = weak.lock();
     if (!self)
       return;
-    std::uint64_t handle = kind == media::pc_kind::publish ? self->pub_handle.load() : self->sub_handle.load();
+    std::uint64_t handle =
+      kind == media::pc_kind::publish ? self->pub_handle.load() : self->sub_handle.load();
     if (handle != 0)
       self->trickle(handle, cand, mline);
   };
@@ -202,7 +206,8 @@ void janus_peer::publish(std::chrono::milliseconds timeout) {
   auto& d = *impl_;
   d.pub_handle = d.attach(timeout);
   auto joined = d.call(d.message(d.pub_handle, R"({"request":"join","ptype":"publisher","room":)" +
-                                                  std::to_string(d.room) + R"(,"display":)" + json::quote(d.name) + "}"),
+                                                 std::to_string(d.room) + R"(,"display":)" +
+                                                 json::quote(d.name) + "}"),
                        timeout);
   auto* data = impl::plugin_data(joined);
   auto id = data ? get_id(*data, "id") : std::nullopt;
@@ -230,17 +235,20 @@ void janus_peer::publish(std::chrono::milliseconds timeout) {
 
 std::uint64_t janus_peer::feed() const { return impl_->feed_id; }
 
-void janus_peer::subscribe(const std::vector<std::uint64_t>& feeds, std::chrono::milliseconds timeout) {
+void janus_peer::subscribe(const std::vector<std::uint64_t>& feeds,
+                           std::chrono::milliseconds timeout) {
   auto& d = *impl_;
   d.sub_handle = d.attach(timeout);
   std::string streams = "[";
   for (auto f : feeds)
-    streams += (streams.size() > 1 ? "," : "") + std::string{R"({"feed":)"} + std::to_string(f) + "}";
+    streams +=
+      (streams.size() > 1 ? "," : "") + std::string{R"({"feed":)"} + std::to_string(f) + "}";
   streams += "]";
   auto join = [&] {
-    return d.call(d.message(d.sub_handle, R"({"request":"join","ptype":"subscriber","room":)" +
-                                            std::to_string(d.room) + R"(,"streams":)" + streams + "}"),
-                  timeout);
+    return d.call(
+      d.message(d.sub_handle, R"({"request":"join","ptype":"subscriber","room":)" +
+                                std::to_string(d.room) + R"(,"streams":)" + streams + "}"),
+      timeout);
   };
   auto r = join();
   // 428 "No such feed": seen rarely for a publisher whose connection is up
@@ -267,7 +275,8 @@ void janus_peer::subscribe(const std::vector<std::uint64_t>& feeds, std::chrono:
     }
   d.peer->on_subscribe_offer(std::string{*sdp}, mids);
   auto answer = take(d, "local-answer", timeout);
-  d.call(d.message(d.sub_handle, R"({"request":"start"})", R"({"type":"answer","sdp":)" + json::quote(answer) + "}"),
+  d.call(d.message(d.sub_handle, R"({"request":"start"})",
+                   R"({"type":"answer","sdp":)" + json::quote(answer) + "}"),
          timeout);
 }
 

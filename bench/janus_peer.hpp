@@ -16,7 +16,7 @@
 namespace vr::bench {
 
 class janus_peer {
- public:
+public:
   janus_peer(std::string name, test::peer_options opts, std::uint16_t port, std::uint64_t room);
   ~janus_peer();
   janus_peer(const janus_peer&) = delete;
@@ -33,7 +33,7 @@ class janus_peer {
 
   struct impl;
 
- private:
+private:
   std::shared_ptr<impl> impl_;
 };
 

@@ -5,15 +5,15 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <fcntl.h>
 #include <stdexcept>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 namespace vr::bench {
@@ -37,15 +37,18 @@ bool port_open(std::uint16_t port) {
 
 janus_process::janus_process(const fs::path& config_dir, int cpu, const std::string& srtp_library) {
   if (port_open(ws_port))
-    throw std::runtime_error("port " + std::to_string(ws_port) + " is taken: is a janus still running?");
+    throw std::runtime_error("port " + std::to_string(ws_port) +
+                             " is taken: is a janus still running?");
   auto templ = (fs::temp_directory_path() / "videoroom-janus-XXXXXX").string();
   if (!mkdtemp(templ.data()))
     throw std::runtime_error("cannot make a scratch directory for janus");
   dir_ = templ;
   for (auto sub : {"plugins", "transports", "events", "loggers"})
     fs::create_directories(dir_ / sub);
-  fs::create_symlink(janus_lib / "plugins/libjanus_videoroom.so", dir_ / "plugins/libjanus_videoroom.so");
-  fs::create_symlink(janus_lib / "transports/libjanus_websockets.so", dir_ / "transports/libjanus_websockets.so");
+  fs::create_symlink(janus_lib / "plugins/libjanus_videoroom.so",
+                     dir_ / "plugins/libjanus_videoroom.so");
+  fs::create_symlink(janus_lib / "transports/libjanus_websockets.so",
+                     dir_ / "transports/libjanus_websockets.so");
   for (auto& f : fs::directory_iterator{config_dir})
     if (f.path().extension() == ".jcfg")
       fs::copy_file(f.path(), dir_ / f.path().filename());

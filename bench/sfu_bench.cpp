@@ -47,7 +47,8 @@ figures run(int n, std::chrono::seconds window) {
     auto t0 = clock_type::now();
     if (!s->join(srv.port(), room).ok)
       throw std::runtime_error("subscriber could not join");
-    if (!s->wait_for([&] { return s->packets_from(pub.peer_id(), "video") > 0; }, std::chrono::seconds(15)))
+    if (!s->wait_for([&] { return s->packets_from(pub.peer_id(), "video") > 0; },
+                     std::chrono::seconds(15)))
       throw std::runtime_error("no video reached a subscriber");
     join_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
     subs.push_back(std::move(s));
@@ -88,8 +89,9 @@ figures run(int n, std::chrono::seconds window) {
 
 int main(int argc, char** argv) {
   auto window = std::chrono::seconds(argc > 1 ? std::atoi(argv[1]) : 10);
-  std::printf("| subscribers | join→first video p50 / max (ms) | delay p50 (ms) | delay p99 (ms) "
-              "| forwarded pkt/s | server CPU µs/pkt |\n|---|---|---|---|---|---|\n");
+  std::printf(
+    "| subscribers | join→first video p50 / max (ms) | delay p50 (ms) | delay p99 (ms) "
+    "| forwarded pkt/s | server CPU µs/pkt |\n|---|---|---|---|---|---|\n");
   for (int n : {1, 4, 8}) {
     auto f = run(n, window);
     std::printf("| %d | %.0f / %.0f | %.2f | %.2f | %.0f | %.1f |\n", f.subscribers,

@@ -1,7 +1,7 @@
 #include "media/forwarding.hpp"
 
-#include "media/webrtcbin/pad_shortcut.hpp"
 #include "media/runtime.hpp"
+#include "media/webrtcbin/pad_shortcut.hpp"
 #include "media/webrtcbin/shared_segment.hpp"
 
 #include <cstring>
@@ -11,12 +11,12 @@
 namespace vr::media {
 
 caps_ptr forwarded_caps(const GstCaps* in) {
-  static const char* const kept[] = {"media", "encoding-name", "payload", "clock-rate", "ssrc",
-                                     "encoding-params",
-                                     // H264: the subscriber's decoder must match these
-                                     "packetization-mode", "profile-level-id", "level-asymmetry-allowed",
-                                     // Opus
-                                     "useinbandfec", "minptime", "stereo"};
+  static const char* const kept[] = {
+    "media", "encoding-name", "payload", "clock-rate", "ssrc", "encoding-params",
+    // H264: the subscriber's decoder must match these
+    "packetization-mode", "profile-level-id", "level-asymmetry-allowed",
+    // Opus
+    "useinbandfec", "minptime", "stereo"};
   caps_ptr out(gst_caps_copy(in));
   for (guint i = 0; i < gst_caps_get_size(out.get()); i++) {
     GstStructure* s = gst_caps_get_structure(out.get(), i);
@@ -25,8 +25,8 @@ caps_ptr forwarded_caps(const GstCaps* in) {
     // subscriber's offer, where a missing value would mean Baseline 1.0.
     if (!g_strcmp0(gst_structure_get_string(s, "encoding-name"), "H264") &&
         !gst_structure_has_field(s, "profile-level-id"))
-      gst_structure_set(s, "profile-level-id", G_TYPE_STRING, "42e01f", "level-asymmetry-allowed", G_TYPE_STRING,
-                        "1", nullptr);
+      gst_structure_set(s, "profile-level-id", G_TYPE_STRING, "42e01f", "level-asymmetry-allowed",
+                        G_TYPE_STRING, "1", nullptr);
     // RFC 7587: Opus is always "opus/48000/2" in SDP; caps webrtcbin rebuilds
     // from its pt map sometimes lack the channel count, and a subscriber's
     // offer must not say OPUS/48000 in one m-line and OPUS/48000/2 in another.
@@ -34,15 +34,17 @@ caps_ptr forwarded_caps(const GstCaps* in) {
         !gst_structure_has_field(s, "encoding-params"))
       gst_structure_set(s, "encoding-params", G_TYPE_STRING, "2", nullptr);
     gst_structure_filter_and_map_in_place(
-        s,
-        [](GQuark field, GValue*, gpointer) -> gboolean {
-          const char* name = g_quark_to_string(field);
-          if (g_str_has_prefix(name, "rtcp-fb-")) return TRUE;
-          for (const char* k : kept)
-            if (!std::strcmp(name, k)) return TRUE;
-          return FALSE;
-        },
-        nullptr);
+      s,
+      [](GQuark field, GValue*, gpointer) -> gboolean {
+        const char* name = g_quark_to_string(field);
+        if (g_str_has_prefix(name, "rtcp-fb-"))
+          return TRUE;
+        for (const char* k : kept)
+          if (!std::strcmp(name, k))
+            return TRUE;
+        return FALSE;
+      },
+      nullptr);
   }
   return out;
 }
@@ -50,7 +52,8 @@ caps_ptr forwarded_caps(const GstCaps* in) {
 // --- branch state ----------------------------------------------------------
 
 struct branch::state {
-  state(std::shared_ptr<forward_counters> c, GstPad* webrtc_sink) : counters(std::move(c)), route(webrtc_sink) {}
+  state(std::shared_ptr<forward_counters> c, GstPad* webrtc_sink)
+      : counters(std::move(c)), route(webrtc_sink) {}
 
   std::shared_ptr<forward_counters> counters;
   // Into the subscriber's webrtcbin sink pad, or past it: webrtcbin builds
@@ -68,7 +71,8 @@ using branch_list = std::vector<std::shared_ptr<branch::state>>;
 void forward(branch::state& b, GstBuffer* buf) {
   b.counters->packets.fetch_add(1, std::memory_order_relaxed);
   b.counters->bytes.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
-  if (b.route.chain(buf) != GST_FLOW_OK) b.counters->dropped.fetch_add(1, std::memory_order_relaxed);
+  if (b.route.chain(buf) != GST_FLOW_OK)
+    b.counters->dropped.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -111,7 +115,8 @@ struct source::shared {
       trailing_scheduled = true;
       auto delay = std::chrono::milliseconds((last_request_us + throttle_us - now) / 1000 + 1);
       rt->post_after(delay, [weak = std::weak_ptr<shared>(self)] {
-        if (auto s = weak.lock()) s->send_trailing();
+        if (auto s = weak.lock())
+          s->send_trailing();
       });
     }
     return false;
@@ -124,14 +129,17 @@ struct source::shared {
       trailing_scheduled = false;
       pad = retain(tee_sink.get());
     }
-    if (pad) gst_pad_push_event(pad.get(), keyframe_event(true));
+    if (pad)
+      gst_pad_push_event(pad.get(), keyframe_event(true));
   }
 
   static GstEvent* keyframe_event(bool trailing) {
     // ssrc and payload are filled in upstream by rtpssrcdemux / rtpptdemux,
     // which rtpsession needs to turn this into a PLI (or FIR).
-    GstStructure* s = gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE, nullptr);
-    if (trailing) gst_structure_set(s, "vr-trailing", G_TYPE_BOOLEAN, TRUE, nullptr);
+    GstStructure* s =
+      gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE, nullptr);
+    if (trailing)
+      gst_structure_set(s, "vr-trailing", G_TYPE_BOOLEAN, TRUE, nullptr);
     return gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s);
   }
 };
@@ -157,11 +165,13 @@ GstPadProbeReturn on_downstream_event(GstPad*, GstPadProbeInfo* info, gpointer d
       {
         std::lock_guard lock(st->mutex);
         changed = !st->caps || !gst_caps_is_equal(st->caps.get(), fwd.get());
-        if (changed) st->caps = retain(fwd.get());
+        if (changed)
+          st->caps = retain(fwd.get());
       }
       info->data = gst_event_new_caps(fwd.get());
       gst_event_unref(ev);
-      if (changed && st->on_caps) st->on_caps(std::move(fwd));
+      if (changed && st->on_caps)
+        st->on_caps(std::move(fwd));
       return GST_PAD_PROBE_OK;
     }
     default:
@@ -178,7 +188,8 @@ void deliver(branch::state& b, GstBuffer* buf) {
     gst_buffer_unref(buf);
     return;
   }
-  constexpr guint pushed = GST_PAD_FLAG_PENDING_EVENTS | GST_PAD_FLAG_BLOCKED | GST_PAD_FLAG_FLUSHING | GST_PAD_FLAG_EOS;
+  constexpr guint pushed =
+    GST_PAD_FLAG_PENDING_EVENTS | GST_PAD_FLAG_BLOCKED | GST_PAD_FLAG_FLUSHING | GST_PAD_FLAG_EOS;
   if (GST_OBJECT_FLAGS(pad) & pushed)
     gst_pad_push(pad, buf);
   else
@@ -192,12 +203,14 @@ void deliver(branch::state& b, GstBuffer* buf) {
 GstPadProbeReturn on_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto& st = unbox<source::shared>(data);
   st->last_packet_us.store(g_get_monotonic_time(), std::memory_order_relaxed);
-  if (!(info->type & GST_PAD_PROBE_TYPE_BUFFER)) return GST_PAD_PROBE_OK;
+  if (!(info->type & GST_PAD_PROBE_TYPE_BUFFER))
+    return GST_PAD_PROBE_OK;
   std::shared_ptr<const branch_list> branches = st->branches.load(std::memory_order_acquire);
   if (branches->empty() || static_cast<std::size_t>(st->tee->numsrcpads) != branches->size())
     return GST_PAD_PROBE_OK;
   GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
-  for (const auto& b : *branches) deliver(*b, gst_buffer_ref(buf));
+  for (const auto& b : *branches)
+    deliver(*b, gst_buffer_ref(buf));
   gst_buffer_unref(buf);
   info->data = nullptr;
   GST_PAD_PROBE_INFO_FLOW_RETURN(info) = GST_FLOW_OK;
@@ -207,34 +220,44 @@ GstPadProbeReturn on_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) {
 GstPadProbeReturn on_upstream_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto& st = unbox<source::shared>(data);
   GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
-  if (GST_EVENT_TYPE(ev) != GST_EVENT_CUSTOM_UPSTREAM) return GST_PAD_PROBE_OK;
+  if (GST_EVENT_TYPE(ev) != GST_EVENT_CUSTOM_UPSTREAM)
+    return GST_PAD_PROBE_OK;
   const GstStructure* s = gst_event_get_structure(ev);
-  if (!s || !gst_structure_has_name(s, "GstForceKeyUnit")) return GST_PAD_PROBE_OK;
-  return st->admit(gst_structure_has_field(s, "vr-trailing"), st) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+  if (!s || !gst_structure_has_name(s, "GstForceKeyUnit"))
+    return GST_PAD_PROBE_OK;
+  return st->admit(gst_structure_has_field(s, "vr-trailing"), st) ? GST_PAD_PROBE_OK
+                                                                  : GST_PAD_PROBE_DROP;
 }
 
 }  // namespace
 
-source::source(GstBin* pipeline, GstPad* webrtc_src, runtime& rt, std::chrono::milliseconds keyframe_throttle,
+source::source(GstBin* pipeline, GstPad* webrtc_src, runtime& rt,
+               std::chrono::milliseconds keyframe_throttle,
                std::shared_ptr<forward_counters> counters, std::function<void(caps_ptr)> on_caps)
-    : pipeline_(pipeline), tee_(make_element("tee")), webrtc_src_(retain(webrtc_src)),
+    : pipeline_(pipeline),
+      tee_(make_element("tee")),
+      webrtc_src_(retain(webrtc_src)),
       shared_(std::make_shared<shared>()) {
   shared_->rt = &rt;
   shared_->tee = tee_.get();
-  shared_->throttle_us = std::chrono::duration_cast<std::chrono::microseconds>(keyframe_throttle).count();
+  shared_->throttle_us =
+    std::chrono::duration_cast<std::chrono::microseconds>(keyframe_throttle).count();
   shared_->on_caps = std::move(on_caps);
   shared_->counters = std::move(counters);
-  if (caps_ptr current{gst_pad_get_current_caps(webrtc_src)}) shared_->caps = forwarded_caps(current.get());
+  if (caps_ptr current{gst_pad_get_current_caps(webrtc_src)})
+    shared_->caps = forwarded_caps(current.get());
 
   // With no subscriber yet the tee has no src pad: that must not be an error.
   g_object_set(tee_.get(), "allow-not-linked", TRUE, nullptr);
   tee_sink_.reset(gst_element_get_static_pad(tee_.get(), "sink"));
   shared_->tee_sink = retain(tee_sink_.get());
   downstream_probe_ =
-      add_probe(tee_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &on_downstream_event, shared_);
-  upstream_probe_ = add_probe(tee_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &on_upstream_event, shared_);
-  buffer_probe_ = add_probe(tee_sink_.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                            &on_buffer, shared_);
+    add_probe(tee_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &on_downstream_event, shared_);
+  upstream_probe_ =
+    add_probe(tee_sink_.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &on_upstream_event, shared_);
+  buffer_probe_ = add_probe(
+    tee_sink_.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+    &on_buffer, shared_);
 
   gst_bin_add(pipeline_, tee_.get());
   gst_element_sync_state_with_parent(tee_.get());
@@ -250,7 +273,8 @@ source::~source() {
   gst_pad_remove_probe(tee_sink_.get(), downstream_probe_);
   gst_pad_remove_probe(tee_sink_.get(), upstream_probe_);
   gst_pad_remove_probe(tee_sink_.get(), buffer_probe_);
-  if (pad_ptr peer{gst_pad_get_peer(tee_sink_.get())}) gst_pad_unlink(peer.get(), tee_sink_.get());
+  if (pad_ptr peer{gst_pad_get_peer(tee_sink_.get())})
+    gst_pad_unlink(peer.get(), tee_sink_.get());
   gst_element_set_state(tee_.get(), GST_STATE_NULL);
   gst_bin_remove(pipeline_, tee_.get());
 }
@@ -262,11 +286,14 @@ caps_ptr source::caps() const {
 
 std::chrono::milliseconds source::idle_for() const {
   gint64 last = shared_->last_packet_us.load(std::memory_order_relaxed);
-  if (!last) return std::chrono::milliseconds::max();
+  if (!last)
+    return std::chrono::milliseconds::max();
   return std::chrono::milliseconds((g_get_monotonic_time() - last) / 1000);
 }
 
-void source::request_keyframe() { gst_pad_push_event(tee_sink_.get(), shared::keyframe_event(false)); }
+void source::request_keyframe() {
+  gst_pad_push_event(tee_sink_.get(), shared::keyframe_event(false));
+}
 
 // --- branch ----------------------------------------------------------------
 
@@ -278,14 +305,16 @@ namespace {
 // everybody.
 GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto& st = unbox<branch::state>(data);
-  if (!GST_PAD_IS_LINKED(pad)) return GST_PAD_PROBE_DROP;  // being unlinked by ~branch
+  if (!GST_PAD_IS_LINKED(pad))
+    return GST_PAD_PROBE_DROP;  // being unlinked by ~branch
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     forward(*st, GST_PAD_PROBE_INFO_BUFFER(info));
   } else {
     GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
     guint n = gst_buffer_list_length(list);
     std::uint64_t bytes = 0;
-    for (guint i = 0; i < n; i++) bytes += gst_buffer_get_size(gst_buffer_list_get(list, i));
+    for (guint i = 0; i < n; i++)
+      bytes += gst_buffer_get_size(gst_buffer_list_get(list, i));
     st->counters->packets.fetch_add(n, std::memory_order_relaxed);
     st->counters->bytes.fetch_add(bytes, std::memory_order_relaxed);
     if (st->route.chain_list(list) != GST_FLOW_OK)
@@ -307,7 +336,9 @@ void change_branches(source::shared& src, const std::function<void(branch_list&)
 }  // namespace
 
 branch::branch(source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters)
-    : tee_(retain(src.tee())), webrtc_sink_(retain(webrtc_sink)), source_(src.shared_),
+    : tee_(retain(src.tee())),
+      webrtc_sink_(retain(webrtc_sink)),
+      source_(src.shared_),
       st_(std::make_shared<state>(std::move(counters), webrtc_sink)) {
   // No queue: the publisher's streaming thread pushes into every subscriber's
   // webrtcbin itself, as an SFU in C would. A queue per branch cost a thread
@@ -316,8 +347,9 @@ branch::branch(source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counter
   // block once the connection is up (branches are linked only then): nicesink
   // drops what the socket cannot take.
   st_->tee_src.reset(gst_element_request_pad_simple(tee_.get(), "src_%u"));
-  isolate_probe_ = add_probe(st_->tee_src.get(),
-                             GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), &isolate, st_);
+  isolate_probe_ = add_probe(
+    st_->tee_src.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+    &isolate, st_);
   gst_pad_link(st_->tee_src.get(), webrtc_sink_.get());
   change_branches(*source_, [&](branch_list& l) { l.push_back(st_); });
 }

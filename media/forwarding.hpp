@@ -33,10 +33,11 @@ caps_ptr forwarded_caps(const GstCaps* in);
 // (the src pad must be linked before that thread returns or the publish
 // connection's data flow errors out), then handed to the media thread.
 class source {
- public:
+public:
   // `on_caps` runs on a streaming thread when the forwarded caps change.
-  source(GstBin* pipeline, GstPad* webrtc_src, runtime& rt, std::chrono::milliseconds keyframe_throttle,
-         std::shared_ptr<forward_counters> counters, std::function<void(caps_ptr)> on_caps);
+  source(GstBin* pipeline, GstPad* webrtc_src, runtime& rt,
+         std::chrono::milliseconds keyframe_throttle, std::shared_ptr<forward_counters> counters,
+         std::function<void(caps_ptr)> on_caps);
   ~source();  // unlinks the tee, sets it to NULL and removes it
   source(const source&) = delete;
   source& operator=(const source&) = delete;
@@ -52,7 +53,7 @@ class source {
 
   struct shared;  // state shared with pad probes, timers and branches
 
- private:
+private:
   friend class branch;
   GstBin* pipeline_;
   element_ptr tee_;
@@ -67,7 +68,7 @@ class source {
 // what it refused as dropped). While all of a tee's src pads are branches,
 // the source hands buffers to them itself instead of the tee.
 class branch {
- public:
+public:
   branch(source& src, GstPad* webrtc_sink, std::shared_ptr<forward_counters> counters);
   ~branch();  // unlinks and releases the tee pad
   branch(const branch&) = delete;
@@ -75,7 +76,7 @@ class branch {
 
   struct state;  // shared with the tee pad's probe and the source's buffer probe
 
- private:
+private:
   element_ptr tee_;
   pad_ptr webrtc_sink_;
   std::shared_ptr<source::shared> source_;

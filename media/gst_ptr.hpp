@@ -18,7 +18,8 @@ template <auto Fn>
 struct call_deleter {
   template <typename T>
   void operator()(T* p) const noexcept {
-    if (p) Fn(p);
+    if (p)
+      Fn(p);
   }
 };
 inline void unref_gst_object(gpointer p) { gst_object_unref(p); }
@@ -47,9 +48,8 @@ using event_ptr = std::unique_ptr<GstEvent, detail::call_deleter<detail::unref_e
 using structure_ptr = std::unique_ptr<GstStructure, detail::call_deleter<gst_structure_free>>;
 using promise_ptr = std::unique_ptr<GstPromise, detail::call_deleter<detail::unref_promise>>;
 using sdp_ptr = std::unique_ptr<GstSDPMessage, detail::call_deleter<detail::free_sdp>>;
-using description_ptr =
-    std::unique_ptr<GstWebRTCSessionDescription,
-                    detail::call_deleter<gst_webrtc_session_description_free>>;
+using description_ptr = std::unique_ptr<GstWebRTCSessionDescription,
+                                        detail::call_deleter<gst_webrtc_session_description_free>>;
 using gchar_ptr = std::unique_ptr<gchar, detail::call_deleter<g_free>>;
 using source_ptr = std::unique_ptr<GSource, detail::call_deleter<g_source_unref>>;
 using context_ptr = std::unique_ptr<GMainContext, detail::call_deleter<g_main_context_unref>>;
@@ -60,7 +60,8 @@ using error_ptr = std::unique_ptr<GError, detail::call_deleter<g_error_free>>;
 // Takes an additional reference (for borrowed pointers).
 template <typename T>
 gst_object_ptr<T> retain(T* p) {
-  if (p) gst_object_ref(p);
+  if (p)
+    gst_object_ref(p);
   return gst_object_ptr<T>(p);
 }
 inline caps_ptr retain(GstCaps* c) { return caps_ptr(c ? gst_caps_ref(c) : nullptr); }
@@ -69,7 +70,8 @@ inline caps_ptr retain(GstCaps* c) { return caps_ptr(c ? gst_caps_ref(c) : nullp
 // to a bin gives the bin its own reference and ours stays valid until reset.
 inline element_ptr make_element(const char* factory, const char* name = nullptr) {
   GstElement* e = gst_element_factory_make(factory, name);
-  if (e) gst_object_ref_sink(e);
+  if (e)
+    gst_object_ref_sink(e);
   return element_ptr(e);
 }
 
@@ -77,7 +79,8 @@ inline std::string to_string(gchar_ptr s) { return s ? std::string(s.get()) : st
 
 // The "media" field of RTP caps ("audio", "video"); "" if there is none.
 inline std::string caps_kind(const GstCaps* caps) {
-  if (!caps || gst_caps_is_empty(caps)) return "";
+  if (!caps || gst_caps_is_empty(caps))
+    return "";
   const char* media = gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
   return media ? media : "";
 }
@@ -85,7 +88,8 @@ inline std::string caps_kind(const GstCaps* caps) {
 // Parses SDP text; nullptr if it is not SDP.
 inline sdp_ptr parse_sdp(const std::string& text) {
   GstSDPMessage* msg = nullptr;
-  if (gst_sdp_message_new(&msg) != GST_SDP_OK) return nullptr;
+  if (gst_sdp_message_new(&msg) != GST_SDP_OK)
+    return nullptr;
   sdp_ptr owned(msg);
   if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(text.data()),
                                    static_cast<guint>(text.size()), msg) != GST_SDP_OK)

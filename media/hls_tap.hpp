@@ -17,10 +17,11 @@ class packager;
 }
 
 class hls_tap {
- public:
+public:
   // `kind` "audio" or "video"; the codec comes from the source's caps.
   // Throws std::runtime_error if the codec cannot be recorded.
-  hls_tap(GstBin* pipeline, source& src, const std::string& kind, std::shared_ptr<hls::packager> packager);
+  hls_tap(GstBin* pipeline, source& src, const std::string& kind,
+          std::shared_ptr<hls::packager> packager);
   ~hls_tap();  // unlinks from the tee and stops the branch (no callback runs after)
   hls_tap(const hls_tap&) = delete;
   hls_tap& operator=(const hls_tap&) = delete;
@@ -31,7 +32,7 @@ class hls_tap {
 
   struct state;
 
- private:
+private:
   GstBin* pipeline_;
   source& src_;
   element_ptr tee_;

@@ -16,7 +16,8 @@ struct peer_connection::shared {
   // Runs fn on the media thread unless the connection was destroyed by then.
   void deliver(const std::shared_ptr<shared>& self, std::function<void()> fn) {
     rt->post([self, fn = std::move(fn)] {
-      if (!self->closed) fn();
+      if (!self->closed)
+        fn();
     });
   }
 };
@@ -28,7 +29,8 @@ using shared_t = peer_connection::shared;
 void on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointer data) {
   auto& st = unbox<shared_t>(data);
   st->deliver(st, [st, mline, c = std::string(candidate ? candidate : "")] {
-    if (st->h.candidate) st->h.candidate(mline, c);
+    if (st->h.candidate)
+      st->h.candidate(mline, c);
   });
 }
 
@@ -37,18 +39,21 @@ void on_connection_state(GObject* webrtc, GParamSpec*, gpointer data) {
   GstWebRTCPeerConnectionState state{};
   g_object_get(webrtc, "connection-state", &state, nullptr);
   st->deliver(st, [st, state] {
-    if (st->h.state) st->h.state(state);
+    if (st->h.state)
+      st->h.state(state);
   });
 }
 
 void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   auto& st = unbox<shared_t>(data);
-  if (GST_PAD_IS_SRC(pad) && !st->closed && st->h.pad_added) st->h.pad_added(pad);
+  if (GST_PAD_IS_SRC(pad) && !st->closed && st->h.pad_added)
+    st->h.pad_added(pad);
 }
 
 void on_new_transceiver(GstElement*, GstWebRTCRTPTransceiver* trans, gpointer data) {
   auto& st = unbox<shared_t>(data);
-  if (st->h.new_transceiver) st->h.new_transceiver(trans);
+  if (st->h.new_transceiver)
+    st->h.new_transceiver(trans);
 }
 
 // A promise whose reply is handed to `on_reply` on webrtcbin's thread.
@@ -59,27 +64,28 @@ struct promise_ctx {
 promise_ptr make_promise(std::function<void(const GstStructure*, std::string)> on_reply) {
   auto ctx = std::make_shared<promise_ctx>(promise_ctx{std::move(on_reply)});
   return promise_ptr(gst_promise_new_with_change_func(
-      [](GstPromise* p, gpointer data) {
-        auto& c = unbox<promise_ctx>(data);
-        if (gst_promise_wait(p) != GST_PROMISE_RESULT_REPLIED) {
-          c->on_reply(nullptr, "webrtcbin dropped the request");
-          return;
-        }
-        const GstStructure* reply = gst_promise_get_reply(p);
-        if (reply && gst_structure_has_field(reply, "error")) {
-          GError* raw = nullptr;
-          gst_structure_get(reply, "error", G_TYPE_ERROR, &raw, nullptr);
-          error_ptr err(raw);
-          c->on_reply(nullptr, err ? err->message : "unknown webrtcbin error");
-          return;
-        }
-        c->on_reply(reply, "");
-      },
-      box(ctx), &unbox_free<promise_ctx>));
+    [](GstPromise* p, gpointer data) {
+      auto& c = unbox<promise_ctx>(data);
+      if (gst_promise_wait(p) != GST_PROMISE_RESULT_REPLIED) {
+        c->on_reply(nullptr, "webrtcbin dropped the request");
+        return;
+      }
+      const GstStructure* reply = gst_promise_get_reply(p);
+      if (reply && gst_structure_has_field(reply, "error")) {
+        GError* raw = nullptr;
+        gst_structure_get(reply, "error", G_TYPE_ERROR, &raw, nullptr);
+        error_ptr err(raw);
+        c->on_reply(nullptr, err ? err->message : "unknown webrtcbin error");
+        return;
+      }
+      c->on_reply(reply, "");
+    },
+    box(ctx), &unbox_free<promise_ctx>));
 }
 
 void apply_ice_config(GstElement* webrtc, const ice_config& ice) {
-  if (!ice.stun_servers.empty()) g_object_set(webrtc, "stun-server", ice.stun_servers.front().c_str(), nullptr);
+  if (!ice.stun_servers.empty())
+    g_object_set(webrtc, "stun-server", ice.stun_servers.front().c_str(), nullptr);
   for (const auto& turn : ice.turn_servers) {
     gboolean ok = FALSE;
     g_signal_emit_by_name(webrtc, "add-turn-server", turn.c_str(), &ok);
@@ -88,7 +94,8 @@ void apply_ice_config(GstElement* webrtc, const ice_config& ice) {
   GstWebRTCICE* raw = nullptr;
   g_object_get(webrtc, "ice-agent", &raw, nullptr);
   gst_object_ptr<GstWebRTCICE> agent(raw);
-  if (!agent) return;
+  if (!agent)
+    return;
 
   // The libnice agent behind GstWebRTCNice: UPnP would only add delay and
   // multicast traffic on a server.
@@ -112,13 +119,16 @@ void apply_ice_config(GstElement* webrtc, const ice_config& ice) {
 
 }  // namespace
 
-peer_connection::peer_connection(runtime& rt, GstBin* pipeline, const std::string& name, const ice_config& ice,
-                                 unsigned latency_ms, handlers h)
-    : pipeline_(pipeline), webrtc_(make_element("webrtcbin", name.c_str())), shared_(std::make_shared<shared>()) {
+peer_connection::peer_connection(runtime& rt, GstBin* pipeline, const std::string& name,
+                                 const ice_config& ice, unsigned latency_ms, handlers h)
+    : pipeline_(pipeline),
+      webrtc_(make_element("webrtcbin", name.c_str())),
+      shared_(std::make_shared<shared>()) {
   shared_->rt = &rt;
   shared_->h = std::move(h);
   GstElement* w = webrtc_.get();
-  g_object_set(w, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", latency_ms, nullptr);
+  g_object_set(w, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", latency_ms,
+               nullptr);
   apply_ice_config(w, ice);
 
   auto& ids = shared_->signal_ids;
@@ -133,7 +143,8 @@ peer_connection::peer_connection(runtime& rt, GstBin* pipeline, const std::strin
 
 peer_connection::~peer_connection() {
   shared_->closed = true;
-  for (gulong id : shared_->signal_ids) g_signal_handler_disconnect(webrtc_.get(), id);
+  for (gulong id : shared_->signal_ids)
+    g_signal_handler_disconnect(webrtc_.get(), id);
   gst_element_set_state(webrtc_.get(), GST_STATE_NULL);
   gst_bin_remove(pipeline_, webrtc_.get());
 }
@@ -141,27 +152,32 @@ peer_connection::~peer_connection() {
 void peer_connection::create(const char* signal, const char* field, sdp_done cb) {
   auto st = shared_;
   std::string key = field;
-  auto promise = make_promise([st, key, cb = std::move(cb)](const GstStructure* reply, std::string error) {
-    sdp_ptr sdp;
-    if (reply) {
-      GstWebRTCSessionDescription* raw = nullptr;
-      gst_structure_get(reply, key.c_str(), GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &raw, nullptr);
-      description_ptr desc(raw);
-      if (desc) sdp = copy_sdp(desc->sdp);
-      else if (error.empty()) error = "webrtcbin returned no " + key;
-    }
-    // sdp_ptr is move-only; std::function needs a copyable closure.
-    auto holder = std::make_shared<sdp_ptr>(std::move(sdp));
-    st->deliver(st, [cb, holder, error] { cb(std::move(*holder), error); });
-  });
+  auto promise =
+    make_promise([st, key, cb = std::move(cb)](const GstStructure* reply, std::string error) {
+      sdp_ptr sdp;
+      if (reply) {
+        GstWebRTCSessionDescription* raw = nullptr;
+        gst_structure_get(reply, key.c_str(), GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &raw, nullptr);
+        description_ptr desc(raw);
+        if (desc)
+          sdp = copy_sdp(desc->sdp);
+        else if (error.empty())
+          error = "webrtcbin returned no " + key;
+      }
+      // sdp_ptr is move-only; std::function needs a copyable closure.
+      auto holder = std::make_shared<sdp_ptr>(std::move(sdp));
+      st->deliver(st, [cb, holder, error] { cb(std::move(*holder), error); });
+    });
   g_signal_emit_by_name(webrtc_.get(), signal, nullptr, promise.get());
 }
 
 void peer_connection::create_offer(sdp_done cb) { create("create-offer", "offer", std::move(cb)); }
-void peer_connection::create_answer(sdp_done cb) { create("create-answer", "answer", std::move(cb)); }
+void peer_connection::create_answer(sdp_done cb) {
+  create("create-answer", "answer", std::move(cb));
+}
 
-void peer_connection::set_description(const char* signal, GstWebRTCSDPType type, const GstSDPMessage& sdp,
-                                      done cb) {
+void peer_connection::set_description(const char* signal, GstWebRTCSDPType type,
+                                      const GstSDPMessage& sdp, done cb) {
   auto st = shared_;
   auto promise = make_promise([st, cb = std::move(cb)](const GstStructure*, std::string error) {
     st->deliver(st, [cb, error] { cb(error); });

@@ -15,7 +15,7 @@ namespace vr::media {
 class runtime;
 
 class peer_connection {
- public:
+public:
   struct handlers {
     // Media thread.
     std::function<void(unsigned mline, std::string candidate)> candidate;
@@ -46,9 +46,10 @@ class peer_connection {
 
   struct shared;  // state shared with signal handlers and promises
 
- private:
+private:
   void create(const char* signal, const char* field, sdp_done cb);
-  void set_description(const char* signal, GstWebRTCSDPType type, const GstSDPMessage& sdp, done cb);
+  void set_description(const char* signal, GstWebRTCSDPType type, const GstSDPMessage& sdp,
+                       done cb);
 
   GstBin* pipeline_;
   element_ptr webrtc_;

@@ -86,12 +86,12 @@ runtime::~runtime() {
   source_ptr quit(g_idle_source_new());
   g_source_set_priority(quit.get(), G_PRIORITY_HIGH);
   g_source_set_callback(
-      quit.get(),
-      [](gpointer loop) -> gboolean {
-        g_main_loop_quit(static_cast<GMainLoop*>(loop));
-        return G_SOURCE_REMOVE;
-      },
-      state_->loop.get(), nullptr);
+    quit.get(),
+    [](gpointer loop) -> gboolean {
+      g_main_loop_quit(static_cast<GMainLoop*>(loop));
+      return G_SOURCE_REMOVE;
+    },
+    state_->loop.get(), nullptr);
   g_source_attach(quit.get(), state_->context.get());
   if (in_media_thread()) {
     // Destroyed from a closure: cannot join ourselves; the thread owns `state_`.
@@ -106,7 +106,8 @@ runtime::~runtime() {
 void runtime::post(std::function<void()> fn) {
   std::lock_guard lock(state_->mutex);
   state_->queue.push_back(std::move(fn));
-  if (state_->scheduled) return;
+  if (state_->scheduled)
+    return;
   state_->scheduled = true;
   source_ptr src(g_idle_source_new());
   g_source_set_priority(src.get(), G_PRIORITY_DEFAULT);
@@ -118,12 +119,12 @@ void runtime::post_after(std::chrono::milliseconds delay, std::function<void()> 
   using fn_t = std::function<void()>;
   source_ptr src(g_timeout_source_new(static_cast<guint>(delay.count())));
   g_source_set_callback(
-      src.get(),
-      [](gpointer data) -> gboolean {
-        (*unbox<fn_t>(data))();
-        return G_SOURCE_REMOVE;
-      },
-      box(std::make_shared<fn_t>(std::move(fn))), &unbox_free<fn_t>);
+    src.get(),
+    [](gpointer data) -> gboolean {
+      (*unbox<fn_t>(data))();
+      return G_SOURCE_REMOVE;
+    },
+    box(std::make_shared<fn_t>(std::move(fn))), &unbox_free<fn_t>);
   g_source_attach(src.get(), state_->context.get());
 }
 

@@ -13,7 +13,7 @@ typedef struct _GMainContext GMainContext;
 namespace vr::media {
 
 class runtime {
- public:
+public:
   // The process-wide instance, started on first use (gst_init included) and
   // stopped when the last holder lets go.
   static std::shared_ptr<runtime> shared();
@@ -34,7 +34,7 @@ class runtime {
   bool in_media_thread() const;
   GMainContext* context() const;
 
- private:
+private:
   struct state;
   std::shared_ptr<state> state_;
 };

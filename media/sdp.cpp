@@ -29,7 +29,8 @@ bool has_attr(const GstSDPMedia* m, const char* key) {
 
 const char* direction_of(const GstSDPMedia* m) {
   for (const char* d : {"sendrecv", "sendonly", "recvonly", "inactive"})
-    if (has_attr(m, d)) return d;
+    if (has_attr(m, d))
+      return d;
   return "sendrecv";  // RFC 4566 default
 }
 
@@ -53,16 +54,19 @@ std::map<int, rtpmap> rtpmaps(const GstSDPMedia* m) {
   std::map<int, rtpmap> out;
   for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
     const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, i);
-    if (std::strcmp(a->key, "rtpmap") || !a->value) continue;
+    if (std::strcmp(a->key, "rtpmap") || !a->value)
+      continue;
     rtpmap r;
     char* end = nullptr;
     r.pt = static_cast<int>(std::strtol(a->value, &end, 10));
-    while (end && *end == ' ') end++;
+    while (end && *end == ' ')
+      end++;
     std::string rest = end ? end : "";
     auto slash = rest.find('/');
     r.name = rest.substr(0, slash);
     std::transform(r.name.begin(), r.name.end(), r.name.begin(), ::tolower);
-    if (slash != std::string::npos) r.clock = std::atoi(rest.c_str() + slash + 1);
+    if (slash != std::string::npos)
+      r.clock = std::atoi(rest.c_str() + slash + 1);
     out[r.pt] = r;
   }
   return out;
@@ -72,7 +76,8 @@ std::string fmtp_of(const GstSDPMedia* m, int pt) {
   std::string prefix = std::to_string(pt) + " ";
   for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
     const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, i);
-    if (!std::strcmp(a->key, "fmtp") && a->value && !std::strncmp(a->value, prefix.c_str(), prefix.size()))
+    if (!std::strcmp(a->key, "fmtp") && a->value &&
+        !std::strncmp(a->value, prefix.c_str(), prefix.size()))
       return a->value + prefix.size();
   }
   return "";
@@ -82,11 +87,13 @@ std::string fmtp_param(const std::string& fmtp, const std::string& key) {
   std::size_t pos = 0;
   while (pos < fmtp.size()) {
     auto end = fmtp.find(';', pos);
-    if (end == std::string::npos) end = fmtp.size();
+    if (end == std::string::npos)
+      end = fmtp.size();
     std::string kv = fmtp.substr(pos, end - pos);
     kv.erase(0, kv.find_first_not_of(' '));
     auto eq = kv.find('=');
-    if (eq != std::string::npos && kv.substr(0, eq) == key) return kv.substr(eq + 1);
+    if (eq != std::string::npos && kv.substr(0, eq) == key)
+      return kv.substr(eq + 1);
     pos = end + 1;
   }
   return "";
@@ -95,7 +102,8 @@ std::string fmtp_param(const std::string& fmtp, const std::string& key) {
 // Constrained baseline is profile_idc 0x42 with constraint_set1, or main /
 // extended with the flags that make them a subset of it (RFC 6184 table 5).
 bool constrained_baseline(const std::string& profile_level_id) {
-  if (profile_level_id.size() != 6) return false;
+  if (profile_level_id.size() != 6)
+    return false;
   unsigned long v = std::strtoul(profile_level_id.c_str(), nullptr, 16);
   unsigned idc = (v >> 16) & 0xff, iop = (v >> 8) & 0xff;
   return (idc == 0x42 && (iop & 0x40)) || (idc == 0x4d && (iop & 0x80)) ||
@@ -104,12 +112,16 @@ bool constrained_baseline(const std::string& profile_level_id) {
 
 // Preference rank of a primary format, or -1 if we do not forward it.
 int rank(const GstSDPMedia* m, const rtpmap& r, const codec_policy& policy) {
-  if (r.name == "opus" && r.clock == 48000) return 0;
-  if (r.name == "vp8" && r.clock == 90000) return policy.prefer_h264 ? 1 : 0;
+  if (r.name == "opus" && r.clock == 48000)
+    return 0;
+  if (r.name == "vp8" && r.clock == 90000)
+    return policy.prefer_h264 ? 1 : 0;
   if (r.name == "h264" && r.clock == 90000) {
     std::string fmtp = fmtp_of(m, r.pt);
-    if (fmtp_param(fmtp, "packetization-mode") != "1") return -1;
-    if (!constrained_baseline(fmtp_param(fmtp, "profile-level-id"))) return -1;
+    if (fmtp_param(fmtp, "packetization-mode") != "1")
+      return -1;
+    if (!constrained_baseline(fmtp_param(fmtp, "profile-level-id")))
+      return -1;
     return policy.prefer_h264 ? 0 : 1;
   }
   return -1;
@@ -124,11 +136,14 @@ int filter_codecs(GstSDPMedia* m, const codec_policy& policy) {
   for (guint i = 0; i < gst_sdp_media_formats_len(m); i++) {
     int pt = std::atoi(gst_sdp_media_get_format(m, i));
     auto it = maps.find(pt);
-    if (it == maps.end()) continue;
+    if (it == maps.end())
+      continue;
     int r = rank(m, it->second, policy);
-    if (r >= 0) primaries.emplace_back(r, pt);
+    if (r >= 0)
+      primaries.emplace_back(r, pt);
   }
-  if (primaries.empty()) return 0;
+  if (primaries.empty())
+    return 0;
   std::stable_sort(primaries.begin(), primaries.end(),
                    [](auto& a, auto& b) { return a.first < b.first; });
 
@@ -139,7 +154,8 @@ int filter_codecs(GstSDPMedia* m, const codec_policy& policy) {
     keep.insert(pt);
   }
   for (auto& [pt, r] : maps) {
-    if (r.name != "rtx") continue;
+    if (r.name != "rtx")
+      continue;
     int apt = std::atoi(fmtp_param(fmtp_of(m, pt), "apt").c_str());
     if (keep.count(apt)) {
       order.push_back(pt);
@@ -147,15 +163,20 @@ int filter_codecs(GstSDPMedia* m, const codec_policy& policy) {
     }
   }
 
-  while (gst_sdp_media_formats_len(m) > 0) gst_sdp_media_remove_format(m, 0);
-  for (int pt : order) gst_sdp_media_add_format(m, std::to_string(pt).c_str());
+  while (gst_sdp_media_formats_len(m) > 0)
+    gst_sdp_media_remove_format(m, 0);
+  for (int pt : order)
+    gst_sdp_media_add_format(m, std::to_string(pt).c_str());
 
   for (guint i = gst_sdp_media_attributes_len(m); i-- > 0;) {
     const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, i);
-    if (std::strcmp(a->key, "rtpmap") && std::strcmp(a->key, "fmtp") && std::strcmp(a->key, "rtcp-fb"))
+    if (std::strcmp(a->key, "rtpmap") && std::strcmp(a->key, "fmtp") &&
+        std::strcmp(a->key, "rtcp-fb"))
       continue;
-    if (!a->value || a->value[0] == '*') continue;  // wildcard rtcp-fb applies to all
-    if (!keep.count(std::atoi(a->value))) gst_sdp_media_remove_attribute(m, i);
+    if (!a->value || a->value[0] == '*')
+      continue;  // wildcard rtcp-fb applies to all
+    if (!keep.count(std::atoi(a->value)))
+      gst_sdp_media_remove_attribute(m, i);
   }
   return static_cast<int>(primaries.size());
 }
@@ -168,14 +189,18 @@ void restore_h264_profile(GstSDPMedia* answer, const GstSDPMedia* offer) {
   auto maps = rtpmaps(answer);
   for (guint i = 0; i < gst_sdp_media_attributes_len(answer); i++) {
     const GstSDPAttribute* a = gst_sdp_media_get_attribute(answer, i);
-    if (std::strcmp(a->key, "fmtp") || !a->value) continue;
+    if (std::strcmp(a->key, "fmtp") || !a->value)
+      continue;
     int pt = std::atoi(a->value);
     auto it = maps.find(pt);
-    if (it == maps.end() || it->second.name != "h264") continue;
+    if (it == maps.end() || it->second.name != "h264")
+      continue;
     std::string params = fmtp_of(answer, pt);
-    if (!fmtp_param(params, "profile-level-id").empty()) continue;
+    if (!fmtp_param(params, "profile-level-id").empty())
+      continue;
     std::string offered = fmtp_param(fmtp_of(offer, pt), "profile-level-id");
-    if (offered.empty()) continue;
+    if (offered.empty())
+      continue;
     std::string value = std::to_string(pt) + " " + params + ";profile-level-id=" + offered;
     GstSDPAttribute replacement;
     gst_sdp_attribute_set(&replacement, "fmtp", value.c_str());
@@ -194,7 +219,8 @@ std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec
     GstSDPMedia* m = media_at(msg, i);
     publish_mline ml;
     ml.mid = attr(m, "mid");
-    if (ml.mid.empty()) return std::nullopt;
+    if (ml.mid.empty())
+      return std::nullopt;
     ml.kind = gst_sdp_media_get_media(m) ? gst_sdp_media_get_media(m) : "";
     // Port 0 with a=bundle-only is a bundled m-line (RFC 8843), not a stopped one.
     ml.port_zero = gst_sdp_media_get_port(m) == 0 && !has_attr(m, "bundle-only");
@@ -206,7 +232,8 @@ std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec
       continue;
     }
     if (ml.kind != "audio" && ml.kind != "video") {
-      if (ml.sending) ml.refusal = "unsupported_media";
+      if (ml.sending)
+        ml.refusal = "unsupported_media";
       plan.mlines.push_back(std::move(ml));
       continue;
     }
@@ -217,18 +244,21 @@ std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec
     gst_sdp_media_copy(m, &trial);
     media_ptr trial_owner(trial);
     bool codec_ok = filter_codecs(trial, policy) > 0;
-    if (codec_ok) filter_codecs(m, policy);
+    if (codec_ok)
+      filter_codecs(m, policy);
 
     if (!codec_ok)
       ml.refusal = "unsupported_codec";
     else if (policy.audio_only && ml.kind == "video")
       ml.refusal = "audio_only";
     ml.accepted = ml.sending && ml.refusal.empty();
-    if (!ml.sending) ml.refusal.clear();
+    if (!ml.sending)
+      ml.refusal.clear();
 
     // Pin what webrtcbin sees: it always receives on this m-line, whatever the
     // browser does with it now or later (see the header).
-    if (dir != "sendonly" && dir != "sendrecv") set_direction(m, "sendonly");
+    if (dir != "sendonly" && dir != "sendrecv")
+      set_direction(m, "sendonly");
     plan.mlines.push_back(std::move(ml));
   }
   return plan;
@@ -254,21 +284,26 @@ sdp_ptr answer_for_browser(const GstSDPMessage& answer, publish_plan& plan) {
       set_direction(m, "inactive");
     }
   }
-  if (unbundled.empty()) return out;
+  if (unbundled.empty())
+    return out;
 
   // A stopped m-line must leave the BUNDLE group (RFC 8843 7.3.3).
   for (guint i = 0; i < gst_sdp_message_attributes_len(msg); i++) {
     const GstSDPAttribute* a = gst_sdp_message_get_attribute(msg, i);
-    if (std::strcmp(a->key, "group") || !a->value || std::strncmp(a->value, "BUNDLE", 6)) continue;
+    if (std::strcmp(a->key, "group") || !a->value || std::strncmp(a->value, "BUNDLE", 6))
+      continue;
     std::string group = "BUNDLE";
     std::string rest = a->value + 6;
     std::size_t pos = 0;
     while (pos < rest.size()) {
       auto start = rest.find_first_not_of(' ', pos);
-      if (start == std::string::npos) break;
+      if (start == std::string::npos)
+        break;
       auto end = rest.find(' ', start);
-      std::string mid = rest.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      if (!unbundled.count(mid)) group += " " + mid;
+      std::string mid =
+        rest.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      if (!unbundled.count(mid))
+        group += " " + mid;
       pos = end == std::string::npos ? rest.size() : end;
     }
     GstSDPAttribute replacement;
@@ -287,7 +322,8 @@ std::vector<mline_ssrcs> ssrcs_by_mline(const GstSDPMessage& msg) {
     entry.mid = attr(m, "mid");
     for (guint j = 0; j < gst_sdp_media_attributes_len(m); j++) {
       const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, j);
-      if (std::strcmp(a->key, "ssrc") || !a->value) continue;
+      if (std::strcmp(a->key, "ssrc") || !a->value)
+        continue;
       auto ssrc = static_cast<std::uint32_t>(std::strtoul(a->value, nullptr, 10));
       if (std::find(entry.ssrcs.begin(), entry.ssrcs.end(), ssrc) == entry.ssrcs.end())
         entry.ssrcs.push_back(ssrc);
@@ -298,7 +334,8 @@ std::vector<mline_ssrcs> ssrcs_by_mline(const GstSDPMessage& msg) {
 }
 
 bool mline_accepted(const GstSDPMessage& msg, unsigned index) {
-  if (index >= gst_sdp_message_medias_len(&msg)) return false;
+  if (index >= gst_sdp_message_medias_len(&msg))
+    return false;
   const GstSDPMedia* m = gst_sdp_message_get_media(&msg, index);
   return gst_sdp_media_get_port(m) != 0 || has_attr(m, "bundle-only");
 }

@@ -17,11 +17,11 @@ namespace vr::media::sdp {
 
 struct publish_mline {
   std::string mid;
-  std::string kind;       // "audio", "video" or the SDP media name
-  bool port_zero = false; // stopped by the browser
-  bool sending = false;   // the browser offers to send (sendonly/sendrecv)
-  bool accepted = false;  // we will receive it (codec supported, allowed by room)
-  std::string refusal;    // why not accepted, when the browser wanted to send
+  std::string kind;        // "audio", "video" or the SDP media name
+  bool port_zero = false;  // stopped by the browser
+  bool sending = false;    // the browser offers to send (sendonly/sendrecv)
+  bool accepted = false;   // we will receive it (codec supported, allowed by room)
+  std::string refusal;     // why not accepted, when the browser wanted to send
 };
 
 struct publish_plan {

@@ -13,13 +13,17 @@ GST_DEBUG_CATEGORY(vr_session_debug);
 
 namespace vr::media {
 
-void session::impl::emit_error(const std::string& peer_id, const std::string& reason, const std::string& message) {
+void session::impl::emit_error(const std::string& peer_id, const std::string& reason,
+                               const std::string& message) {
   GST_WARNING("peer %s: %s: %s", peer_id.c_str(), reason.c_str(), message.c_str());
-  if (!closed && events.error) events.error(peer_id, reason, message);
+  if (!closed && events.error)
+    events.error(peer_id, reason, message);
 }
 
-void session::impl::emit_candidate(const std::string& pid, pc_kind kind, std::string c, unsigned mline) {
-  if (!closed && !c.empty() && events.candidate) events.candidate(pid, kind, std::move(c), mline);
+void session::impl::emit_candidate(const std::string& pid, pc_kind kind, std::string c,
+                                   unsigned mline) {
+  if (!closed && !c.empty() && events.candidate)
+    events.candidate(pid, kind, std::move(c), mline);
 }
 
 void session::impl::on_bus_message(GstMessage* msg) {
@@ -54,8 +58,10 @@ std::string session::impl::owner_of(GstObject* obj) {
 
 void session::impl::teardown() {
   closed = true;
-  while (!peers.empty()) remove_peer(peers.begin()->first);
-  if (bus_watch) g_source_destroy(bus_watch.get());
+  while (!peers.empty())
+    remove_peer(peers.begin()->first);
+  if (bus_watch)
+    g_source_destroy(bus_watch.get());
   bus_watch.reset();
   gst_element_set_state(pipeline.get(), GST_STATE_NULL);
   pipeline.reset();
@@ -64,7 +70,9 @@ void session::impl::teardown() {
 session::session(session_config cfg, session_events events)
     : runtime_(runtime::shared()), impl_(std::make_shared<impl>()) {
   static std::once_flag debug_once;
-  std::call_once(debug_once, [] { GST_DEBUG_CATEGORY_INIT(vr_session_debug, "vr-session", 0, "videoroom session"); });
+  std::call_once(debug_once, [] {
+    GST_DEBUG_CATEGORY_INIT(vr_session_debug, "vr-session", 0, "videoroom session");
+  });
 
   impl_->rt = runtime_.get();
   impl_->cfg = std::move(cfg);
@@ -79,11 +87,12 @@ session::session(session_config cfg, session_events events)
   impl_->bus_watch.reset(gst_bus_create_watch(bus.get()));
   std::weak_ptr<impl> weak = impl_;
   g_source_set_callback(
-      impl_->bus_watch.get(), G_SOURCE_FUNC(+[](GstBus*, GstMessage* msg, gpointer data) -> gboolean {
-        if (auto self = unbox<std::weak_ptr<impl>>(data)->lock(); self && !self->closed) self->on_bus_message(msg);
-        return G_SOURCE_CONTINUE;
-      }),
-      box(std::make_shared<std::weak_ptr<impl>>(weak)), &unbox_free<std::weak_ptr<impl>>);
+    impl_->bus_watch.get(), G_SOURCE_FUNC(+[](GstBus*, GstMessage* msg, gpointer data) -> gboolean {
+      if (auto self = unbox<std::weak_ptr<impl>>(data)->lock(); self && !self->closed)
+        self->on_bus_message(msg);
+      return G_SOURCE_CONTINUE;
+    }),
+    box(std::make_shared<std::weak_ptr<impl>>(weak)), &unbox_free<std::weak_ptr<impl>>);
   g_source_attach(impl_->bus_watch.get(), runtime_->context());
 
   // An empty live pipeline: PLAYING at once; elements added later follow it.
@@ -96,34 +105,45 @@ session::~session() {
 }
 
 void session::add_peer(const std::string& peer_id) {
-  runtime_->post([self = impl_, peer_id] { if (!self->closed) self->add_peer(peer_id); });
+  runtime_->post([self = impl_, peer_id] {
+    if (!self->closed)
+      self->add_peer(peer_id);
+  });
 }
 
 void session::remove_peer(const std::string& peer_id) {
-  runtime_->post([self = impl_, peer_id] { if (!self->closed) self->remove_peer(peer_id); });
+  runtime_->post([self = impl_, peer_id] {
+    if (!self->closed)
+      self->remove_peer(peer_id);
+  });
 }
 
 void session::publish_offer(const std::string& peer_id, std::string sdp) {
   runtime_->post([self = impl_, peer_id, sdp = std::move(sdp)]() mutable {
-    if (!self->closed) self->publish_offer(peer_id, std::move(sdp));
+    if (!self->closed)
+      self->publish_offer(peer_id, std::move(sdp));
   });
 }
 
 void session::subscribe_answer(const std::string& peer_id, std::string sdp) {
   runtime_->post([self = impl_, peer_id, sdp = std::move(sdp)]() mutable {
-    if (!self->closed) self->subscribe_answer(peer_id, std::move(sdp));
+    if (!self->closed)
+      self->subscribe_answer(peer_id, std::move(sdp));
   });
 }
 
 void session::record_hls(const std::string& peer_id, hls_output out) {
   runtime_->post([self = impl_, peer_id, out = std::move(out)]() mutable {
-    if (!self->closed) self->record_hls(peer_id, std::move(out));
+    if (!self->closed)
+      self->record_hls(peer_id, std::move(out));
   });
 }
 
-void session::add_candidate(const std::string& peer_id, pc_kind kind, std::string candidate, unsigned mline_index) {
+void session::add_candidate(const std::string& peer_id, pc_kind kind, std::string candidate,
+                            unsigned mline_index) {
   runtime_->post([self = impl_, peer_id, kind, candidate = std::move(candidate), mline_index] {
-    if (!self->closed) self->add_candidate(peer_id, kind, candidate, mline_index);
+    if (!self->closed)
+      self->add_candidate(peer_id, kind, candidate, mline_index);
   });
 }
 

@@ -25,10 +25,14 @@ namespace vr::media {
 
 class runtime;
 
-enum class pc_kind { publish, subscribe };
+enum class pc_kind {
+  publish,
+  subscribe
+};
 
 struct ice_config {
-  std::vector<std::string> local_addresses;  // pin candidates, e.g. {"127.0.0.1"}; empty = all interfaces
+  std::vector<std::string>
+    local_addresses;  // pin candidates, e.g. {"127.0.0.1"}; empty = all interfaces
   std::uint16_t min_port = 0, max_port = 0;  // 0 = any
   std::vector<std::string> stun_servers;     // "stun://host:port" (webrtcbin uses the first)
   std::vector<std::string> turn_servers;     // "turn://user:pass@host:port"
@@ -52,7 +56,8 @@ struct session_config {
 // Where and how a publisher is recorded as LL-HLS (broadcast rooms).
 struct hls_output {
   std::filesystem::path dir;  // the stream's files: init.mp4, segN.m4s, segN.pK.m4s
-  hls::playlist_config playlist{.target_part_s = 0.3, .target_segment_s = 2.0, .window_segments = 6};
+  hls::playlist_config playlist{
+    .target_part_s = 0.3, .target_segment_s = 2.0, .window_segments = 6};
   std::chrono::milliseconds expiry_grace{16000};
 };
 
@@ -63,9 +68,11 @@ struct track {
 };
 
 struct session_events {
-  std::function<void(std::string peer, std::string sdp, std::map<std::string, std::string> mid_to_track)>
-      publish_answer, subscribe_offer;
-  std::function<void(std::string peer, pc_kind, std::string candidate, unsigned mline_index)> candidate;
+  std::function<void(std::string peer, std::string sdp,
+                     std::map<std::string, std::string> mid_to_track)>
+    publish_answer, subscribe_offer;
+  std::function<void(std::string peer, pc_kind, std::string candidate, unsigned mline_index)>
+    candidate;
   // `peer` is the publisher; tell every other peer.
   std::function<void(std::string peer, std::vector<track>)> tracks_added;
   std::function<void(std::string peer, std::vector<std::string> track_ids)> tracks_removed;
@@ -78,7 +85,7 @@ struct session_events {
 };
 
 class session {
- public:
+public:
   session(session_config cfg, session_events events);
   // Tears the pipeline down on the media thread and waits for it (tens of ms
   // per webrtcbin); no event runs after it returns.
@@ -96,7 +103,8 @@ class session {
   // tracks_removed for m-lines that stopped sending.
   void publish_offer(const std::string& peer_id, std::string sdp);
   void subscribe_answer(const std::string& peer_id, std::string sdp);
-  void add_candidate(const std::string& peer_id, pc_kind kind, std::string candidate, unsigned mline_index);
+  void add_candidate(const std::string& peer_id, pc_kind kind, std::string candidate,
+                     unsigned mline_index);
   // Records the peer's first audio and first video track (those its publish
   // answer accepts) as LL-HLS into out.dir until the peer is removed; the
   // playlist then ends (EXT-X-ENDLIST). Snapshots come through hls_update.
@@ -113,7 +121,7 @@ class session {
 
   struct impl;
 
- private:
+private:
   std::shared_ptr<runtime> runtime_;
   std::shared_ptr<impl> impl_;
 };

@@ -35,7 +35,8 @@ std::string describe_srtp() {
   if (auto plugin = gst_object_ptr<GstPlugin>(gst_plugin_load_by_name("srtp")); !plugin)
     return "none: GStreamer's srtp plugin is missing (gstreamer1.0-plugins-bad)";
   auto paths = loaded_srtp_libraries();
-  if (paths.empty()) return "none: the srtp plugin loaded no libsrtp2";
+  if (paths.empty())
+    return "none: the srtp plugin loaded no libsrtp2";
   using version_fn = const char* (*)();
   auto version = reinterpret_cast<version_fn>(dlsym(RTLD_DEFAULT, "srtp_get_version_string"));
   std::string out = version ? version() : "libsrtp2";
@@ -43,7 +44,8 @@ std::string describe_srtp() {
     out += ", the system's (VR_SRTP_OPENSSL=OFF)";
   else
     out += paths == std::vector{bundled} ? ", built on OpenSSL" : ", not the OpenSSL build alone";
-  for (const auto& p : paths) out += " (" + p + ")";
+  for (const auto& p : paths)
+    out += " (" + p + ")";
   return out;
 }
 

@@ -24,14 +24,14 @@ namespace vr::signaling {
 class metrics;
 
 struct hls_options {
-  std::filesystem::path root;  // stream "PUB/STREAM" lives in root/PUB/STREAM
-  std::chrono::milliseconds linger{30000};              // an ended stream stays this long
+  std::filesystem::path root;               // stream "PUB/STREAM" lives in root/PUB/STREAM
+  std::chrono::milliseconds linger{30000};  // an ended stream stays this long
   std::chrono::milliseconds first_part_timeout{10000};  // waiting for a stream's first part
-  std::chrono::milliseconds block_timeout{6000};        // a blocking request (about 3 target durations)
+  std::chrono::milliseconds block_timeout{6000};  // a blocking request (about 3 target durations)
 };
 
 class hls_board : public std::enable_shared_from_this<hls_board> {
- public:
+public:
   using snapshot_ptr = std::shared_ptr<const media::hls::snapshot>;
 
   hls_board(boost::asio::io_context& io, hls_options options, std::shared_ptr<metrics> m);
@@ -65,7 +65,7 @@ class hls_board : public std::enable_shared_from_this<hls_board> {
   // "A/B", each part 1..64 of [A-Za-z0-9_-].
   static bool valid_stream(std::string_view stream);
 
- private:
+private:
   struct entry {
     snapshot_ptr snap;
     std::vector<std::function<void()>> waiters;

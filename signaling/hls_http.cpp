@@ -26,26 +26,36 @@ using clock = std::chrono::steady_clock;
 std::optional<std::uint64_t> number(std::string_view s) {
   std::uint64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty())
+    return std::nullopt;
   return v;
 }
 
 // "segN.m4s" → (N, none); "segN.pK.m4s" → (N, K); "init.mp4" and others → nullopt.
 struct file_name {
-  enum { init, segment, part } kind;
+  enum {
+    init,
+    segment,
+    part
+  } kind;
   std::uint64_t msn = 0;
   std::optional<std::uint32_t> part_index;
 };
 std::optional<file_name> parse_file(std::string_view name) {
-  if (name == "init.mp4") return file_name{file_name::init, 0, std::nullopt};
-  if (name.substr(0, 3) != "seg" || name.size() < 8 || name.substr(name.size() - 4) != ".m4s") return std::nullopt;
+  if (name == "init.mp4")
+    return file_name{file_name::init, 0, std::nullopt};
+  if (name.substr(0, 3) != "seg" || name.size() < 8 || name.substr(name.size() - 4) != ".m4s")
+    return std::nullopt;
   auto body = name.substr(3, name.size() - 7);
   auto dot = body.find(".p");
   auto msn = number(body.substr(0, dot));
-  if (!msn) return std::nullopt;
-  if (dot == std::string_view::npos) return file_name{file_name::segment, *msn, std::nullopt};
+  if (!msn)
+    return std::nullopt;
+  if (dot == std::string_view::npos)
+    return file_name{file_name::segment, *msn, std::nullopt};
   auto part = number(body.substr(dot + 2));
-  if (!part || *part > 100000) return std::nullopt;
+  if (!part || *part > 100000)
+    return std::nullopt;
   return file_name{file_name::part, *msn, static_cast<std::uint32_t>(*part)};
 }
 
@@ -57,7 +67,8 @@ struct query {
 query parse_query(std::string_view target) {
   query q;
   auto mark = target.find('?');
-  if (mark == std::string_view::npos) return q;
+  if (mark == std::string_view::npos)
+    return q;
   auto rest = target.substr(mark + 1);
   while (!rest.empty()) {
     auto amp = rest.find('&');
@@ -72,7 +83,8 @@ query parse_query(std::string_view target) {
     } else if (key == "_HLS_part") {
       auto p = number(value);
       q.bad |= !p || *p > 100000;
-      if (p) q.part = static_cast<std::uint32_t>(*p);
+      if (p)
+        q.part = static_cast<std::uint32_t>(*p);
     }
   }
   q.bad |= q.part.has_value() && !q.msn;
@@ -81,50 +93,64 @@ query parse_query(std::string_view target) {
 
 // One HLS request, alive until answered.
 class hls_request : public std::enable_shared_from_this<hls_request> {
- public:
-  hls_request(http_request req, std::string stream, std::string name, std::shared_ptr<server_context> ctx,
-              net::any_io_executor ex, hls_reply reply)
-      : req_(std::move(req)), stream_(std::move(stream)), name_(std::move(name)), ctx_(std::move(ctx)),
-        board_(ctx_->options.hls), timer_(ex), reply_(std::move(reply)), started_(clock::now()) {}
+public:
+  hls_request(http_request req, std::string stream, std::string name,
+              std::shared_ptr<server_context> ctx, net::any_io_executor ex, hls_reply reply)
+      : req_(std::move(req)),
+        stream_(std::move(stream)),
+        name_(std::move(name)),
+        ctx_(std::move(ctx)),
+        board_(ctx_->options.hls),
+        timer_(ex),
+        reply_(std::move(reply)),
+        started_(clock::now()) {}
 
   void start() {
     const bool playlist = name_ == "playlist.m3u8";
     file_ = playlist ? std::nullopt : parse_file(name_);
-    const char* kind = playlist ? "playlist"
-                       : !file_  ? "other"
+    const char* kind = playlist                         ? "playlist"
+                       : !file_                         ? "other"
                        : file_->kind == file_name::init ? "init"
                        : file_->kind == file_name::part ? "part"
                                                         : "segment";
     ctx_->stats->add("vr_hls_requests_total", 1, {{"kind", kind}});
     if (playlist) {
       query_ = parse_query({req_.target().data(), req_.target().size()});
-      if (query_.bad) return text(http::status::bad_request, "bad _HLS_msn / _HLS_part\n");
+      if (query_.bad)
+        return text(http::status::bad_request, "bad _HLS_msn / _HLS_part\n");
     } else if (!file_) {
       return text(http::status::not_found, "not found\n");
     }
     attempt();
   }
 
- private:
+private:
   void attempt() {
     auto v = board_->get(stream_);
-    if (!v.known) return text(http::status::not_found, "no such stream\n");
-    if (v.closed) return text(http::status::service_unavailable, "server stopping\n");
-    if (!v.snap) return wait(v.snap, ctx_->options.hls->options().first_part_timeout);
+    if (!v.known)
+      return text(http::status::not_found, "no such stream\n");
+    if (v.closed)
+      return text(http::status::service_unavailable, "server stopping\n");
+    if (!v.snap)
+      return wait(v.snap, ctx_->options.hls->options().first_part_timeout);
     const auto& list = v.snap->list;
     if (!file_) {  // the playlist
-      if (!query_.msn) return playlist(*v.snap);
-      if (list.too_far(*query_.msn, query_.part)) return text(http::status::bad_request, "too far ahead\n");
-      if (list.has(*query_.msn, query_.part)) return playlist(*v.snap);
+      if (!query_.msn)
+        return playlist(*v.snap);
+      if (list.too_far(*query_.msn, query_.part))
+        return text(http::status::bad_request, "too far ahead\n");
+      if (list.has(*query_.msn, query_.part))
+        return playlist(*v.snap);
       return wait(v.snap, board_->options().block_timeout);
     }
     const auto path = board_->options().root / stream_ / name_;
     std::error_code ec;
-    if (std::filesystem::is_regular_file(path, ec)) return file(path);
+    if (std::filesystem::is_regular_file(path, ec))
+      return file(path);
     // Not there (yet): a part or segment still to come is waited for (the
     // preload hint); one the playlist already passed is gone for good.
-    if (file_->kind != file_name::init && !list.ended() && !list.has(file_->msn, file_->part_index) &&
-        !list.too_far(file_->msn, file_->part_index))
+    if (file_->kind != file_name::init && !list.ended() &&
+        !list.has(file_->msn, file_->part_index) && !list.too_far(file_->msn, file_->part_index))
       return wait(v.snap, board_->options().block_timeout);
     text(http::status::not_found, "not found\n");
   }
@@ -132,13 +158,15 @@ class hls_request : public std::enable_shared_from_this<hls_request> {
   void wait(const hls_board::snapshot_ptr& seen, std::chrono::milliseconds limit) {
     const auto deadline = started_ + limit;
     if (clock::now() >= deadline)
-      return text(http::status::service_unavailable, seen ? "not there in time\n" : "stream has not started\n");
+      return text(http::status::service_unavailable,
+                  seen ? "not there in time\n" : "stream has not started\n");
     timer_.expires_at(deadline);
     std::weak_ptr<hls_request> weak = weak_from_this();
     auto ex = timer_.get_executor();
     if (!board_->watch(stream_, seen, [weak, ex] {
           net::post(ex, [weak] {
-            if (auto self = weak.lock()) self->timer_.cancel();
+            if (auto self = weak.lock())
+              self->timer_.cancel();
           });
         }))
       return attempt();  // changed meanwhile: look again
@@ -160,7 +188,8 @@ class hls_request : public std::enable_shared_from_this<hls_request> {
   }
 
   void done() {
-    if (waiting_) ctx_->stats->add("vr_hls_waiting", -1);
+    if (waiting_)
+      ctx_->stats->add("vr_hls_waiting", -1);
     waiting_ = false;
   }
 
@@ -170,7 +199,8 @@ class hls_request : public std::enable_shared_from_this<hls_request> {
     http::response<http::string_body> res{status, req_.version()};
     headers(res, type, cache);
     const auto size = body.size();
-    if (req_.method() != http::verb::head) res.body() = std::move(body);
+    if (req_.method() != http::verb::head)
+      res.body() = std::move(body);
     res.content_length(size);  // HEAD announces the size it does not send
     reply_.text(std::move(res));
   }
@@ -186,7 +216,8 @@ class hls_request : public std::enable_shared_from_this<hls_request> {
     beast::error_code ec;
     http::file_body::value_type body;
     body.open(path.c_str(), beast::file_mode::scan, ec);
-    if (ec) return text(http::status::not_found, "not found\n");  // expired meanwhile
+    if (ec)
+      return text(http::status::not_found, "not found\n");  // expired meanwhile
     const auto size = body.size();
     if (req_.method() == http::verb::head) {
       done();
@@ -223,8 +254,9 @@ void serve_hls(http_request req, std::string_view rest, std::shared_ptr<server_c
   auto slash = rest.rfind('/');
   std::string stream{slash == std::string_view::npos ? std::string_view{} : rest.substr(0, slash)};
   std::string name{slash == std::string_view::npos ? rest : rest.substr(slash + 1)};
-  auto r = std::make_shared<hls_request>(std::move(req), hls_board::valid_stream(stream) ? stream : "", name,
-                                         std::move(ctx), std::move(ex), std::move(reply));
+  auto r =
+    std::make_shared<hls_request>(std::move(req), hls_board::valid_stream(stream) ? stream : "",
+                                  name, std::move(ctx), std::move(ex), std::move(reply));
   r->start();
 }
 

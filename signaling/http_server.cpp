@@ -33,27 +33,31 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   std::shared_ptr<server_context> ctx;
 
   impl(net::io_context& io, std::shared_ptr<server_context> c)
-    : io(io), strand(net::make_strand(io)), acceptor(strand), backoff(strand), ctx(std::move(c)) {}
+      : io(io),
+        strand(net::make_strand(io)),
+        acceptor(strand),
+        backoff(strand),
+        ctx(std::move(c)) {}
 
   void accept() {
-    acceptor.async_accept(net::make_strand(io), [self = shared_from_this()](
-                                                  boost::system::error_code ec, tcp::socket s) {
-      if (!self->acceptor.is_open())
-        return;  // stopped
-      if (!ec) {
-        // Signaling is small request/reply frames: Nagle plus delayed ACKs
-        // would hold a reply for 40 ms.
-        boost::system::error_code ignored;
-        s.set_option(tcp::no_delay{true}, ignored);
-        run_http(std::move(s), self->ctx);
-        return self->accept();
-      }
-      self->backoff.expires_after(accept_backoff);
-      self->backoff.async_wait([self](boost::system::error_code ec) {
-        if (!ec && self->acceptor.is_open())
-          self->accept();
-      });
-    });
+    acceptor.async_accept(net::make_strand(io),
+                          [self = shared_from_this()](boost::system::error_code ec, tcp::socket s) {
+                            if (!self->acceptor.is_open())
+                              return;  // stopped
+                            if (!ec) {
+                              // Signaling is small request/reply frames: Nagle plus delayed ACKs
+                              // would hold a reply for 40 ms.
+                              boost::system::error_code ignored;
+                              s.set_option(tcp::no_delay{true}, ignored);
+                              run_http(std::move(s), self->ctx);
+                              return self->accept();
+                            }
+                            self->backoff.expires_after(accept_backoff);
+                            self->backoff.async_wait([self](boost::system::error_code ec) {
+                              if (!ec && self->acceptor.is_open())
+                                self->accept();
+                            });
+                          });
   }
 };
 

@@ -21,9 +21,9 @@ struct http_options {
   std::string host = "0.0.0.0";
   std::uint16_t port = 4000;  // 0 picks a free port (see http_server::port)
   std::string static_dir = "client/dist";
-  std::size_t max_frame_bytes = 1 << 20;       // larger frames close with 1009
+  std::size_t max_frame_bytes = 1 << 20;          // larger frames close with 1009
   std::chrono::milliseconds idle_timeout{60000};  // no frame for this long closes
-  std::size_t max_connections = 10000;         // beyond: 503 / refused upgrade
+  std::size_t max_connections = 10000;            // beyond: 503 / refused upgrade
   // LL-HLS streams, served under /<hls_stage>/live/ (none: those paths are static files).
   std::string hls_stage = "dev";
   std::shared_ptr<hls_board> hls;
@@ -33,8 +33,7 @@ struct http_options {
 };
 
 // Creates the handler of a new WebSocket (called on that session's strand).
-using ws_factory =
-  std::function<std::shared_ptr<ws_handler>(std::shared_ptr<ws_connection>)>;
+using ws_factory = std::function<std::shared_ptr<ws_handler>(std::shared_ptr<ws_connection>)>;
 
 class http_server {
 public:

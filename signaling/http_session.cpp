@@ -96,8 +96,8 @@ void route(const http_request& req, const server_context& ctx, Send&& send) {
   }
   if (path == "/metrics") {
     count("metrics");
-    return text_response(req, http::status::ok, "text/plain; version=0.0.4",
-                         ctx.stats->render(), send);
+    return text_response(req, http::status::ok, "text/plain; version=0.0.4", ctx.stats->render(),
+                         send);
   }
   if (path == "/socket/websocket") {
     count("socket");
@@ -111,7 +111,7 @@ void route(const http_request& req, const server_context& ctx, Send&& send) {
 class http_session : public closable, public std::enable_shared_from_this<http_session> {
 public:
   http_session(tcp::socket socket, std::shared_ptr<server_context> ctx)
-    : stream_(std::move(socket)), executor_(stream_.get_executor()), ctx_(std::move(ctx)) {}
+      : stream_(std::move(socket)), executor_(stream_.get_executor()), ctx_(std::move(ctx)) {}
 
   void run() {
     // Full or stopping: the request is still read, briefly, to be answered 503
@@ -151,8 +151,8 @@ private:
     auto req = parser_->release();
     if (!registered_) {
       req.keep_alive(false);
-      return text_response(req, http::status::service_unavailable, "text/plain",
-                           "server full\n", [this](auto&& res) { write(std::move(res)); });
+      return text_response(req, http::status::service_unavailable, "text/plain", "server full\n",
+                           [this](auto&& res) { write(std::move(res)); });
     }
     if (beast::websocket::is_upgrade(req) && target_path(req) == "/socket/websocket") {
       // The WebSocket registers itself; this HTTP session steps aside.

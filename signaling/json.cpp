@@ -30,9 +30,15 @@ struct depth_guard {
   bool String(const char* s, rapidjson::SizeType n, bool copy) { return h.String(s, n, copy); }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) { return h.Key(s, n, copy); }
   bool StartObject() { return ++depth <= max && h.StartObject(); }
-  bool EndObject(rapidjson::SizeType n) { --depth; return h.EndObject(n); }
+  bool EndObject(rapidjson::SizeType n) {
+    --depth;
+    return h.EndObject(n);
+  }
   bool StartArray() { return ++depth <= max && h.StartArray(); }
-  bool EndArray(rapidjson::SizeType n) { --depth; return h.EndArray(n); }
+  bool EndArray(rapidjson::SizeType n) {
+    --depth;
+    return h.EndArray(n);
+  }
 };
 
 }  // namespace
@@ -48,8 +54,8 @@ std::optional<rapidjson::Document> parse(std::string_view text, std::size_t max_
     rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in{ms};
     depth_guard<rapidjson::Document> guard{handler, max_depth};
     rapidjson::Reader reader;
-    constexpr unsigned flags = rapidjson::kParseIterativeFlag |
-                               rapidjson::kParseValidateEncodingFlag;
+    constexpr unsigned flags =
+      rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
     ok = !reader.Parse<flags>(in, guard).IsError();
     return ok;
   };

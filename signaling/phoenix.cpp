@@ -39,9 +39,18 @@ struct salvage_handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, salvage
     ++depth;
     return depth == 1 || index >= 3;  // nothing nested before the topic
   }
-  bool EndArray(rapidjson::SizeType) { --depth; return next(); }
-  bool StartObject() { ++depth; return index >= 3; }
-  bool EndObject(rapidjson::SizeType) { --depth; return next(); }
+  bool EndArray(rapidjson::SizeType) {
+    --depth;
+    return next();
+  }
+  bool StartObject() {
+    ++depth;
+    return index >= 3;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    --depth;
+    return next();
+  }
   bool next() {
     if (depth == 1)
       ++index;
@@ -54,7 +63,8 @@ bool sax_parse(std::string_view text, Handler& h) {
   rapidjson::MemoryStream ms{text.data(), text.size()};
   rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in{ms};
   rapidjson::Reader reader;
-  return !reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(in, h)
+  return !reader
+            .Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(in, h)
             .IsError();
 }
 
@@ -119,9 +129,8 @@ std::string encode(const frame& f) {
                      [&](json::writer& w) { json::raw(w, f.payload); });
 }
 
-std::string reply(const std::optional<std::string>& join_ref,
-                  const std::optional<std::string>& ref, std::string_view topic,
-                  std::string_view status, std::string_view response_json) {
+std::string reply(const std::optional<std::string>& join_ref, const std::optional<std::string>& ref,
+                  std::string_view topic, std::string_view status, std::string_view response_json) {
   return json::frame(join_ref, ref, topic, "phx_reply", [&](json::writer& w) {
     w.StartObject();
     json::key(w, "status");

@@ -57,9 +57,9 @@ std::variant<frame, decode_error> decode(std::string_view text, limits lim = {})
 std::string encode(const frame& f);
 
 // [join_ref, ref, topic, "phx_reply", {"status": status, "response": response_json}]
-std::string reply(const std::optional<std::string>& join_ref,
-                  const std::optional<std::string>& ref, std::string_view topic,
-                  std::string_view status, std::string_view response_json = "{}");
+std::string reply(const std::optional<std::string>& join_ref, const std::optional<std::string>& ref,
+                  std::string_view topic, std::string_view status,
+                  std::string_view response_json = "{}");
 
 // {"reason": reason} as a JSON text, for error replies.
 std::string reason_json(std::string_view reason);

@@ -29,7 +29,7 @@ class websocket_session : public ws_connection,
                           public std::enable_shared_from_this<websocket_session> {
 public:
   websocket_session(beast::tcp_stream stream, std::shared_ptr<server_context> ctx)
-    : ws_(std::move(stream)), ctx_(std::move(ctx)) {
+      : ws_(std::move(stream)), ctx_(std::move(ctx)) {
     beast::error_code ec;
     auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
     remote_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -49,8 +49,8 @@ public:
     // teardown that stops draining early, so the peer often sees a reset instead
     // of the 1009 close frame.
     ws_.read_message_max(0);
-    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
-                                                    shared_from_this()));
+    ws_.async_accept(req,
+                     beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
   }
 
   // ws_connection
@@ -114,8 +114,7 @@ private:
 
   void read() {
     ws_.async_read_some(buffer_, read_chunk,
-                        beast::bind_front_handler(&websocket_session::on_read,
-                                                  shared_from_this()));
+                        beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -195,9 +194,8 @@ private:
     close_sent_ = true;
     // Completes once the peer's close frame is read (or on error, or Beast's
     // close timeout); a pending read, if any, ends too.
-    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {
-      self->finish();
-    });
+    ws_.async_close(close_reason_,
+                    [self = shared_from_this()](beast::error_code) { self->finish(); });
   }
 
   // Every way out of the connection ends here, once.

@@ -9,12 +9,14 @@ namespace {
 
 // Big-endian writer with size patching for nested boxes.
 class writer {
- public:
+public:
   void u8(std::uint32_t v) { out_.push_back(static_cast<std::uint8_t>(v)); }
   void u16(std::uint32_t v) { u8(v >> 8), u8(v); }
   void u24(std::uint32_t v) { u8(v >> 16), u16(v); }
   void u32(std::uint32_t v) { u16(v >> 16), u16(v); }
-  void u64(std::uint64_t v) { u32(static_cast<std::uint32_t>(v >> 32)), u32(static_cast<std::uint32_t>(v)); }
+  void u64(std::uint64_t v) {
+    u32(static_cast<std::uint32_t>(v >> 32)), u32(static_cast<std::uint32_t>(v));
+  }
   void zeros(std::size_t n) { out_.insert(out_.end(), n, 0); }
   void fourcc(std::string_view s) { out_.insert(out_.end(), s.begin(), s.begin() + 4); }
   void append(const bytes& b) { out_.insert(out_.end(), b.begin(), b.end()); }
@@ -34,18 +36,20 @@ class writer {
   }
   void end(std::size_t at) { patch32(at, static_cast<std::uint32_t>(out_.size() - at)); }
   void patch32(std::size_t at, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out_[at + i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
+    for (int i = 0; i < 4; ++i)
+      out_[at + i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
   }
 
   std::size_t size() const { return out_.size(); }
   bytes take() { return std::move(out_); }
 
- private:
+private:
   bytes out_;
 };
 
 void matrix(writer& w) {
-  for (std::uint32_t v : {0x00010000u, 0u, 0u, 0u, 0x00010000u, 0u, 0u, 0u, 0x40000000u}) w.u32(v);
+  for (std::uint32_t v : {0x00010000u, 0u, 0u, 0u, 0x00010000u, 0u, 0u, 0u, 0x40000000u})
+    w.u32(v);
 }
 
 // MPEG-4 descriptor header (ISO 14496-1): tag, then the size in 7-bit groups.
@@ -67,7 +71,7 @@ void avc1_entry(writer& w, const video_config& v) {
   w.u32(0x00480000);  // 72 dpi
   w.u32(0x00480000);
   w.u32(0);
-  w.u16(1);  // frame_count
+  w.u16(1);     // frame_count
   w.zeros(32);  // compressorname
   w.u16(0x0018);
   w.u16(0xffff);
@@ -90,15 +94,15 @@ void mp4a_entry(writer& w, const audio_config& a) {
   const std::size_t dsi = 5 + a.asc.size();
   const std::size_t dcd = 13 + dsi;
   descriptor(w, 0x03, 3 + (5 + dcd) + (5 + 1));  // ES_Descriptor
-  w.u16(0);  // ES_ID
-  w.u8(0);   // no stream dependence, URL or OCR
-  descriptor(w, 0x04, dcd);  // DecoderConfigDescriptor
-  w.u8(0x40);                // Audio ISO/IEC 14496-3 (AAC)
-  w.u8(0x15);                // audio stream, upStream 0, reserved 1
-  w.u24(0);                  // bufferSizeDB
-  w.u32(0);                  // maxBitrate: unknown
-  w.u32(0);                  // avgBitrate: variable
-  descriptor(w, 0x05, a.asc.size());  // DecoderSpecificInfo
+  w.u16(0);                                      // ES_ID
+  w.u8(0);                                       // no stream dependence, URL or OCR
+  descriptor(w, 0x04, dcd);                      // DecoderConfigDescriptor
+  w.u8(0x40);                                    // Audio ISO/IEC 14496-3 (AAC)
+  w.u8(0x15);                                    // audio stream, upStream 0, reserved 1
+  w.u24(0);                                      // bufferSizeDB
+  w.u32(0);                                      // maxBitrate: unknown
+  w.u32(0);                                      // avgBitrate: variable
+  descriptor(w, 0x05, a.asc.size());             // DecoderSpecificInfo
   w.append(a.asc);
   descriptor(w, 0x06, 1);  // SLConfigDescriptor
   w.u8(0x02);
@@ -130,8 +134,10 @@ void trak(writer& w, std::uint32_t id, const video_config* v, const audio_config
   w.u32(0);
   w.fourcc(v ? "vide" : "soun");
   w.zeros(12);
-  const std::string_view name = v ? std::string_view{"VideoHandler"} : std::string_view{"SoundHandler"};
-  for (char c : name) w.u8(static_cast<std::uint8_t>(c));
+  const std::string_view name =
+    v ? std::string_view{"VideoHandler"} : std::string_view{"SoundHandler"};
+  for (char c : name)
+    w.u8(static_cast<std::uint8_t>(c));
   w.u8(0);
   w.end(hdlr);
 
@@ -180,12 +186,14 @@ constexpr std::uint32_t flags_non_sync = 0x01010000;  // depends on others, not 
 
 }  // namespace
 
-bytes init_segment(const std::optional<video_config>& video, const std::optional<audio_config>& audio) {
+bytes init_segment(const std::optional<video_config>& video,
+                   const std::optional<audio_config>& audio) {
   writer w;
   auto ftyp = w.box("ftyp");
   w.fourcc("iso6");
   w.u32(0);
-  for (const char* brand : {"iso6", "cmfc", "mp41", "dash"}) w.fourcc(brand);
+  for (const char* brand : {"iso6", "cmfc", "mp41", "dash"})
+    w.fourcc(brand);
   w.end(ftyp);
 
   auto moov = w.box("moov");
@@ -198,11 +206,14 @@ bytes init_segment(const std::optional<video_config>& video, const std::optional
   w.zeros(24);
   w.u32(audio_track_id + 1);  // next_track_ID
   w.end(mvhd);
-  if (video) trak(w, video_track_id, &*video, nullptr);
-  if (audio) trak(w, audio_track_id, nullptr, &*audio);
+  if (video)
+    trak(w, video_track_id, &*video, nullptr);
+  if (audio)
+    trak(w, audio_track_id, nullptr, &*audio);
   auto mvex = w.box("mvex");
   for (std::uint32_t id : {video_track_id, audio_track_id}) {
-    if ((id == video_track_id && !video) || (id == audio_track_id && !audio)) continue;
+    if ((id == video_track_id && !video) || (id == audio_track_id && !audio))
+      continue;
     auto trex = w.full_box("trex", 0, 0);
     w.u32(id), w.u32(1), w.u32(0), w.u32(0), w.u32(0);
     w.end(trex);
@@ -220,7 +231,8 @@ bytes fragment(std::uint32_t sequence, const std::vector<run>& runs) {
   w.end(mfhd);
   std::vector<std::size_t> offsets;  // where each trun's data_offset goes
   for (const auto& r : runs) {
-    if (r.samples.empty()) continue;
+    if (r.samples.empty())
+      continue;
     auto traf = w.box("traf");
     auto tfhd = w.full_box("tfhd", 0, 0x020000);  // default-base-is-moof
     w.u32(r.track_id);
@@ -248,14 +260,17 @@ bytes fragment(std::uint32_t sequence, const std::vector<run>& runs) {
   std::size_t payload = 0;
   std::size_t i = 0;
   for (const auto& r : runs) {
-    if (r.samples.empty()) continue;
+    if (r.samples.empty())
+      continue;
     w.patch32(offsets[i++], static_cast<std::uint32_t>(data + payload));
-    for (const auto& s : r.samples) payload += s.data.size();
+    for (const auto& s : r.samples)
+      payload += s.data.size();
   }
   w.u32(static_cast<std::uint32_t>(8 + payload));
   w.fourcc("mdat");
   for (const auto& r : runs)
-    for (const auto& s : r.samples) w.append(s.data);
+    for (const auto& s : r.samples)
+      w.append(s.data);
   return w.take();
 }
 

@@ -23,17 +23,18 @@ struct video_config {
 };
 
 struct audio_config {
-  bytes asc;  // AudioSpecificConfig (the AAC encoder's codec_data)
+  bytes asc;                          // AudioSpecificConfig (the AAC encoder's codec_data)
   std::uint32_t sample_rate = 48000;  // also the track's timescale
   std::uint16_t channels = 2;
 };
 
-bytes init_segment(const std::optional<video_config>& video, const std::optional<audio_config>& audio);
+bytes init_segment(const std::optional<video_config>& video,
+                   const std::optional<audio_config>& audio);
 
 struct sample {
-  bytes data;               // one access unit (AVC length-prefixed NALs, or a raw AAC frame)
-  std::uint32_t duration;   // in the track's timescale
-  bool sync = true;         // a keyframe (audio: always)
+  bytes data;              // one access unit (AVC length-prefixed NALs, or a raw AAC frame)
+  std::uint32_t duration;  // in the track's timescale
+  bool sync = true;        // a keyframe (audio: always)
 };
 
 struct run {

@@ -24,8 +24,10 @@ playlist_config with_slack(playlist_config c) {
 }
 
 std::uint64_t to_timescale(std::int64_t ns, std::uint32_t timescale) {
-  if (ns <= 0) return 0;
-  return static_cast<std::uint64_t>(std::llround(static_cast<long double>(ns) * timescale / ns_per_s));
+  if (ns <= 0)
+    return 0;
+  return static_cast<std::uint64_t>(
+    std::llround(static_cast<long double>(ns) * timescale / ns_per_s));
 }
 
 std::int64_t system_now_ms() {
@@ -36,13 +38,17 @@ std::int64_t system_now_ms() {
 }  // namespace
 
 packager::packager(packager_config cfg, packager_events events)
-    : cfg_(std::move(cfg)), events_(std::move(events)), list_(with_slack(cfg_.playlist)),
+    : cfg_(std::move(cfg)),
+      events_(std::move(events)),
+      list_(with_slack(cfg_.playlist)),
       segment_threshold_s_(with_slack(cfg_.playlist).target_segment_s),
       keyframe_delay_s_(first_keyframe_delay_s) {
-  if (!cfg_.now_ms) cfg_.now_ms = system_now_ms;
+  if (!cfg_.now_ms)
+    cfg_.now_ms = system_now_ms;
   std::error_code ec;
   std::filesystem::create_directories(cfg_.dir, ec);
-  if (ec && events_.error) events_.error("cannot create " + cfg_.dir.string() + ": " + ec.message());
+  if (ec && events_.error)
+    events_.error("cannot create " + cfg_.dir.string() + ": " + ec.message());
 }
 
 packager::~packager() { finish(); }
@@ -54,7 +60,8 @@ void packager::set_video(fmp4::video_config c) {
 
 void packager::set_audio(fmp4::audio_config c) {
   std::lock_guard lock(mutex_);
-  if (!audio_cfg_) audio_cfg_ = std::move(c);
+  if (!audio_cfg_)
+    audio_cfg_ = std::move(c);
 }
 
 packager::counters packager::stats() const {
@@ -76,7 +83,8 @@ void packager::locked(F&& f) {
     f();
     deferred_ = nullptr;
   }
-  for (auto& e : events) e();
+  for (auto& e : events)
+    e();
 }
 
 void packager::push_video(fmp4::bytes au, std::int64_t pts_ns, bool keyframe) {
@@ -92,7 +100,8 @@ void packager::finish() {
 }
 
 void packager::video_locked(fmp4::bytes au, std::int64_t pts_ns, bool keyframe) {
-  if (finished_ || !cfg_.video) return;
+  if (finished_ || !cfg_.video)
+    return;
   last_pts_ns_ = std::max(last_pts_ns_, pts_ns);
   if (!started_ && !try_start(pts_ns, keyframe)) {
     stats_.dropped_video++;
@@ -102,12 +111,14 @@ void packager::video_locked(fmp4::bytes au, std::int64_t pts_ns, bool keyframe) 
     stats_.dropped_video++;
     return;
   }
-  if (keyframe) keyframe_arrived(pts_ns);
+  if (keyframe)
+    keyframe_arrived(pts_ns);
   add_video(std::move(au), to_timescale(pts_ns - t0_ns_, fmp4::video_timescale), keyframe);
 }
 
 void packager::audio_locked(fmp4::bytes frame, std::int64_t pts_ns, std::uint32_t samples) {
-  if (finished_ || !cfg_.audio) return;
+  if (finished_ || !cfg_.audio)
+    return;
   last_pts_ns_ = std::max(last_pts_ns_, pts_ns);
   if (!started_ && (cfg_.video || !try_start(pts_ns, true))) {
     stats_.dropped_audio++;
@@ -125,37 +136,43 @@ bool packager::try_start(std::int64_t pts_ns, bool keyframe) {
   if (video && (!keyframe || !video_cfg_)) {
     if (pts_ns - last_keyframe_request_ns_ >= keyframe_retry_ns || last_keyframe_request_ns_ == 0) {
       last_keyframe_request_ns_ = pts_ns;
-      if (events_.want_keyframe) deferred_->push_back(events_.want_keyframe);
+      if (events_.want_keyframe)
+        deferred_->push_back(events_.want_keyframe);
     }
     return false;
   }
-  if (!video && !audio_cfg_) return false;
+  if (!video && !audio_cfg_)
+    return false;
   if (video && cfg_.audio && !audio_cfg_) {
     // Audio is expected but has not configured yet: give it a little while.
-    if (!first_key_ns_) first_key_ns_ = pts_ns;
+    if (!first_key_ns_)
+      first_key_ns_ = pts_ns;
     if (pts_ns - *first_key_ns_ < cfg_.audio_wait.count() * 1'000'000) {
       if (pts_ns - last_keyframe_request_ns_ >= keyframe_retry_ns) {
         last_keyframe_request_ns_ = pts_ns;
-        if (events_.want_keyframe) deferred_->push_back(events_.want_keyframe);
+        if (events_.want_keyframe)
+          deferred_->push_back(events_.want_keyframe);
       }
       return false;
     }
   }
   use_video_ = video;
   use_audio_ = cfg_.audio && audio_cfg_.has_value();
-  if (!use_video_ && !use_audio_) return false;
+  if (!use_video_ && !use_audio_)
+    return false;
   started_ = true;
   t0_ns_ = pts_ns;
   wall0_ms_ = cfg_.now_ms();
   last_keyframe_request_ns_ = pts_ns;
-  write_file(cfg_.playlist.init_uri,
-             fmp4::init_segment(use_video_ ? video_cfg_ : std::nullopt, use_audio_ ? audio_cfg_ : std::nullopt));
+  write_file(cfg_.playlist.init_uri, fmp4::init_segment(use_video_ ? video_cfg_ : std::nullopt,
+                                                        use_audio_ ? audio_cfg_ : std::nullopt));
   return true;
 }
 
 void packager::add_video(fmp4::bytes au, std::uint64_t dt, bool keyframe) {
   if (last_video_) {
-    if (dt <= last_video_->dt) dt = last_video_->dt + 1;  // strictly increasing decode times
+    if (dt <= last_video_->dt)
+      dt = last_video_->dt + 1;  // strictly increasing decode times
     last_video_->duration = static_cast<std::uint32_t>(dt - last_video_->dt);
     const std::uint32_t frame = last_video_->duration;
     part_video_.push_back(std::move(*last_video_));
@@ -164,7 +181,8 @@ void packager::add_video(fmp4::bytes au, std::uint64_t dt, bool keyframe) {
     // A frame's duration is known only when the next one arrives: one longer
     // than the frame before it (timestamps jitter) can take the part past
     // PART-TARGET, which no part may exceed. The part then ends before it.
-    if (part_video_.size() > 1 && seconds_video(dt - part_start_dt_) > cfg_.playlist.target_part_s) {
+    if (part_video_.size() > 1 &&
+        seconds_video(dt - part_start_dt_) > cfg_.playlist.target_part_s) {
       pending longer = std::move(part_video_.back());
       part_video_.pop_back();
       cut(longer.dt, seconds_video(longer.dt));
@@ -191,15 +209,19 @@ void packager::add_video(fmp4::bytes au, std::uint64_t dt, bool keyframe) {
 }
 
 void packager::request_keyframe_if_due(double segment_elapsed_s) {
-  if (segment_elapsed_s < cfg_.playlist.target_segment_s - keyframe_delay_s_) return;
-  if (last_pts_ns_ - last_keyframe_request_ns_ < keyframe_retry_ns) return;
+  if (segment_elapsed_s < cfg_.playlist.target_segment_s - keyframe_delay_s_)
+    return;
+  if (last_pts_ns_ - last_keyframe_request_ns_ < keyframe_retry_ns)
+    return;
   last_keyframe_request_ns_ = last_pts_ns_;
   keyframe_outstanding_ = true;
-  if (events_.want_keyframe) deferred_->push_back(events_.want_keyframe);
+  if (events_.want_keyframe)
+    deferred_->push_back(events_.want_keyframe);
 }
 
 void packager::keyframe_arrived(std::int64_t pts_ns) {
-  if (!keyframe_outstanding_) return;
+  if (!keyframe_outstanding_)
+    return;
   keyframe_outstanding_ = false;
   const double delay = static_cast<double>(pts_ns - last_keyframe_request_ns_) / ns_per_s;
   keyframe_delay_s_ = std::clamp(0.7 * keyframe_delay_s_ + 0.3 * delay, 0.05, 1.0);
@@ -211,7 +233,8 @@ void packager::add_audio(fmp4::bytes frame, std::int64_t pts_ns, std::uint32_t s
   if (!audio_clock_set_) {
     next_audio_dt_ = at;
     audio_clock_set_ = true;
-    if (!use_video_) part_start_dt_ = at;
+    if (!use_video_)
+      part_start_dt_ = at;
   } else if (at > next_audio_dt_ + rate / 10) {
     next_audio_dt_ = at;  // a gap (lost packets, DTX): jump, do not drift
   } else if (at + rate / 10 < next_audio_dt_) {
@@ -237,15 +260,18 @@ void packager::cut(std::uint64_t end_dt, double end_s) {
   std::vector<fmp4::run> runs;
   double start_s, duration_s;
   if (use_video_) {
-    if (part_video_.empty()) return;
+    if (part_video_.empty())
+      return;
     start_s = seconds_video(part_start_dt_);
     duration_s = seconds_video(end_dt - part_start_dt_);
     fmp4::run v{fmp4::video_track_id, part_video_.front().dt, {}};
-    for (auto& p : part_video_) v.samples.push_back({std::move(p.data), p.duration, p.sync});
+    for (auto& p : part_video_)
+      v.samples.push_back({std::move(p.data), p.duration, p.sync});
     part_video_.clear();
     runs.push_back(std::move(v));
   } else {
-    if (audio_.empty()) return;
+    if (audio_.empty())
+      return;
     start_s = seconds_audio(part_start_dt_);
     duration_s = end_s - start_s;
   }
@@ -257,9 +283,11 @@ void packager::cut(std::uint64_t end_dt, double end_s) {
       a.samples.push_back({std::move(p.data), p.duration, true});
       audio_.pop_front();
     }
-    if (!a.samples.empty()) runs.push_back(std::move(a));
+    if (!a.samples.empty())
+      runs.push_back(std::move(a));
   }
-  if (runs.empty()) return;
+  if (runs.empty())
+    return;
 
   fmp4::bytes data = fmp4::fragment(++sequence_, runs);
   const auto program_ms = wall0_ms_ + static_cast<std::int64_t>(std::llround(start_s * 1000));
@@ -279,7 +307,8 @@ void packager::cut(std::uint64_t end_dt, double end_s) {
 }
 
 void packager::finish_locked() {
-  if (finished_) return;
+  if (finished_)
+    return;
   finished_ = true;
   if (started_) {
     if (last_video_) {
@@ -308,32 +337,39 @@ void packager::write_file(const std::string& name, const fmp4::bytes& data) {
   const auto tmp = cfg_.dir / (name + ".tmp");
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    out.write(reinterpret_cast<const char*>(data.data()),
+              static_cast<std::streamsize>(data.size()));
     if (!out) {
-      if (events_.error) deferred_->push_back([e = events_.error, p = tmp.string()] { e("cannot write " + p); });
+      if (events_.error)
+        deferred_->push_back([e = events_.error, p = tmp.string()] { e("cannot write " + p); });
       return;
     }
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec && events_.error)
-    deferred_->push_back([e = events_.error, p = path.string(), m = ec.message()] { e("cannot rename to " + p + ": " + m); });
+    deferred_->push_back([e = events_.error, p = path.string(), m = ec.message()] {
+      e("cannot rename to " + p + ": " + m);
+    });
 }
 
 void packager::expire() {
   const std::int64_t now = cfg_.now_ms();
-  if (auto gone = list_.take_expired(); !gone.empty()) expiring_.emplace_back(now, std::move(gone));
+  if (auto gone = list_.take_expired(); !gone.empty())
+    expiring_.emplace_back(now, std::move(gone));
   while (!expiring_.empty() && now - expiring_.front().first >= cfg_.expiry_grace.count()) {
     for (const auto& name : expiring_.front().second) {
       std::error_code ec;
-      if (std::filesystem::remove(cfg_.dir / name, ec)) stats_.deleted_files++;
+      if (std::filesystem::remove(cfg_.dir / name, ec))
+        stats_.deleted_files++;
     }
     expiring_.pop_front();
   }
 }
 
 void packager::publish() {
-  if (!events_.update) return;
+  if (!events_.update)
+    return;
   auto snap = std::make_shared<const snapshot>(snapshot{list_, list_.render()});
   deferred_->push_back([f = events_.update, snap] { f(snap); });
 }

@@ -25,8 +25,8 @@
 namespace vr::media::hls {
 
 struct packager_config {
-  std::filesystem::path dir;  // created if missing
-  playlist_config playlist;   // target_part_s is PART-TARGET, the longest part
+  std::filesystem::path dir;        // created if missing
+  playlist_config playlist;         // target_part_s is PART-TARGET, the longest part
   bool video = true, audio = true;  // the tracks to expect
   // Files that left the playlist stay this long (RFC 8216bis 6.2.2: a segment
   // duration plus the playlist's).
@@ -44,7 +44,7 @@ struct packager_events {
 };
 
 class packager {
- public:
+public:
   packager(packager_config cfg, packager_events events);
   ~packager();  // finish()
   packager(const packager&) = delete;
@@ -64,7 +64,7 @@ class packager {
   };
   counters stats() const;
 
- private:
+private:
   struct pending {
     fmp4::bytes data;
     std::uint64_t dt;  // decode time in the track's timescale
@@ -84,7 +84,9 @@ class packager {
   void write_file(const std::string& name, const fmp4::bytes& data);
   void expire();
   void publish();
-  double seconds_video(std::uint64_t dt) const { return static_cast<double>(dt) / fmp4::video_timescale; }
+  double seconds_video(std::uint64_t dt) const {
+    return static_cast<double>(dt) / fmp4::video_timescale;
+  }
   double seconds_audio(std::uint64_t dt) const;
   void request_keyframe_if_due(double segment_elapsed_s);
   void keyframe_arrived(std::int64_t pts_ns);
@@ -102,15 +104,15 @@ class packager {
   bool use_audio_ = false, use_video_ = false;
 
   bool started_ = false, finished_ = false;
-  std::int64_t t0_ns_ = 0;     // running time of decode time 0
-  std::int64_t wall0_ms_ = 0;  // wall clock at t0
+  std::int64_t t0_ns_ = 0;                    // running time of decode time 0
+  std::int64_t wall0_ms_ = 0;                 // wall clock at t0
   std::optional<std::int64_t> first_key_ns_;  // while waiting for audio
   std::int64_t last_keyframe_request_ns_ = 0;
   std::int64_t last_pts_ns_ = 0;
 
   // The part being filled.
   std::vector<pending> part_video_;
-  std::deque<pending> audio_;  // not yet in a part
+  std::deque<pending> audio_;          // not yet in a part
   std::optional<pending> last_video_;  // its duration is known once the next one comes
   std::uint64_t part_start_dt_ = 0;    // video decode time (or audio, audio-only)
   bool part_independent_ = false;

@@ -33,7 +33,8 @@ playlist::playlist(playlist_config config) : config_(std::move(config)) {
 
 playlist::part_id playlist::add_part(double duration_s, bool independent,
                                      std::int64_t program_time_ms) {
-  if (ended_) throw std::logic_error("hls::playlist::add_part after end()");
+  if (ended_)
+    throw std::logic_error("hls::playlist::add_part after end()");
   const bool start = segments_.empty() ||
                      (independent && segments_.back().duration >= config_.target_segment_s - 1e-6);
   if (start) {
@@ -44,12 +45,14 @@ playlist::part_id playlist::add_part(double duration_s, bool independent,
   s.parts.push_back(part{duration_s, independent});
   s.duration += duration_s;
   longest_ = std::max(longest_, s.duration);
-  if (start) slide();  // the previous open segment just became complete
+  if (start)
+    slide();  // the previous open segment just became complete
   return {s.msn, static_cast<std::uint32_t>(s.parts.size() - 1)};
 }
 
 void playlist::end() {
-  if (ended_) return;
+  if (ended_)
+    return;
   ended_ = true;
   slide();
 }
@@ -59,7 +62,8 @@ void playlist::slide() {
   while (segments_.size() - open > config_.window_segments) {
     const auto& s = segments_.front();
     expired_.push_back(segment_uri(s.msn));
-    for (std::uint32_t p = 0; p < s.parts.size(); ++p) expired_.push_back(part_uri(s.msn, p));
+    for (std::uint32_t p = 0; p < s.parts.size(); ++p)
+      expired_.push_back(part_uri(s.msn, p));
     next_msn_ = s.msn + 1;
     segments_.pop_front();
   }
@@ -70,11 +74,14 @@ std::uint64_t playlist::media_sequence() const {
 }
 
 bool playlist::has(std::uint64_t msn, std::optional<std::uint32_t> part) const {
-  if (ended_) return true;
-  if (segments_.empty()) return false;
+  if (ended_)
+    return true;
+  if (segments_.empty())
+    return false;
   const auto& open = segments_.back();
   // Segments before the open one are complete (listed or already slid out).
-  if (!part) return msn < open.msn;
+  if (!part)
+    return msn < open.msn;
   // "Part N of M or later": (M, N) is at or before the last part listed. A
   // part index past the end of a complete segment M is satisfied by M + 1.
   const std::uint32_t last = static_cast<std::uint32_t>(open.parts.size() - 1);
@@ -82,12 +89,15 @@ bool playlist::has(std::uint64_t msn, std::optional<std::uint32_t> part) const {
 }
 
 bool playlist::too_far(std::uint64_t msn, std::optional<std::uint32_t> part) const {
-  if (ended_) return false;
+  if (ended_)
+    return false;
   // Before the first part, pretend the last part was (-1, last): msn 0 and 1 may block.
   const bool empty = segments_.empty();
   const std::uint64_t last_msn = empty ? next_msn_ : segments_.back().msn;
-  if (empty ? msn > last_msn + 1 : msn > last_msn + 2) return true;
-  if (!part) return false;
+  if (empty ? msn > last_msn + 1 : msn > last_msn + 2)
+    return true;
+  if (!part)
+    return false;
   // Advance Part Limit (RFC 8216bis 6.2.5.2): 3 / PART-TARGET below 1 s, else 3.
   const double limit = config_.target_part_s < 1 ? 3 / config_.target_part_s : 3;
   double ahead;
@@ -133,7 +143,8 @@ std::string playlist::render() const {
         out += "#EXT-X-PART:DURATION=" + seconds(s.parts[p].duration) + ",URI=\"" +
                part_uri(s.msn, p) + "\"" + (s.parts[p].independent ? ",INDEPENDENT=YES" : "") +
                "\n";
-    if (open && i + 1 == segments_.size()) break;  // the open segment has only parts
+    if (open && i + 1 == segments_.size())
+      break;  // the open segment has only parts
     out += "#EXTINF:" + seconds(s.duration) + ",\n" + segment_uri(s.msn) + "\n";
   }
 
@@ -143,7 +154,8 @@ std::string playlist::render() const {
     // The next part of the open segment. If it turns out to start a new
     // segment, this URI never exists and the client drops the hint (4.4.5.3).
     const std::uint64_t msn = segments_.empty() ? next_msn_ : segments_.back().msn;
-    const auto p = segments_.empty() ? 0u : static_cast<std::uint32_t>(segments_.back().parts.size());
+    const auto p =
+      segments_.empty() ? 0u : static_cast<std::uint32_t>(segments_.back().parts.size());
     out += "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"" + part_uri(msn, p) + "\"\n";
   }
   return out;
@@ -166,10 +178,10 @@ std::string playlist::format_program_date_time(std::int64_t ms) {
   const year_month_day ymd{day};
   const hh_mm_ss hms{t - day};
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()),
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
                 static_cast<int>(hms.subseconds().count()));
   return buf;
 }

@@ -22,7 +22,7 @@ struct playlist_config {
 };
 
 class playlist {
- public:
+public:
   struct part_id {
     std::uint64_t msn;
     std::uint32_t part;
@@ -68,7 +68,7 @@ class playlist {
   static std::string part_uri(std::uint64_t msn, std::uint32_t p);  // "seg42.p3.m4s"
   static std::string format_program_date_time(std::int64_t ms);     // ISO 8601 UTC, ms
 
- private:
+private:
   struct part {
     double duration;
     bool independent;
@@ -86,7 +86,7 @@ class playlist {
 
   playlist_config config_;
   std::deque<segment> segments_;  // the window, then the open segment unless ended
-  std::uint64_t next_msn_ = 0;   // msn of the next segment when none is kept
+  std::uint64_t next_msn_ = 0;    // msn of the next segment when none is kept
   double longest_ = 0;            // longest segment ever: TARGETDURATION must not shrink
   bool ended_ = false;
   std::vector<std::string> expired_;

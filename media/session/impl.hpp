@@ -59,11 +59,11 @@ struct peer {
   std::unique_ptr<peer_connection> pub;
   std::deque<std::string> queued_offers;
   bool publish_busy = false;
-  std::set<std::string> active_mids;  // accepted and sending, per the last answer
-  std::map<std::string, published> sources;  // by mid, once media arrived
-  std::set<std::string> announced;           // mids told via tracks_added
+  std::set<std::string> active_mids;             // accepted and sending, per the last answer
+  std::map<std::string, published> sources;      // by mid, once media arrived
+  std::set<std::string> announced;               // mids told via tracks_added
   std::vector<std::unique_ptr<source>> ignored;  // extra streams: linked to a tee nobody reads
-  std::map<std::string, std::string> mid_kinds;   // of the accepted m-lines
+  std::map<std::string, std::string> mid_kinds;  // of the accepted m-lines
 
   // LL-HLS recording (broadcast publishers): one tap per recorded mid.
   std::optional<hls_output> hls;
@@ -74,7 +74,11 @@ struct peer {
   std::unique_ptr<peer_connection> sub;
   std::vector<std::unique_ptr<slot>> slots;
   std::vector<std::string> pending_adds;  // track ids waiting for the next offer
-  enum class neg { idle, offering, awaiting_answer } sub_state = neg::idle;
+  enum class neg {
+    idle,
+    offering,
+    awaiting_answer
+  } sub_state = neg::idle;
   bool sub_connected = false;
 };
 
@@ -93,7 +97,8 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   std::shared_ptr<forward_counters> counters = std::make_shared<forward_counters>();
   std::atomic<std::size_t> peer_count{0}, track_count{0};
   // Playlist updates of every recording (a part each, and the end).
-  std::shared_ptr<std::atomic<std::uint64_t>> hls_updates = std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::shared_ptr<std::atomic<std::uint64_t>> hls_updates =
+    std::make_shared<std::atomic<std::uint64_t>>(0);
 
   bool closed = false;  // media thread only: after teardown nothing is emitted
   std::uint64_t next_serial = 1;
@@ -110,10 +115,13 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     return p && p->serial == serial ? p : nullptr;
   }
 
-  static std::string track_id(const std::string& peer, const std::string& mid) { return peer + ":" + mid; }
+  static std::string track_id(const std::string& peer, const std::string& mid) {
+    return peer + ":" + mid;
+  }
 
   // session.cpp: events out, bus messages, teardown
-  void emit_error(const std::string& peer_id, const std::string& reason, const std::string& message);
+  void emit_error(const std::string& peer_id, const std::string& reason,
+                  const std::string& message);
   void emit_candidate(const std::string& pid, pc_kind kind, std::string c, unsigned mline);
   void on_bus_message(GstMessage* msg);
   std::string owner_of(GstObject* obj);

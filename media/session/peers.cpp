@@ -7,18 +7,21 @@ namespace vr::media {
 
 void session::impl::update_counts() {
   std::size_t tracks = 0;
-  for (auto& [id, p] : peers) tracks += p->announced.size();
+  for (auto& [id, p] : peers)
+    tracks += p->announced.size();
   peer_count = peers.size();
   track_count = tracks;
 }
 
 void session::impl::add_peer(const std::string& id) {
-  if (find(id)) return emit_error(id, "peer_exists", "add_peer for a peer already in the session");
+  if (find(id))
+    return emit_error(id, "peer_exists", "add_peer for a peer already in the session");
   auto p = std::make_unique<peer>();
   p->id = id;
   p->serial = next_serial++;
   for (auto& [other_id, other] : peers)
-    for (const auto& mid : other->announced) p->pending_adds.push_back(track_id(other_id, mid));
+    for (const auto& mid : other->announced)
+      p->pending_adds.push_back(track_id(other_id, mid));
   peer* raw = p.get();
   peers.emplace(id, std::move(p));
   update_counts();
@@ -27,15 +30,19 @@ void session::impl::add_peer(const std::string& id) {
 
 void session::impl::remove_peer(const std::string& id) {
   peer* p = find(id);
-  if (!p) return;
+  if (!p)
+    return;
   std::vector<std::string> gone;
-  for (const auto& mid : p->announced) gone.push_back(track_id(id, mid));
-  for (const auto& t : gone) remove_track_everywhere(t);
+  for (const auto& mid : p->announced)
+    gone.push_back(track_id(id, mid));
+  for (const auto& t : gone)
+    remove_track_everywhere(t);
 
   stop_recording(*p);
   // Its subscribe branches first (they hold other publishers' tee pads),
   // then its connections, then its tees.
-  for (auto& s : p->slots) s->br.reset();
+  for (auto& s : p->slots)
+    s->br.reset();
   p->sub.reset();
   p->slots.clear();
   p->pub.reset();
@@ -43,27 +50,35 @@ void session::impl::remove_peer(const std::string& id) {
   p->ignored.clear();
   peers.erase(id);
   update_counts();
-  if (!gone.empty() && !closed && events.tracks_removed) events.tracks_removed(id, gone);
+  if (!gone.empty() && !closed && events.tracks_removed)
+    events.tracks_removed(id, gone);
 }
 
 // (publisher id, source) of a track id, if it still exists.
 auto session::impl::lookup(const std::string& tid) -> std::pair<peer*, published*> {
   auto colon = tid.rfind(':');
-  if (colon == std::string::npos) return {nullptr, nullptr};
+  if (colon == std::string::npos)
+    return {nullptr, nullptr};
   peer* p = find(tid.substr(0, colon));
-  if (!p) return {nullptr, nullptr};
+  if (!p)
+    return {nullptr, nullptr};
   std::string mid = tid.substr(colon + 1);
   auto it = p->sources.find(mid);
-  if (it == p->sources.end() || !p->announced.count(mid)) return {p, nullptr};
+  if (it == p->sources.end() || !p->announced.count(mid))
+    return {p, nullptr};
   return {p, &it->second};
 }
 
-void session::impl::add_candidate(const std::string& id, pc_kind kind, const std::string& c, unsigned mline) {
+void session::impl::add_candidate(const std::string& id, pc_kind kind, const std::string& c,
+                                  unsigned mline) {
   peer* p = find(id);
-  if (!p) return;  // trickling on after remove_peer is normal: nothing to say
+  if (!p)
+    return;  // trickling on after remove_peer is normal: nothing to say
   peer_connection* pc = kind == pc_kind::publish ? p->pub.get() : p->sub.get();
-  if (!pc) return emit_error(id, "invalid_candidate", "candidate for a connection not negotiated yet");
-  if (c.empty()) return;  // end-of-candidates: nothing to tell webrtcbin
+  if (!pc)
+    return emit_error(id, "invalid_candidate", "candidate for a connection not negotiated yet");
+  if (c.empty())
+    return;  // end-of-candidates: nothing to tell webrtcbin
   pc->add_candidate(mline, c);
 }
 

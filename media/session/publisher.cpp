@@ -10,26 +10,32 @@ namespace vr::media {
 
 void session::impl::publish_offer(const std::string& id, std::string text) {
   peer* p = find(id);
-  if (!p) return emit_error(id, "unknown_peer", "publish_offer before add_peer");
+  if (!p)
+    return emit_error(id, "unknown_peer", "publish_offer before add_peer");
   p->queued_offers.push_back(std::move(text));
   next_publish(*p);
 }
 
 // Publish renegotiations run one at a time, in order.
 void session::impl::next_publish(peer& p) {
-  if (p.publish_busy || p.queued_offers.empty()) return;
+  if (p.publish_busy || p.queued_offers.empty())
+    return;
   std::string text = std::move(p.queued_offers.front());
   p.queued_offers.pop_front();
 
   sdp_ptr offer = parse_sdp(text);
-  if (!offer) return emit_error(p.id, "invalid_sdp", "publish offer is not SDP"), next_publish(p);
+  if (!offer)
+    return emit_error(p.id, "invalid_sdp", "publish offer is not SDP"), next_publish(p);
   auto plan = sdp::plan_publish_offer(*offer, {cfg.audio_only, cfg.prefer_h264});
-  if (!plan) return emit_error(p.id, "invalid_sdp", "publish offer has an m-line without mid"), next_publish(p);
+  if (!plan)
+    return emit_error(p.id, "invalid_sdp", "publish offer has an m-line without mid"),
+           next_publish(p);
   for (const auto& ml : plan->mlines)
     if (ml.sending && ml.refusal != "" && ml.refusal != "audio_only")
       emit_error(p.id, ml.refusal, "m-line " + ml.mid + " (" + ml.kind + ") is not received");
 
-  if (!p.pub) p.pub = make_publish_connection(p);
+  if (!p.pub)
+    p.pub = make_publish_connection(p);
   p.publish_busy = true;
   auto plan_holder = std::make_shared<sdp::publish_plan>(std::move(*plan));
   std::string pid = p.id;
@@ -37,17 +43,23 @@ void session::impl::next_publish(peer& p) {
   auto self = shared_from_this();
   p.pub->set_remote(GST_WEBRTC_SDP_TYPE_OFFER, *plan_holder->for_webrtcbin, [=](std::string err) {
     peer* q = self->find(pid, serial);
-    if (!q) return;
-    if (!err.empty()) return self->publish_failed(*q, "set remote offer: " + err);
+    if (!q)
+      return;
+    if (!err.empty())
+      return self->publish_failed(*q, "set remote offer: " + err);
     q->pub->create_answer([=](sdp_ptr answer, std::string err) {
       peer* q = self->find(pid, serial);
-      if (!q) return;
-      if (!answer) return self->publish_failed(*q, "create answer: " + err);
+      if (!q)
+        return;
+      if (!answer)
+        return self->publish_failed(*q, "create answer: " + err);
       auto answer_holder = std::make_shared<sdp_ptr>(std::move(answer));
       q->pub->set_local(GST_WEBRTC_SDP_TYPE_ANSWER, **answer_holder, [=](std::string err) {
         peer* q = self->find(pid, serial);
-        if (!q) return;
-        if (!err.empty()) return self->publish_failed(*q, "set local answer: " + err);
+        if (!q)
+          return;
+        if (!err.empty())
+          return self->publish_failed(*q, "set local answer: " + err);
         self->publish_done(*q, **answer_holder, *plan_holder);
       });
     });
@@ -65,26 +77,32 @@ void session::impl::publish_done(peer& p, const GstSDPMessage& answer, sdp::publ
   std::map<std::string, std::string> mid_to_track;
   std::set<std::string> active;
   for (const auto& ml : plan.mlines) {
-    if (!ml.accepted) continue;
+    if (!ml.accepted)
+      continue;
     active.insert(ml.mid);
     p.mid_kinds[ml.mid] = ml.kind;
     mid_to_track[ml.mid] = track_id(p.id, ml.mid);
   }
-  if (!closed && events.publish_answer) events.publish_answer(p.id, sdp_text(for_browser.get()), mid_to_track);
+  if (!closed && events.publish_answer)
+    events.publish_answer(p.id, sdp_text(for_browser.get()), mid_to_track);
 
   // Closing a track is a new offer without it (protocol.md section 4).
   std::vector<std::string> removed;
   for (const auto& mid : p.active_mids) {
-    if (active.count(mid)) continue;
+    if (active.count(mid))
+      continue;
     p.taps.erase(mid);
-    if (p.announced.erase(mid)) removed.push_back(track_id(p.id, mid));
+    if (p.announced.erase(mid))
+      removed.push_back(track_id(p.id, mid));
     remove_track_everywhere(track_id(p.id, mid));
   }
   p.active_mids = std::move(active);
   start_recording(p);
   update_counts();
-  if (!removed.empty() && !closed && events.tracks_removed) events.tracks_removed(p.id, removed);
-  for (const auto& mid : p.active_mids) announce(p, mid);  // re-enabled m-lines with media already flowing
+  if (!removed.empty() && !closed && events.tracks_removed)
+    events.tracks_removed(p.id, removed);
+  for (const auto& mid : p.active_mids)
+    announce(p, mid);  // re-enabled m-lines with media already flowing
 
   p.publish_busy = false;
   next_publish(p);
@@ -96,7 +114,8 @@ std::unique_ptr<peer_connection> session::impl::make_publish_connection(peer& p)
   std::uint64_t serial = p.serial;
   peer_connection::handlers h;
   h.candidate = [weak, pid](unsigned mline, std::string c) {
-    if (auto self = weak.lock()) self->emit_candidate(pid, pc_kind::publish, std::move(c), mline);
+    if (auto self = weak.lock())
+      self->emit_candidate(pid, pc_kind::publish, std::move(c), mline);
   };
   h.state = [weak, pid](GstWebRTCPeerConnectionState s) {
     if (auto self = weak.lock(); self && s == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
@@ -106,15 +125,18 @@ std::unique_ptr<peer_connection> session::impl::make_publish_connection(peer& p)
     // NACK + RTX from the browser repairs losses before we forward.
     GstWebRTCKind kind = GST_WEBRTC_KIND_UNKNOWN;
     g_object_get(t, "kind", &kind, nullptr);
-    if (kind != GST_WEBRTC_KIND_AUDIO) g_object_set(t, "do-nack", TRUE, nullptr);
+    if (kind != GST_WEBRTC_KIND_AUDIO)
+      g_object_set(t, "do-nack", TRUE, nullptr);
   };
   h.pad_added = [weak, pid, serial](GstPad* pad) {
     auto self = weak.lock();
-    if (!self) return;
+    if (!self)
+      return;
     self->on_publish_pad(pid, serial, pad);
   };
-  return std::make_unique<peer_connection>(*rt, bin(), "pub-" + pid + "-" + std::to_string(p.serial), cfg.ice,
-                                           static_cast<unsigned>(cfg.receive_latency.count()), std::move(h));
+  return std::make_unique<peer_connection>(
+    *rt, bin(), "pub-" + pid + "-" + std::to_string(p.serial), cfg.ice,
+    static_cast<unsigned>(cfg.receive_latency.count()), std::move(h));
 }
 
 // Streaming thread: link the new pad to a tee now, sort it out on the media thread.
@@ -123,26 +145,32 @@ void session::impl::on_publish_pad(const std::string& pid, std::uint64_t serial,
   g_object_get(pad, "transceiver", &raw, nullptr);
   gst_object_ptr<GstWebRTCRTPTransceiver> trans(raw);
   gchar* mid_raw = nullptr;
-  if (trans) g_object_get(trans.get(), "mid", &mid_raw, nullptr);
+  if (trans)
+    g_object_get(trans.get(), "mid", &mid_raw, nullptr);
   std::string mid = to_string(gchar_ptr(mid_raw));
 
   std::weak_ptr<impl> weak = weak_from_this();
   auto on_caps = [weak, pid, serial, mid](caps_ptr) {
-    if (auto self = weak.lock()) self->rt->post([self, pid, serial, mid] { self->source_caps(pid, serial, mid); });
+    if (auto self = weak.lock())
+      self->rt->post([self, pid, serial, mid] { self->source_caps(pid, serial, mid); });
   };
   auto src = std::make_shared<std::unique_ptr<source>>(
-      std::make_unique<source>(bin(), pad, *rt, cfg.keyframe_throttle, counters, std::move(on_caps)));
+    std::make_unique<source>(bin(), pad, *rt, cfg.keyframe_throttle, counters, std::move(on_caps)));
   auto self = shared_from_this();
   rt->post([self, pid, serial, mid, src] {
     // If the peer is gone, `src` dies here and takes its tee along.
-    if (self->closed) return;
-    if (peer* p = self->find(pid, serial)) self->add_source(*p, mid, std::move(*src));
+    if (self->closed)
+      return;
+    if (peer* p = self->find(pid, serial))
+      self->add_source(*p, mid, std::move(*src));
   });
 }
 
 void session::impl::add_source(peer& p, const std::string& mid, std::unique_ptr<source> src) {
-  GST_INFO("media from %s on mid '%s': %" GST_PTR_FORMAT, p.id.c_str(), mid.c_str(), src->caps().get());
-  if (mid.empty()) return;  // not mapped to an m-line: nothing to announce it as
+  GST_INFO("media from %s on mid '%s': %" GST_PTR_FORMAT, p.id.c_str(), mid.c_str(),
+           src->caps().get());
+  if (mid.empty())
+    return;  // not mapped to an m-line: nothing to announce it as
   if (auto old = p.sources.find(mid); old != p.sources.end()) {
     // A second stream on one m-line. While the first one still flows this is
     // not ours to forward (simulcast layers, unmapped SSRCs that webrtcbin
@@ -156,7 +184,8 @@ void session::impl::add_source(peer& p, const std::string& mid, std::unique_ptr<
     p.taps.erase(mid);
     if (p.announced.erase(mid)) {
       remove_track_everywhere(track_id(p.id, mid));
-      if (!closed && events.tracks_removed) events.tracks_removed(p.id, {track_id(p.id, mid)});
+      if (!closed && events.tracks_removed)
+        events.tracks_removed(p.id, {track_id(p.id, mid)});
     }
   }
   auto& entry = p.sources[mid];
@@ -165,11 +194,14 @@ void session::impl::add_source(peer& p, const std::string& mid, std::unique_ptr<
   announce(p, mid);
 }
 
-void session::impl::source_caps(const std::string& pid, std::uint64_t serial, const std::string& mid) {
+void session::impl::source_caps(const std::string& pid, std::uint64_t serial,
+                                const std::string& mid) {
   peer* p = find(pid, serial);
-  if (!p) return;
+  if (!p)
+    return;
   auto it = p->sources.find(mid);
-  if (it == p->sources.end()) return;
+  if (it == p->sources.end())
+    return;
   it->second.kind = caps_kind(it->second.src->caps().get());
   announce(*p, mid);
 }
@@ -177,17 +209,21 @@ void session::impl::source_caps(const std::string& pid, std::uint64_t serial, co
 // A track is announced once it is accepted in the answer and its media (with
 // caps) arrived: only then can subscribers be offered its exact SSRC/codec.
 void session::impl::announce(peer& p, const std::string& mid) {
-  if (p.announced.count(mid) || !p.active_mids.count(mid)) return;
+  if (p.announced.count(mid) || !p.active_mids.count(mid))
+    return;
   auto it = p.sources.find(mid);
-  if (it == p.sources.end() || !it->second.src->caps()) return;
+  if (it == p.sources.end() || !it->second.src->caps())
+    return;
   p.announced.insert(mid);
   update_counts();
   std::string id = track_id(p.id, mid);
   GST_INFO("track %s (%s) announced", id.c_str(), it->second.kind.c_str());
   tap(p, mid);
-  if (!closed && events.tracks_added) events.tracks_added(p.id, {track{id, mid, it->second.kind}});
+  if (!closed && events.tracks_added)
+    events.tracks_added(p.id, {track{id, mid, it->second.kind}});
   for (auto& [other_id, other] : peers) {
-    if (other.get() == &p) continue;
+    if (other.get() == &p)
+      continue;
     other->pending_adds.push_back(id);
     negotiate(*other);
   }

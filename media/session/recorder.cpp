@@ -9,15 +9,18 @@ namespace vr::media {
 
 void session::impl::record_hls(const std::string& id, hls_output out) {
   peer* p = find(id);
-  if (!p) return emit_error(id, "unknown_peer", "record_hls before add_peer");
-  if (p->hls) return;
+  if (!p)
+    return emit_error(id, "unknown_peer", "record_hls before add_peer");
+  if (p->hls)
+    return;
   p->hls = std::move(out);
   start_recording(*p);
 }
 
 // Once the publish answer says which kinds the peer sends.
 void session::impl::start_recording(peer& p) {
-  if (!p.hls || p.packager || p.active_mids.empty()) return;
+  if (!p.hls || p.packager || p.active_mids.empty())
+    return;
   hls::packager_config c;
   c.dir = p.hls->dir;
   c.playlist = p.hls->playlist;
@@ -28,7 +31,8 @@ void session::impl::start_recording(peer& p) {
     c.video = c.video || kind == "video";
     c.audio = c.audio || kind == "audio";
   }
-  if (!c.video && !c.audio) return;
+  if (!c.video && !c.audio)
+    return;
   hls::packager_events ev;
   std::weak_ptr<impl> weak = weak_from_this();
   std::string pid = p.id;
@@ -36,37 +40,46 @@ void session::impl::start_recording(peer& p) {
   auto update = events.hls_update;  // also after `closed`: the last snapshot ends the stream
   ev.update = [update, pid, count = hls_updates](std::shared_ptr<const hls::snapshot> snap) {
     count->fetch_add(1, std::memory_order_relaxed);
-    if (update) update(pid, std::move(snap));
+    if (update)
+      update(pid, std::move(snap));
   };
   ev.want_keyframe = [weak, pid, serial] {
     if (auto self = weak.lock())
       self->rt->post([self, pid, serial] {
         peer* p = self->find(pid, serial);
-        if (!p) return;
+        if (!p)
+          return;
         for (auto& [mid, t] : p->taps)
-          if (p->mid_kinds[mid] == "video") t->request_keyframe();
+          if (p->mid_kinds[mid] == "video")
+            t->request_keyframe();
       });
   };
   ev.error = [weak, pid](const std::string& message) {
     if (auto self = weak.lock())
       self->rt->post([self, pid, message] { self->emit_error(pid, "hls_failed", message); });
   };
-  GST_INFO("recording %s as LL-HLS in %s (video %d, audio %d)", p.id.c_str(), c.dir.c_str(), c.video, c.audio);
+  GST_INFO("recording %s as LL-HLS in %s (video %d, audio %d)", p.id.c_str(), c.dir.c_str(),
+           c.video, c.audio);
   p.packager = std::make_shared<hls::packager>(std::move(c), std::move(ev));
-  for (const auto& mid : p.announced) tap(p, mid);
+  for (const auto& mid : p.announced)
+    tap(p, mid);
 }
 
 // Records an announced track if it is the first of its kind.
 void session::impl::tap(peer& p, const std::string& mid) {
-  if (!p.packager || p.taps.count(mid)) return;
+  if (!p.packager || p.taps.count(mid))
+    return;
   auto it = p.sources.find(mid);
-  if (it == p.sources.end()) return;
+  if (it == p.sources.end())
+    return;
   const std::string kind = it->second.kind;
   for (const auto& [other, t] : p.taps)
-    if (p.mid_kinds[other] == kind) return;
+    if (p.mid_kinds[other] == kind)
+      return;
   try {
     p.taps[mid] = std::make_unique<hls_tap>(bin(), *it->second.src, kind, p.packager);
-    if (p.taps[mid]->transcoding()) GST_WARNING("%s: transcoding %s to H264 for HLS", p.id.c_str(), mid.c_str());
+    if (p.taps[mid]->transcoding())
+      GST_WARNING("%s: transcoding %s to H264 for HLS", p.id.c_str(), mid.c_str());
   } catch (const std::exception& e) {
     emit_error(p.id, "hls_failed", e.what());
   }
@@ -74,7 +87,8 @@ void session::impl::tap(peer& p, const std::string& mid) {
 
 void session::impl::stop_recording(peer& p) {
   p.taps.clear();  // no more samples
-  if (!p.packager) return;
+  if (!p.packager)
+    return;
   p.packager->finish();  // ENDLIST
   p.packager.reset();
 }

@@ -12,7 +12,8 @@ namespace {
 
 std::uint32_t caps_ssrc(const GstCaps* caps) {
   guint ssrc = 0;
-  if (caps && !gst_caps_is_empty(caps)) gst_structure_get_uint(gst_caps_get_structure(caps, 0), "ssrc", &ssrc);
+  if (caps && !gst_caps_is_empty(caps))
+    gst_structure_get_uint(gst_caps_get_structure(caps, 0), "ssrc", &ssrc);
   return ssrc;
 }
 
@@ -24,7 +25,8 @@ void session::impl::remove_track_everywhere(const std::string& tid) {
   for (auto& [id, q] : peers) {
     std::erase(q->pending_adds, tid);
     for (auto& s : q->slots) {
-      if (s->track != tid) continue;
+      if (s->track != tid)
+        continue;
       s->br.reset();
       s->track.clear();
       s->negotiated = false;
@@ -35,18 +37,25 @@ void session::impl::remove_track_everywhere(const std::string& tid) {
 // One offer at a time per subscriber; tracks arriving meanwhile wait in
 // pending_adds and go out together in the next offer.
 void session::impl::negotiate(peer& q) {
-  if (closed || q.sub_state != peer::neg::idle) return;
+  if (closed || q.sub_state != peer::neg::idle)
+    return;
   std::vector<std::string> adds;
   for (const auto& tid : q.pending_adds) {
-    if (std::find(adds.begin(), adds.end(), tid) != adds.end()) continue;
-    bool attached = std::any_of(q.slots.begin(), q.slots.end(), [&](auto& s) { return s->track == tid; });
-    if (!attached && lookup(tid).second) adds.push_back(tid);
+    if (std::find(adds.begin(), adds.end(), tid) != adds.end())
+      continue;
+    bool attached =
+      std::any_of(q.slots.begin(), q.slots.end(), [&](auto& s) { return s->track == tid; });
+    if (!attached && lookup(tid).second)
+      adds.push_back(tid);
   }
   q.pending_adds.clear();
-  if (adds.empty()) return;
+  if (adds.empty())
+    return;
 
-  if (!q.sub) q.sub = make_subscribe_connection(q);
-  for (const auto& tid : adds) attach(q, tid);
+  if (!q.sub)
+    q.sub = make_subscribe_connection(q);
+  for (const auto& tid : adds)
+    attach(q, tid);
 
   q.sub_state = peer::neg::offering;
   auto self = shared_from_this();
@@ -54,13 +63,17 @@ void session::impl::negotiate(peer& q) {
   std::uint64_t serial = q.serial;
   q.sub->create_offer([=](sdp_ptr offer, std::string err) {
     peer* q = self->find(pid, serial);
-    if (!q) return;
-    if (!offer) return self->subscribe_failed(*q, "create offer: " + err);
+    if (!q)
+      return;
+    if (!offer)
+      return self->subscribe_failed(*q, "create offer: " + err);
     auto offer_holder = std::make_shared<sdp_ptr>(std::move(offer));
     q->sub->set_local(GST_WEBRTC_SDP_TYPE_OFFER, **offer_holder, [=](std::string err) {
       peer* q = self->find(pid, serial);
-      if (!q) return;
-      if (!err.empty()) return self->subscribe_failed(*q, "set local offer: " + err);
+      if (!q)
+        return;
+      if (!err.empty())
+        return self->subscribe_failed(*q, "set local offer: " + err);
       self->offer_ready(*q, **offer_holder);
     });
   });
@@ -79,7 +92,8 @@ void session::impl::offer_ready(peer& q, const GstSDPMessage& offer) {
         mid_to_track[ml.mid] = s->track;
   q.sub_state = peer::neg::awaiting_answer;
   GST_INFO("subscribe offer to %s with %zu tracks", q.id.c_str(), mid_to_track.size());
-  if (!closed && events.subscribe_offer) events.subscribe_offer(q.id, sdp_text(&offer), mid_to_track);
+  if (!closed && events.subscribe_offer)
+    events.subscribe_offer(q.id, sdp_text(&offer), mid_to_track);
 }
 
 // Puts a track on an m-line of q's subscribe connection: a dead one of the
@@ -89,7 +103,8 @@ void session::impl::attach(peer& q, const std::string& tid) {
   caps_ptr caps = pub->src->caps();
   slot* s = nullptr;
   for (auto& candidate : q.slots)
-    if (candidate->track.empty() && candidate->kind == pub->kind) s = candidate.get();
+    if (candidate->track.empty() && candidate->kind == pub->kind)
+      s = candidate.get();
 
   if (s) {
     // The offer takes this m-line's caps from the pad's last caps event,
@@ -99,16 +114,19 @@ void session::impl::attach(peer& q, const std::string& tid) {
   } else {
     auto fresh = std::make_unique<slot>();
     GstElement* webrtc = q.sub->element();
-    GstPadTemplate* templ = gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc), "sink_%u");
+    GstPadTemplate* templ =
+      gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc), "sink_%u");
     fresh->sink.reset(gst_element_request_pad(webrtc, templ, nullptr, caps.get()));
-    if (!fresh->sink) return emit_error(q.id, "subscribe_failed", "webrtcbin refused a sink pad");
+    if (!fresh->sink)
+      return emit_error(q.id, "subscribe_failed", "webrtcbin refused a sink pad");
     GstWebRTCRTPTransceiver* raw = nullptr;
     g_object_get(fresh->sink.get(), "transceiver", &raw, nullptr);
     fresh->trans.reset(raw);
     g_object_set(fresh->trans.get(), "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
                  "codec-preferences", caps.get(), nullptr);
     // Subscribers NACK; webrtcbin then keeps sent packets and answers with RTX.
-    if (pub->kind == "video") g_object_set(fresh->trans.get(), "do-nack", TRUE, nullptr);
+    if (pub->kind == "video")
+      g_object_set(fresh->trans.get(), "do-nack", TRUE, nullptr);
     fresh->kind = pub->kind;
     s = fresh.get();
     q.slots.push_back(std::move(fresh));
@@ -124,22 +142,27 @@ void session::impl::attach(peer& q, const std::string& tid) {
 
 void session::impl::subscribe_answer(const std::string& id, std::string text) {
   peer* q = find(id);
-  if (!q) return emit_error(id, "unknown_peer", "subscribe_answer before add_peer");
+  if (!q)
+    return emit_error(id, "unknown_peer", "subscribe_answer before add_peer");
   if (q->sub_state != peer::neg::awaiting_answer)
     return emit_error(id, "unexpected_answer", "no subscribe offer is waiting for an answer");
   sdp_ptr answer = parse_sdp(text);
-  if (!answer) return emit_error(id, "invalid_sdp", "subscribe answer is not SDP");
+  if (!answer)
+    return emit_error(id, "invalid_sdp", "subscribe answer is not SDP");
 
   auto holder = std::make_shared<sdp_ptr>(std::move(answer));
   auto self = shared_from_this();
   std::uint64_t serial = q->serial;
   q->sub->set_remote(GST_WEBRTC_SDP_TYPE_ANSWER, **holder, [=](std::string err) {
     peer* q = self->find(id, serial);
-    if (!q) return;
+    if (!q)
+      return;
     q->sub_state = peer::neg::idle;
-    if (!err.empty()) return self->emit_error(id, "subscribe_failed", "set remote answer: " + err);
+    if (!err.empty())
+      return self->emit_error(id, "subscribe_failed", "set remote answer: " + err);
     for (auto& s : q->slots) {
-      if (s->track.empty() || s->negotiated) continue;
+      if (s->track.empty() || s->negotiated)
+        continue;
       guint mline = G_MAXUINT;
       g_object_get(s->trans.get(), "mlineindex", &mline, nullptr);
       s->negotiated = sdp::mline_accepted(**holder, mline);
@@ -154,15 +177,19 @@ void session::impl::subscribe_answer(const std::string& id, std::string text) {
 // transportsendbin / pending sink pads), and a queue stuck there could not be
 // stopped later.
 void session::impl::link_ready(peer& q) {
-  if (!q.sub_connected) return;
+  if (!q.sub_connected)
+    return;
   for (auto& s : q.slots) {
-    if (s->track.empty() || !s->negotiated || s->br) continue;
+    if (s->track.empty() || !s->negotiated || s->br)
+      continue;
     published* pub = lookup(s->track).second;
-    if (!pub) continue;
+    if (!pub)
+      continue;
     GST_INFO("forwarding %s to %s", s->track.c_str(), q.id.c_str());
     s->br = std::make_unique<branch>(*pub->src, s->sink.get(), counters);
     // A new subscriber can only start decoding at a keyframe.
-    if (pub->kind == "video") pub->src->request_keyframe();
+    if (pub->kind == "video")
+      pub->src->request_keyframe();
   }
 }
 
@@ -172,21 +199,25 @@ std::unique_ptr<peer_connection> session::impl::make_subscribe_connection(peer& 
   std::uint64_t serial = q.serial;
   peer_connection::handlers h;
   h.candidate = [weak, pid](unsigned mline, std::string c) {
-    if (auto self = weak.lock()) self->emit_candidate(pid, pc_kind::subscribe, std::move(c), mline);
+    if (auto self = weak.lock())
+      self->emit_candidate(pid, pc_kind::subscribe, std::move(c), mline);
   };
   h.state = [weak, pid, serial](GstWebRTCPeerConnectionState s) {
     auto self = weak.lock();
-    if (!self) return;
+    if (!self)
+      return;
     peer* q = self->find(pid, serial);
-    if (!q) return;
+    if (!q)
+      return;
     q->sub_connected = s == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
     GST_INFO("subscribe connection of %s: state %d", pid.c_str(), int(s));
     if (s == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
       self->emit_error(pid, "connection_failed", "subscribe connection failed");
     self->link_ready(*q);
   };
-  return std::make_unique<peer_connection>(*rt, bin(), "sub-" + pid + "-" + std::to_string(q.serial), cfg.ice,
-                                           static_cast<unsigned>(cfg.receive_latency.count()), std::move(h));
+  return std::make_unique<peer_connection>(
+    *rt, bin(), "sub-" + pid + "-" + std::to_string(q.serial), cfg.ice,
+    static_cast<unsigned>(cfg.receive_latency.count()), std::move(h));
 }
 
 }  // namespace vr::media

@@ -41,8 +41,8 @@ std::vector<nack_entry> nack_entries(std::span<const std::uint16_t> seqnums);
 // A compound RTCP packet asking `media_ssrc` for `seqnums` again: an empty
 // receiver report and an SDES CNAME (RFC 3550 requires both first), then a
 // generic NACK with `nack_entries(seqnums)`.
-GstBuffer* make_nack_packet(std::uint32_t sender_ssrc, const std::string& cname, std::uint32_t media_ssrc,
-                            std::span<const std::uint16_t> seqnums);
+GstBuffer* make_nack_packet(std::uint32_t sender_ssrc, const std::string& cname,
+                            std::uint32_t media_ssrc, std::span<const std::uint16_t> seqnums);
 
 // Installs the immediate NACKs on an rtpsession element (rtpbin's child):
 // retransmission requests reaching its "recv_rtp_src" pad are sent at once

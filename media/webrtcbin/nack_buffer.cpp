@@ -35,7 +35,7 @@ struct nack_state {
   std::atomic<guint64> requests{0};
 
   bool started = false;
-  bool video = false;  // from the caps of the first packet's payload type
+  bool video = false;         // from the caps of the first packet's payload type
   std::uint64_t highest = 0;  // extended sequence number
   struct miss {
     gint64 first_us, last_us;
@@ -47,8 +47,10 @@ struct nack_state {
   std::uint64_t extend(std::uint16_t seq) const {
     std::uint64_t base = highest & ~std::uint64_t{0xffff};
     std::uint64_t ext = base | seq;
-    if (ext + 0x8000 < highest) ext += 0x10000;
-    else if (ext > highest + 0x8000 && ext >= 0x10000) ext -= 0x10000;
+    if (ext + 0x8000 < highest)
+      ext += 0x10000;
+    else if (ext > highest + 0x8000 && ext >= 0x10000)
+      ext -= 0x10000;
     return ext;
   }
 };
@@ -65,18 +67,22 @@ struct VrNackBufferClass {
   GstElementClass parent_class;
 };
 
-enum { prop_0, prop_latency, prop_do_retransmission };
+enum {
+  prop_0,
+  prop_latency,
+  prop_do_retransmission
+};
 
 guint request_pt_map_signal = 0;
 
-GstStaticPadTemplate sink_template =
-    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
+GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+                                                             GST_STATIC_CAPS("application/x-rtp"));
 GstStaticPadTemplate src_template =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
+  GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
 // rtpbin links RTCP (sender reports, for lip sync) to a jitterbuffer's
 // "sink_rtcp"; forwarding has no use for them here.
-GstStaticPadTemplate rtcp_template =
-    GST_STATIC_PAD_TEMPLATE("sink_rtcp", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS("application/x-rtcp"));
+GstStaticPadTemplate rtcp_template = GST_STATIC_PAD_TEMPLATE(
+  "sink_rtcp", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS("application/x-rtcp"));
 
 GType vr_nack_buffer_get_type();
 G_DEFINE_TYPE(VrNackBuffer, vr_nack_buffer, GST_TYPE_ELEMENT)
@@ -86,15 +92,15 @@ VrNackBuffer* self_of(GstObject* parent) { return reinterpret_cast<VrNackBuffer*
 // rtpsession sends the RTCP NACK within deadline - delay - avg-rtt: before
 // the next try is due. `more`: another request follows at once
 // (nack_buffer.hpp).
-void request(VrNackBuffer* self, std::uint32_t ssrc, std::uint64_t seq, const nack_state::miss& m, gint64 now_us,
-             bool more) {
+void request(VrNackBuffer* self, std::uint32_t ssrc, std::uint64_t seq, const nack_state::miss& m,
+             gint64 now_us, bool more) {
   auto& st = self->state();
   GstStructure* s = gst_structure_new(
-      "GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT, static_cast<guint>(seq & 0xffff), "ssrc", G_TYPE_UINT,
-      ssrc, "retry", G_TYPE_UINT, static_cast<guint>(m.tries - 1), "delay", G_TYPE_UINT,
-      static_cast<guint>((now_us - m.first_us) / 1000), "deadline", G_TYPE_UINT,
-      static_cast<guint>(retry_us / 1000), "avg-rtt", G_TYPE_UINT, 0u, more_requests_field, G_TYPE_BOOLEAN, more,
-      nullptr);
+    "GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT, static_cast<guint>(seq & 0xffff), "ssrc",
+    G_TYPE_UINT, ssrc, "retry", G_TYPE_UINT, static_cast<guint>(m.tries - 1), "delay", G_TYPE_UINT,
+    static_cast<guint>((now_us - m.first_us) / 1000), "deadline", G_TYPE_UINT,
+    static_cast<guint>(retry_us / 1000), "avg-rtt", G_TYPE_UINT, 0u, more_requests_field,
+    G_TYPE_BOOLEAN, more, nullptr);
   st.requests.fetch_add(1, std::memory_order_relaxed);
   gst_pad_push_event(self->sink, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
 }
@@ -115,26 +121,31 @@ bool is_video(VrNackBuffer* self, guint pt) {
 void track(VrNackBuffer* self, GstBuffer* buf) {
   auto& st = self->state();
   guint8 head[12];
-  if (gst_buffer_extract(buf, 0, head, sizeof head) != sizeof head || (head[0] >> 6) != 2) return;
+  if (gst_buffer_extract(buf, 0, head, sizeof head) != sizeof head || (head[0] >> 6) != 2)
+    return;
   auto seq = static_cast<std::uint16_t>(head[2] << 8 | head[3]);
-  std::uint32_t ssrc = std::uint32_t{head[8]} << 24 | std::uint32_t{head[9]} << 16 | std::uint32_t{head[10]} << 8 | head[11];
+  std::uint32_t ssrc = std::uint32_t{head[8]} << 24 | std::uint32_t{head[9]} << 16 |
+                       std::uint32_t{head[10]} << 8 | head[11];
   gint64 now = g_get_monotonic_time();
 
   if (!st.started) {
     st.video = is_video(self, head[1] & 0x7f);
     st.started = true;
-    st.highest = 0x10000 | seq;  // one cycle up: a packet from before the first still extends below it
+    st.highest =
+      0x10000 | seq;  // one cycle up: a packet from before the first still extends below it
     return;
   }
   bool enabled = st.video;
-  std::vector<std::pair<std::uint64_t, nack_state::miss>> due;  // asked for after both loops, in a row
+  std::vector<std::pair<std::uint64_t, nack_state::miss>>
+    due;  // asked for after both loops, in a row
   std::uint64_t ext = st.extend(seq);
   if (ext > st.highest) {
     std::uint64_t gap = ext - st.highest - 1;
     if (gap > max_gap) {
       st.missing.clear();  // a new stream, or a long outage: nothing to repair
     } else if (enabled) {
-      for (std::uint64_t s = st.highest + 1; s < ext; ++s) due.emplace_back(s, st.missing[s] = {now, now, 1});
+      for (std::uint64_t s = st.highest + 1; s < ext; ++s)
+        due.emplace_back(s, st.missing[s] = {now, now, 1});
     }
     st.highest = ext;
   } else {
@@ -166,7 +177,8 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buf) {
 
 GstFlowReturn chain_list(GstPad*, GstObject* parent, GstBufferList* list) {
   auto* self = self_of(parent);
-  for (guint i = 0; i < gst_buffer_list_length(list); ++i) track(self, gst_buffer_list_get(list, i));
+  for (guint i = 0; i < gst_buffer_list_length(list); ++i)
+    track(self, gst_buffer_list_get(list, i));
   return gst_pad_push_list(self->src, list);
 }
 
@@ -180,7 +192,8 @@ gboolean drop_rtcp_event(GstPad*, GstObject*, GstEvent* event) {
   return TRUE;
 }
 
-GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar* name, const GstCaps*) {
+GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar* name,
+                        const GstCaps*) {
   GstPad* pad = gst_pad_new_from_template(templ, name ? name : "sink_rtcp");
   gst_pad_set_chain_function(pad, drop_rtcp);
   gst_pad_set_event_function(pad, drop_rtcp_event);
@@ -231,25 +244,27 @@ void vr_nack_buffer_class_init(VrNackBufferClass* klass) {
   object_class->finalize = finalize;
   // What rtpbin and webrtcbin set on a jitterbuffer without checking.
   g_object_class_install_property(
-      object_class, prop_latency,
-      g_param_spec_uint("latency", "Latency", "Accepted for rtpbin; packets are never held", 0, G_MAXUINT, 200,
-                        GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+    object_class, prop_latency,
+    g_param_spec_uint("latency", "Latency", "Accepted for rtpbin; packets are never held", 0,
+                      G_MAXUINT, 200, GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
   g_object_class_install_property(
-      object_class, prop_do_retransmission,
-      g_param_spec_boolean("do-retransmission", "Do retransmission",
-                           "Accepted for webrtcbin; video streams are repaired (see is_video)", FALSE,
-                           GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+    object_class, prop_do_retransmission,
+    g_param_spec_boolean("do-retransmission", "Do retransmission",
+                         "Accepted for webrtcbin; video streams are repaired (see is_video)", FALSE,
+                         GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
 
   // rtpbin connects its payload-type map to a jitterbuffer's signal of this name.
-  request_pt_map_signal = g_signal_new("request-pt-map", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr,
-                                       nullptr, nullptr, GST_TYPE_CAPS, 1, G_TYPE_UINT);
+  request_pt_map_signal =
+    g_signal_new("request-pt-map", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
+                 nullptr, GST_TYPE_CAPS, 1, G_TYPE_UINT);
 
   auto* element_class = GST_ELEMENT_CLASS(klass);
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_add_static_pad_template(element_class, &rtcp_template);
-  gst_element_class_set_static_metadata(element_class, "videoroom NACK buffer", "Filter/Network/RTP",
-                                        "Passes RTP on at once and requests missing packets", "videoroom");
+  gst_element_class_set_static_metadata(
+    element_class, "videoroom NACK buffer", "Filter/Network/RTP",
+    "Passes RTP on at once and requests missing packets", "videoroom");
   element_class->request_new_pad = request_new_pad;
   element_class->release_pad = release_pad;
 }
@@ -270,10 +285,13 @@ void vr_nack_buffer_init(VrNackBuffer* self) {
 
 }  // namespace
 
-GstElement* make_nack_buffer() { return GST_ELEMENT(g_object_new(vr_nack_buffer_get_type(), nullptr)); }
+GstElement* make_nack_buffer() {
+  return GST_ELEMENT(g_object_new(vr_nack_buffer_get_type(), nullptr));
+}
 
 guint64 nack_buffer_requests(GstElement* element) {
-  if (!element || !G_TYPE_CHECK_INSTANCE_TYPE(element, vr_nack_buffer_get_type())) return 0;
+  if (!element || !G_TYPE_CHECK_INSTANCE_TYPE(element, vr_nack_buffer_get_type()))
+    return 0;
   return reinterpret_cast<VrNackBuffer*>(element)->state().requests.load();
 }
 

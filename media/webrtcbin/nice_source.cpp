@@ -27,7 +27,11 @@ struct VrNiceSrcClass {
   GstPushSrcClass parent_class;
 };
 
-enum { PROP_AGENT = 1, PROP_STREAM, PROP_COMPONENT };
+enum {
+  PROP_AGENT = 1,
+  PROP_STREAM,
+  PROP_COMPONENT
+};
 
 G_DEFINE_TYPE(VrNiceSrc, vr_nice_src, GST_TYPE_PUSH_SRC)
 
@@ -104,16 +108,20 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       // Before the task stops: no packet is delivered to a context nobody iterates.
-      nice_agent_attach_recv(self->agent, self->stream, self->component, self->context, nullptr, nullptr);
+      nice_agent_attach_recv(self->agent, self->stream, self->component, self->context, nullptr,
+                             nullptr);
       break;
     default:
       break;
   }
-  GstStateChangeReturn ret = GST_ELEMENT_CLASS(vr_nice_src_parent_class)->change_state(element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE) return ret;
+  GstStateChangeReturn ret =
+    GST_ELEMENT_CLASS(vr_nice_src_parent_class)->change_state(element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
-      nice_agent_attach_recv(self->agent, self->stream, self->component, self->context, &on_packet, self);
+      nice_agent_attach_recv(self->agent, self->stream, self->component, self->context, &on_packet,
+                             self);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       clear_queue(self);
@@ -181,25 +189,26 @@ void vr_nice_src_class_init(VrNiceSrcClass* klass) {
   object_class->dispose = &dispose;
   object_class->finalize = &finalize;
   g_object_class_install_property(
-      object_class, PROP_AGENT,
-      g_param_spec_object("agent", "Agent", "The NiceAgent this source reads from", NICE_TYPE_AGENT,
-                          GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
-  g_object_class_install_property(
-      object_class, PROP_STREAM,
-      g_param_spec_uint("stream", "Stream ID", "The ID of the stream to read from", 0, G_MAXUINT, 0,
+    object_class, PROP_AGENT,
+    g_param_spec_object("agent", "Agent", "The NiceAgent this source reads from", NICE_TYPE_AGENT,
                         GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
   g_object_class_install_property(
-      object_class, PROP_COMPONENT,
-      g_param_spec_uint("component", "Component ID", "The ID of the component to read from", 0, G_MAXUINT, 0,
-                        GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+    object_class, PROP_STREAM,
+    g_param_spec_uint("stream", "Stream ID", "The ID of the stream to read from", 0, G_MAXUINT, 0,
+                      GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property(
+    object_class, PROP_COMPONENT,
+    g_param_spec_uint("component", "Component ID", "The ID of the component to read from", 0,
+                      G_MAXUINT, 0, GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
 
   auto* element_class = GST_ELEMENT_CLASS(klass);
   element_class->change_state = &change_state;
   static GstStaticPadTemplate src_template =
-      GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
   gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_set_static_metadata(element_class, "ICE source", "Source/Network",
-                                        "Reads an ICE component of a NiceAgent, one poll per packet", "videoroom");
+  gst_element_class_set_static_metadata(
+    element_class, "ICE source", "Source/Network",
+    "Reads an ICE component of a NiceAgent, one poll per packet", "videoroom");
 
   GST_BASE_SRC_CLASS(klass)->unlock = &unlock;
   GST_BASE_SRC_CLASS(klass)->unlock_stop = &unlock_stop;
@@ -219,7 +228,8 @@ void vr_nice_src_init(VrNiceSrc* self) {
 bool replace_nicesrc() {
   static const bool replaced = [] {
     gst_object_ptr<GstPlugin> libnice{gst_plugin_load_by_name("nice")};
-    return libnice && gst_element_register(nullptr, "nicesrc", GST_RANK_NONE, vr_nice_src_get_type());
+    return libnice &&
+           gst_element_register(nullptr, "nicesrc", GST_RANK_NONE, vr_nice_src_get_type());
   }();
   return replaced;
 }

@@ -15,7 +15,8 @@ namespace vr::media {
 
 bool passes_through(GstElement* element) {
   GstElementFactory* factory = gst_element_get_factory(element);
-  if (!factory) return false;
+  if (!factory)
+    return false;
   const char* name = GST_OBJECT_NAME(factory);
   if (!std::strcmp(name, "clocksync")) {
     gboolean sync = TRUE;
@@ -26,7 +27,8 @@ bool passes_through(GstElement* element) {
   // percentage) means no ULPFEC payload type negotiated.
   if (!std::strcmp(name, "rtpulpfecenc")) {
     guint pt = 0, percentage = 1, important = 1;
-    g_object_get(element, "pt", &pt, "percentage", &percentage, "percentage-important", &important, nullptr);
+    g_object_get(element, "pt", &pt, "percentage", &percentage, "percentage-important", &important,
+                 nullptr);
     return pt == 255 || (percentage == 0 && important == 0);
   }
   if (!std::strcmp(name, "rtpredenc")) {
@@ -69,7 +71,8 @@ std::atomic<unsigned> settings_generation{1};
 
 void watch_settings(GstElement* element) {
   static const GQuark watched = g_quark_from_static_string("vr-shortcut-watched");
-  if (g_object_get_qdata(G_OBJECT(element), watched)) return;
+  if (g_object_get_qdata(G_OBJECT(element), watched))
+    return;
   g_object_set_qdata(G_OBJECT(element), watched, GINT_TO_POINTER(1));
   g_signal_connect(element, "notify", G_CALLBACK(+[](GObject*, GParamSpec*, gpointer) {
                      settings_generation.fetch_add(1, std::memory_order_relaxed);
@@ -97,27 +100,31 @@ bool skippable_now(GstPad* pad) {
 // new to send) and, on inputs whose caps negotiated transport-wide congestion
 // control, writes a sequence number into the packet. Skipped, under the same
 // stream lock, while it has sent its events and no input has TWCC.
-constexpr const char* twcc_uri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+constexpr const char* twcc_uri =
+  "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
 bool is_factory(GstElement* element, const char* name) {
   GstElementFactory* factory = gst_element_get_factory(element);
   return factory && !std::strcmp(GST_OBJECT_NAME(factory), name);
 }
 
-
 // An `extmap-N` caps field names its URI as a string or as (direction, uri, attributes).
 bool negotiates_twcc(GstPad* sink) {
   caps_ptr caps{gst_pad_get_current_caps(sink)};
-  if (!caps || gst_caps_is_empty(caps.get())) return false;
+  if (!caps || gst_caps_is_empty(caps.get()))
+    return false;
   const GstStructure* s = gst_caps_get_structure(caps.get(), 0);
   for (int i = 0; i < gst_structure_n_fields(s); i++) {
     const char* field = gst_structure_nth_field_name(s, i);
-    if (!g_str_has_prefix(field, "extmap-")) continue;
+    if (!g_str_has_prefix(field, "extmap-"))
+      continue;
     const GValue* v = gst_structure_get_value(s, field);
-    if (G_VALUE_HOLDS_STRING(v) && !g_strcmp0(g_value_get_string(v), twcc_uri)) return true;
+    if (G_VALUE_HOLDS_STRING(v) && !g_strcmp0(g_value_get_string(v), twcc_uri))
+      return true;
     if (GST_VALUE_HOLDS_ARRAY(v) && gst_value_array_get_size(v) >= 2) {
       const GValue* uri = gst_value_array_get_value(v, 1);
-      if (G_VALUE_HOLDS_STRING(uri) && !g_strcmp0(g_value_get_string(uri), twcc_uri)) return true;
+      if (G_VALUE_HOLDS_STRING(uri) && !g_strcmp0(g_value_get_string(uri), twcc_uri))
+        return true;
     }
   }
   return false;
@@ -126,13 +133,15 @@ bool negotiates_twcc(GstPad* sink) {
 // Calls `watch` on every pad `element` has and on every pad it adds later.
 template <void (*watch)(GstPad*)>
 void watch_pads(GstElement* element) {
-  g_signal_connect(element, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) { watch(pad); }), nullptr);
+  g_signal_connect(element, "pad-added",
+                   G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) { watch(pad); }), nullptr);
   gst_element_foreach_pad(
-      element, +[](GstElement*, GstPad* pad, gpointer) -> gboolean {
-        watch(pad);
-        return TRUE;
-      },
-      nullptr);
+    element,
+    +[](GstElement*, GstPad* pad, gpointer) -> gboolean {
+      watch(pad);
+      return TRUE;
+    },
+    nullptr);
 }
 
 GstPadProbeReturn bump_on_caps(GstPad*, GstPadProbeInfo* info, gpointer) {
@@ -142,14 +151,16 @@ GstPadProbeReturn bump_on_caps(GstPad*, GstPadProbeInfo* info, gpointer) {
 }
 
 void watch_funnel_input(GstPad* pad) {
-  if (GST_PAD_IS_SINK(pad)) gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &bump_on_caps, nullptr, nullptr);
+  if (GST_PAD_IS_SINK(pad))
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &bump_on_caps, nullptr, nullptr);
 }
 
 // New caps on any input may bring TWCC (and make the funnel send its caps
 // again): every path is then found again.
 void watch_funnel(GstElement* funnel) {
   static const GQuark watched = g_quark_from_static_string("vr-shortcut-funnel-watched");
-  if (g_object_get_qdata(G_OBJECT(funnel), watched)) return;
+  if (g_object_get_qdata(G_OBJECT(funnel), watched))
+    return;
   g_object_set_qdata(G_OBJECT(funnel), watched, GINT_TO_POINTER(1));
   watch_settings(funnel);
   watch_pads<&watch_funnel_input>(funnel);
@@ -160,11 +171,12 @@ void watch_funnel(GstElement* funnel) {
 bool funnel_passes_through(GstElement* funnel) {
   bool twcc = false;
   gst_element_foreach_sink_pad(
-      funnel, +[](GstElement*, GstPad* pad, gpointer any) -> gboolean {
-        *static_cast<bool*>(any) = *static_cast<bool*>(any) || negotiates_twcc(pad);
-        return TRUE;
-      },
-      &twcc);
+    funnel,
+    +[](GstElement*, GstPad* pad, gpointer any) -> gboolean {
+      *static_cast<bool*>(any) = *static_cast<bool*>(any) || negotiates_twcc(pad);
+      return TRUE;
+    },
+    &twcc);
   return !twcc;
 }
 
@@ -179,21 +191,25 @@ bool funnel_passes_through(GstElement* funnel) {
 // a pad is unlinked before its element lets it go.
 struct path {
   std::vector<std::pair<GstPad*, GstPad*>> links;  // pad → its peer when found
-  std::vector<std::pair<GstPad*, guint>> skipped;  // pads a push would go through, flags it would stop at
-  std::vector<GstPad*> locked;                     // skipped funnel src pads: stream-locked around the chain
-  pad_ptr target;        // the first pad that does work
-  bool complete = true;  // false: stopped early at a pad not skippable now
+  std::vector<std::pair<GstPad*, guint>>
+    skipped;                    // pads a push would go through, flags it would stop at
+  std::vector<GstPad*> locked;  // skipped funnel src pads: stream-locked around the chain
+  pad_ptr target;               // the first pad that does work
+  bool complete = true;         // false: stopped early at a pad not skippable now
   unsigned generation = 0;
 
   // Unlocked reads of links and flags, in order from the entry: each is one
   // word, and a change racing with this check is one the normal push would
   // race with as well.
   bool still_valid() const {
-    if (generation != settings_generation.load(std::memory_order_relaxed)) return false;
+    if (generation != settings_generation.load(std::memory_order_relaxed))
+      return false;
     for (auto [pad, peer] : links)
-      if (GST_PAD_PEER(pad) != peer) return false;
+      if (GST_PAD_PEER(pad) != peer)
+        return false;
     for (auto [pad, blockers] : skipped)
-      if (GST_OBJECT_FLAGS(pad) & blockers) return false;
+      if (GST_OBJECT_FLAGS(pad) & blockers)
+        return false;
     return true;
   }
 };
@@ -211,14 +227,18 @@ struct exit_pad {
 };
 
 exit_pad passed_to(GstPad* pad) {
-  if (GST_IS_PROXY_PAD(pad)) return {pad_ptr(GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(pad))))};
+  if (GST_IS_PROXY_PAD(pad))
+    return {pad_ptr(GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(pad))))};
   gst_object_ptr<GstElement> element{gst_pad_get_parent_element(pad)};
-  if (!element || GST_IS_BIN(element.get())) return {};
+  if (!element || GST_IS_BIN(element.get()))
+    return {};
   if (GST_PAD_IS_SINK(pad) && element->numsrcpads == 1 && is_factory(element.get(), "rtpfunnel")) {
     watch_funnel(element.get());
     pad_ptr src{gst_element_get_static_pad(element.get(), "src")};
-    if (!src || !funnel_passes_through(element.get())) return {};
-    if (caps_ptr sent{gst_pad_get_current_caps(src.get())}; !sent) return {nullptr, false, true};
+    if (!src || !funnel_passes_through(element.get()))
+      return {};
+    if (caps_ptr sent{gst_pad_get_current_caps(src.get())}; !sent)
+      return {nullptr, false, true};
     return {std::move(src), true};
   }
   // A plain funnel (dtlssrtpenc's: DTLS and SRTP into the socket) only locks
@@ -229,12 +249,14 @@ exit_pad passed_to(GstPad* pad) {
     gboolean forwards = TRUE;
     g_object_get(element.get(), "forward-sticky-events", &forwards, nullptr);
     pad_ptr src{gst_element_get_static_pad(element.get(), "src")};
-    if (!src || forwards) return {};
+    if (!src || forwards)
+      return {};
     if (event_ptr started{gst_pad_get_sticky_event(src.get(), GST_EVENT_STREAM_START, 0)}; !started)
       return {nullptr, false, true};
     return {std::move(src), true};
   }
-  if (element->numsrcpads != 1 || element->numsinkpads != 1 || !passes_through(element.get())) return {};
+  if (element->numsrcpads != 1 || element->numsinkpads != 1 || !passes_through(element.get()))
+    return {};
   watch_settings(element.get());
   return {pad_ptr(gst_element_get_static_pad(element.get(), "src"))};
 }
@@ -259,9 +281,11 @@ path find_path(GstPad* entry, bool check_entry) {
       p.complete = false;
       break;
     }
-    if (checked) p.skipped.emplace_back(pad.get(), skip_blockers(pad.get()));
+    if (checked)
+      p.skipped.emplace_back(pad.get(), skip_blockers(pad.get()));
     p.skipped.emplace_back(out.get(), skip_blockers(out.get()));
-    if (serialized) p.locked.push_back(out.get());
+    if (serialized)
+      p.locked.push_back(out.get());
     p.links.emplace_back(out.get(), next.get());
     pad = std::move(next);
   }
@@ -278,11 +302,13 @@ const path* next_hop(path& route, GstPad* entry, bool check_entry, path& transie
     path found = find_path(entry, check_entry);
     if (!found.complete) {
       route = {};
-      if (found.target.get() == entry) return nullptr;
+      if (found.target.get() == entry)
+        return nullptr;
       transient = std::move(found);
       return &transient;
     }
-    if (found.target.get() == entry) found.target.reset();  // no reference to the entry itself
+    if (found.target.get() == entry)
+      found.target.reset();  // no reference to the entry itself
     route = std::move(found);
   }
   return route.target ? &route : nullptr;
@@ -292,9 +318,11 @@ const path* next_hop(path& route, GstPad* entry, bool check_entry, path& transie
 // skips, as their own pushes would: their inputs come from many threads.
 template <typename T>
 GstFlowReturn chain_along(const path& route, T* data, GstFlowReturn (*chain)(GstPad*, T*)) {
-  for (GstPad* pad : route.locked) GST_PAD_STREAM_LOCK(pad);
+  for (GstPad* pad : route.locked)
+    GST_PAD_STREAM_LOCK(pad);
   GstFlowReturn ret = chain(route.target.get(), data);
-  for (auto it = route.locked.rbegin(); it != route.locked.rend(); ++it) GST_PAD_STREAM_UNLOCK(*it);
+  for (auto it = route.locked.rbegin(); it != route.locked.rend(); ++it)
+    GST_PAD_STREAM_UNLOCK(*it);
   return ret;
 }
 
@@ -321,20 +349,25 @@ GstFlowReturn shortcut_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) 
   auto* st = static_cast<shortcut*>(pad->chaindata);
   // gst_pad_set_chain_function_full stores function and data one after the
   // other; a call between the two finds the state here.
-  if (!st) st = static_cast<shortcut*>(g_object_get_qdata(G_OBJECT(pad), shortcut_quark()));
+  if (!st)
+    st = static_cast<shortcut*>(g_object_get_qdata(G_OBJECT(pad), shortcut_quark()));
   return st->chain(pad, parent, buffer);
 }
 
 void shortcut_entry(GstPad* entry) {
-  if (!GST_PAD_IS_SINK(entry) || g_object_get_qdata(G_OBJECT(entry), shortcut_quark())) return;
+  if (!GST_PAD_IS_SINK(entry) || g_object_get_qdata(G_OBJECT(entry), shortcut_quark()))
+    return;
   GstPadChainFunction original = GST_PAD_CHAINFUNC(entry);
   // A chain function with data of its own is not one we can stand in front of.
-  if (!original || entry->chaindata || entry->chainnotify) return;
-  if (path first = find_path(entry, false); first.target.get() == entry && first.complete) return;  // nothing to skip
+  if (!original || entry->chaindata || entry->chainnotify)
+    return;
+  if (path first = find_path(entry, false); first.target.get() == entry && first.complete)
+    return;  // nothing to skip
   auto* st = new shortcut{original, {}};
   // Owned by the pad: freed with it.
-  g_object_set_qdata_full(G_OBJECT(entry), shortcut_quark(), st,
-                          +[](gpointer data) { delete static_cast<shortcut*>(data); });
+  g_object_set_qdata_full(
+    G_OBJECT(entry), shortcut_quark(), st,
+    +[](gpointer data) { delete static_cast<shortcut*>(data); });
   gst_pad_set_chain_function_full(entry, &shortcut_chain, st, nullptr);
 }
 
@@ -342,14 +375,16 @@ void shortcut_entry(GstPad* entry) {
 // behind; the probe then removes itself.
 GstPadProbeReturn shortcut_peer(GstPad* pad, GstPadProbeInfo*, gpointer) {
   pad_ptr peer{gst_pad_get_peer(pad)};
-  if (!peer) return GST_PAD_PROBE_OK;
+  if (!peer)
+    return GST_PAD_PROBE_OK;
   shortcut_entry(peer.get());
   return GST_PAD_PROBE_REMOVE;
 }
 
 void watch_src_pad(GstPad* pad) {
   if (GST_PAD_IS_SRC(pad))
-    gst_pad_add_probe(pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER), &shortcut_peer, nullptr, nullptr);
+    gst_pad_add_probe(pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER), &shortcut_peer, nullptr,
+                      nullptr);
 }
 
 }  // namespace
@@ -365,7 +400,8 @@ struct checked_route::state {
   path route;
 };
 
-checked_route::checked_route(GstPad* entry) : st_(std::make_unique<state>(state{retain(entry), {}})) {}
+checked_route::checked_route(GstPad* entry)
+    : st_(std::make_unique<state>(state{retain(entry), {}})) {}
 
 checked_route::~checked_route() = default;
 
@@ -378,11 +414,13 @@ GstFlowReturn checked_route::chain(GstBuffer* buffer) {
 GstFlowReturn checked_route::chain_list(GstBufferList* list) {
   path transient;
   const path* to = next_hop(st_->route, st_->entry.get(), true, transient);
-  return to ? chain_along(*to, list, &gst_pad_chain_list) : gst_pad_chain_list(st_->entry.get(), list);
+  return to ? chain_along(*to, list, &gst_pad_chain_list)
+            : gst_pad_chain_list(st_->entry.get(), list);
 }
 
 void shortcut_src_pads(GstElement* element) {
-  if (GST_IS_BIN(element)) return;  // a bin's pads are ghost pads: skipped, not pushed from
+  if (GST_IS_BIN(element))
+    return;  // a bin's pads are ghost pads: skipped, not pushed from
   watch_pads<&watch_src_pad>(element);
 }
 

@@ -38,7 +38,7 @@ pad_ptr chain_target(GstPad* sink);
 // For a caller outside the skipped elements, e.g. a tee branch chaining into
 // a webrtcbin sink pad. One streaming thread at a time.
 class checked_route {
- public:
+public:
   explicit checked_route(GstPad* entry);
   ~checked_route();
   checked_route(const checked_route&) = delete;
@@ -47,7 +47,7 @@ class checked_route {
   GstFlowReturn chain(GstBuffer* buffer);
   GstFlowReturn chain_list(GstBufferList* list);
 
- private:
+private:
   struct state;
   std::unique_ptr<state> st_;
 };

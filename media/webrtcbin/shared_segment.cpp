@@ -20,7 +20,8 @@ event_ptr share_segment(event_ptr segment) {
   if (shared) {
     const GstSegment* known = nullptr;
     gst_event_parse_segment(shared, &known);
-    if (gst_segment_is_equal(known, seg)) return event_ptr(gst_event_ref(shared));
+    if (gst_segment_is_equal(known, seg))
+      return event_ptr(gst_event_ref(shared));
   }
   gst_event_replace(&shared, segment.get());
   return segment;

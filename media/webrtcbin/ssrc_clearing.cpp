@@ -32,11 +32,13 @@ struct clearing {
 // name could not be added ("... is not unique in element rtpbin"), and the
 // stream's first push would fail with not-linked.
 void remove_stale_outputs(GstElement* rtpbin, guint session, std::uint32_t ssrc) {
-  const std::string prefix = "recv_rtp_src_" + std::to_string(session) + "_" + std::to_string(ssrc) + "_";
+  const std::string prefix =
+    "recv_rtp_src_" + std::to_string(session) + "_" + std::to_string(ssrc) + "_";
   std::vector<pad_ptr> stale;
   GST_OBJECT_LOCK(rtpbin);
   for (GList* l = GST_ELEMENT(rtpbin)->srcpads; l; l = l->next)
-    if (g_str_has_prefix(GST_PAD_NAME(l->data), prefix.c_str())) stale.push_back(retain(GST_PAD(l->data)));
+    if (g_str_has_prefix(GST_PAD_NAME(l->data), prefix.c_str()))
+      stale.push_back(retain(GST_PAD(l->data)));
   GST_OBJECT_UNLOCK(rtpbin);
   for (auto& pad : stale) {
     gst_pad_set_active(pad.get(), FALSE);
@@ -67,24 +69,30 @@ GstPadProbeReturn on_rtcp_idle(GstPad*, GstPadProbeInfo*, gpointer data) {
 // bounded all the same, and clearing later only reopens the race.
 GstPadProbeReturn on_rtp_idle(GstPad*, GstPadProbeInfo*, gpointer data) {
   auto c = unbox<clearing>(data);
-  if (!c->rtcp_out) return on_rtcp_idle(nullptr, nullptr, data);  // the session gets no RTCP
+  if (!c->rtcp_out)
+    return on_rtcp_idle(nullptr, nullptr, data);  // the session gets no RTCP
   add_probe(c->rtcp_out.get(), GST_PAD_PROBE_TYPE_IDLE, &on_rtcp_idle, c);
   std::unique_lock lock(c->mutex);
   if (!c->cv.wait_for(lock, std::chrono::seconds(2), [&] { return c->done; }))
-    GST_WARNING_OBJECT(c->rtpbin.get(), "RTCP of session %u stayed busy; SSRCs cleared late", c->session);
+    GST_WARNING_OBJECT(c->rtpbin.get(), "RTCP of session %u stayed busy; SSRCs cleared late",
+                       c->session);
   return GST_PAD_PROBE_REMOVE;
 }
 
 }  // namespace
 
-void clear_ssrcs_when_idle(GstElement* rtpbin, guint session, const std::vector<std::uint32_t>& ssrcs) {
-  if (!rtpbin || ssrcs.empty()) return;
+void clear_ssrcs_when_idle(GstElement* rtpbin, guint session,
+                           const std::vector<std::uint32_t>& ssrcs) {
+  if (!rtpbin || ssrcs.empty())
+    return;
   GstElement* found = nullptr;
   g_signal_emit_by_name(rtpbin, "get-session", session, &found);
   element_ptr rtpsession(found);
-  if (!rtpsession) return;
+  if (!rtpsession)
+    return;
   pad_ptr rtp_out(gst_element_get_static_pad(rtpsession.get(), "recv_rtp_src"));
-  if (!rtp_out) return;  // the session receives nothing: no stream to clear
+  if (!rtp_out)
+    return;  // the session receives nothing: no stream to clear
   auto c = std::make_shared<clearing>();
   c->rtpbin = retain(rtpbin);
   c->session = session;

@@ -22,6 +22,7 @@ namespace vr::media {
 // out of the rtpsession) are held idle, so nothing can arrive in between.
 // Call it from a thread that does not stream (a main loop); it may wait there
 // until the streaming threads finish the buffer they are pushing.
-void clear_ssrcs_when_idle(GstElement* rtpbin, guint session, const std::vector<std::uint32_t>& ssrcs);
+void clear_ssrcs_when_idle(GstElement* rtpbin, guint session,
+                           const std::vector<std::uint32_t>& ssrcs);
 
 }  // namespace vr::media

@@ -28,7 +28,8 @@ namespace {
 // - repeated SEGMENTs: nothing after the funnel uses them (nicesink does not
 //   sync), so only the first reaches the transport.
 bool is_tos_update(GstEvent* event) {
-  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY) return false;
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY)
+    return false;
   const GstStructure* s = gst_event_get_structure(event);
   return s && gst_structure_has_name(s, "GstWebRtcBinUpdateTos");
 }
@@ -39,8 +40,10 @@ GstPadProbeReturn drop_tos_updates(GstPad*, GstPadProbeInfo* info, gpointer) {
 
 GstPadProbeReturn drop_repeats(GstPad* pad, GstPadProbeInfo* info, gpointer) {
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
-  if (is_tos_update(event)) return GST_PAD_PROBE_DROP;
-  if (GST_EVENT_TYPE(event) != GST_EVENT_SEGMENT) return GST_PAD_PROBE_OK;
+  if (is_tos_update(event))
+    return GST_PAD_PROBE_DROP;
+  if (GST_EVENT_TYPE(event) != GST_EVENT_SEGMENT)
+    return GST_PAD_PROBE_OK;
   pad_ptr peer{gst_pad_get_peer(pad)};
   event_ptr had{peer ? gst_pad_get_sticky_event(peer.get(), GST_EVENT_SEGMENT, 0) : nullptr};
   return had ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
@@ -48,7 +51,8 @@ GstPadProbeReturn drop_repeats(GstPad* pad, GstPadProbeInfo* info, gpointer) {
 
 void on_funnel_pad(GstElement*, GstPad* pad, gpointer) {
   if (GST_PAD_IS_SINK(pad))
-    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &drop_tos_updates, nullptr, nullptr);
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &drop_tos_updates, nullptr,
+                      nullptr);
 }
 
 // transportreceivebin is nicesrc ! capsfilter ! queue ! dtlssrtpdec. The
@@ -68,7 +72,8 @@ struct receive_queue {
 
 bool in_webrtcbin(GstElement* element) {
   for (GstObject* parent = GST_OBJECT_PARENT(element); parent; parent = GST_OBJECT_PARENT(parent))
-    if (!std::strcmp(G_OBJECT_TYPE_NAME(parent), "GstWebRTCBin")) return true;
+    if (!std::strcmp(G_OBJECT_TYPE_NAME(parent), "GstWebRTCBin"))
+      return true;
   return false;
 }
 
@@ -87,19 +92,22 @@ GstPadProbeReturn skip_receive_queue(GstPad*, GstPadProbeInfo* info, gpointer da
     return GST_PAD_PROBE_OK;
   }
   pad_ptr peer{gst_pad_get_peer(st->src.get())};
-  if (!peer) return GST_PAD_PROBE_OK;
+  if (!peer)
+    return GST_PAD_PROBE_OK;
   if (!st->direct) {
     guint level = 1;
     g_object_get(st->queue, "current-level-buffers", &level, nullptr);
-    if (level != 0) return GST_PAD_PROBE_OK;  // what is queued goes first
+    if (level != 0)
+      return GST_PAD_PROBE_OK;  // what is queued goes first
     // The stream's events (dropped while blocked, re-sent by the queue with
     // its next buffer) must be downstream before buffers go there directly.
-    if (event_ptr seg{gst_pad_get_sticky_event(peer.get(), GST_EVENT_SEGMENT, 0)}; !seg) return GST_PAD_PROBE_OK;
+    if (event_ptr seg{gst_pad_get_sticky_event(peer.get(), GST_EVENT_SEGMENT, 0)}; !seg)
+      return GST_PAD_PROBE_OK;
     st->direct = true;
   }
   GstFlowReturn ret = (info->type & GST_PAD_PROBE_TYPE_BUFFER)
-                          ? gst_pad_chain(peer.get(), GST_PAD_PROBE_INFO_BUFFER(info))
-                          : gst_pad_chain_list(peer.get(), GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+                        ? gst_pad_chain(peer.get(), GST_PAD_PROBE_INFO_BUFFER(info))
+                        : gst_pad_chain_list(peer.get(), GST_PAD_PROBE_INFO_BUFFER_LIST(info));
   info->data = nullptr;  // ownership went to gst_pad_chain
   GST_PAD_PROBE_INFO_FLOW_RETURN(info) = ret;
   return GST_PAD_PROBE_HANDLED;
@@ -111,9 +119,11 @@ GstPadProbeReturn skip_receive_queue(GstPad*, GstPadProbeInfo* info, gpointer da
 void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer tuning_bits) {
   int bits = GPOINTER_TO_INT(tuning_bits);
   GstElementFactory* factory = gst_element_get_factory(element);  // transfer none
-  if (!factory) return;
+  if (!factory)
+    return;
   const char* name = GST_OBJECT_NAME(factory);
-  if ((bits & shortcuts) && in_webrtcbin(element)) shortcut_src_pads(element);
+  if ((bits & shortcuts) && in_webrtcbin(element))
+    shortcut_src_pads(element);
   if (!std::strcmp(name, "clocksync")) {
     // One before every sink pad (sync=true): it would hold each forwarded
     // packet until its timestamp plus the pipeline latency. Forwarded packets
@@ -122,18 +132,22 @@ void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer tuni
   } else if (!std::strcmp(name, "rtpfunnel")) {
     g_signal_connect(element, "pad-added", G_CALLBACK(&on_funnel_pad), nullptr);
     if (pad_ptr src{gst_element_get_static_pad(element, "src")})
-      gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &drop_repeats, nullptr, nullptr);
-  } else if (!std::strcmp(name, "funnel") && (bits & shortcuts) && parent_is(element, "GstDtlsSrtpEnc")) {
+      gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &drop_repeats, nullptr,
+                        nullptr);
+  } else if (!std::strcmp(name, "funnel") && (bits & shortcuts) &&
+             parent_is(element, "GstDtlsSrtpEnc")) {
     // DTLS, then SRTP, into the socket: nicesink has no use for the SRTP
     // input's caps and segment, which the funnel would otherwise re-send on
     // every switch between the two. Without them it is skipped (pad_shortcut).
     g_object_set(element, "forward-sticky-events", FALSE, nullptr);
   } else if (!std::strcmp(name, "queue") && parent_is(element, "TransportReceiveBin")) {
     gst_object_ptr<GstPad> sink{gst_element_get_static_pad(element, "sink")};
-    add_probe(sink.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+    add_probe(sink.get(),
+              GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
               &skip_receive_queue, std::make_shared<receive_queue>(element));
   } else if (!std::strcmp(name, "rtpsession")) {
-    if (bits & immediate_nacks) send_nacks_immediately(element);
+    if (bits & immediate_nacks)
+      send_nacks_immediately(element);
   } else if (!std::strcmp(name, "rtpbin")) {
     // Free a remote SSRC's receive stream (with a jitterbuffer, its two
     // threads) after BYE or RTCP timeout, instead of keeping it for the
@@ -151,15 +165,16 @@ void tune_webrtcbin_element(GstBin*, GstBin*, GstElement* element, gpointer tuni
     // reference held on every packet, which also makes rtpulpfecdec copy each
     // one to write to it. Our publish answers accept no ULPFEC.
     if (bits & no_fec_storage)
-      g_signal_connect(element, "new-storage", G_CALLBACK(+[](GstElement*, GstElement* storage, guint, gpointer) {
+      g_signal_connect(element, "new-storage",
+                       G_CALLBACK(+[](GstElement*, GstElement* storage, guint, gpointer) {
                          g_object_set(storage, "size-time", guint64{0}, nullptr);
                        }),
                        nullptr);
     if (bits & nack_buffers)
       g_signal_connect(element, "request-jitterbuffer",
-                       G_CALLBACK(+[](GstElement*, guint, gpointer) { return make_nack_buffer(); }), nullptr);
+                       G_CALLBACK(+[](GstElement*, guint, gpointer) { return make_nack_buffer(); }),
+                       nullptr);
   }
 }
-
 
 }  // namespace vr::media

@@ -23,6 +23,7 @@ enum tuning : int {
 // 1.22 builds inside itself for forwarding without decoding (no clock sync,
 // no per-packet events nobody reads, thread hand-offs fewer on receive). See
 // the definitions for what each one costs.
-void tune_webrtcbin_element(GstBin* pipeline, GstBin* sub_bin, GstElement* element, gpointer tuning_bits);
+void tune_webrtcbin_element(GstBin* pipeline, GstBin* sub_bin, GstElement* element,
+                            gpointer tuning_bits);
 
 }  // namespace vr::media

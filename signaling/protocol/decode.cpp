@@ -171,7 +171,9 @@ media_kind kind_of(const client_media_event& ev) {
   struct visitor {
     media_kind operator()(const media_join&) const { return media_kind::join; }
     media_kind operator()(const media_leave&) const { return media_kind::leave; }
-    media_kind operator()(const update_peer_metadata&) const { return media_kind::update_peer_metadata; }
+    media_kind operator()(const update_peer_metadata&) const {
+      return media_kind::update_peer_metadata;
+    }
     media_kind operator()(const publish_offer&) const { return media_kind::publish_offer; }
     media_kind operator()(const subscribe_answer&) const { return media_kind::subscribe_answer; }
     media_kind operator()(const ice_candidate&) const { return media_kind::candidate; }

@@ -23,8 +23,14 @@ struct raw_json {
   friend bool operator==(const raw_json&, const raw_json&) = default;
 };
 
-enum class pc_kind { publish, subscribe };
-enum class track_kind { audio, video };
+enum class pc_kind {
+  publish,
+  subscribe
+};
+enum class track_kind {
+  audio,
+  video
+};
 
 // ---- Client to server: channel events (section 1-3) ------------------------
 
@@ -169,7 +175,10 @@ struct tracks_removed {
   std::string peer_id;
   std::vector<std::string> track_ids;
 };
-enum class sdp_kind { publish_answer, subscribe_offer };
+enum class sdp_kind {
+  publish_answer,
+  subscribe_offer
+};
 // publishAnswer / subscribeOffer {"sdp", "midToTrackId"}
 struct sdp_message {
   sdp_kind kind = sdp_kind::publish_answer;

@@ -10,8 +10,8 @@ namespace {
 constexpr std::array<std::string_view, 4> type_names{"group", "audio", "broadcast", "call"};
 
 bool room_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
 }
 
 // Decodes the code point at s[i] and advances i. Overlong forms, surrogates and
@@ -54,9 +54,20 @@ bool control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
 // a name made only of these shows up as blank.
 bool blank(char32_t c) {
   switch (c) {
-    case 0x20: case 0xA0: case 0x1680: case 0x180E: case 0x200B: case 0x200C:
-    case 0x200D: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x2060:
-    case 0x3000: case 0xFEFF:
+    case 0x20:
+    case 0xA0:
+    case 0x1680:
+    case 0x180E:
+    case 0x200B:
+    case 0x200C:
+    case 0x200D:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x2060:
+    case 0x3000:
+    case 0xFEFF:
       return true;
     default:
       return c >= 0x2000 && c <= 0x200A;
@@ -65,9 +76,7 @@ bool blank(char32_t c) {
 
 }  // namespace
 
-std::string_view to_string(room_type t) {
-  return type_names[static_cast<std::size_t>(t)];
-}
+std::string_view to_string(room_type t) { return type_names[static_cast<std::size_t>(t)]; }
 
 std::string_view to_string(peer_role r) {
   return r == peer_role::publisher ? "publisher" : "viewer";

@@ -9,8 +9,16 @@
 
 namespace vr {
 
-enum class room_type { group, audio, broadcast, call };
-enum class peer_role { publisher, viewer };
+enum class room_type {
+  group,
+  audio,
+  broadcast,
+  call
+};
+enum class peer_role {
+  publisher,
+  viewer
+};
 
 std::string_view to_string(room_type t);
 std::string_view to_string(peer_role r);

@@ -56,7 +56,8 @@ void meet(fixture& fx, const registry_api& a, const registry_api& b) {
 
 }  // namespace
 
-TEST_CASE("a join through one node reaches the room on the node the hash names", "[actors][cluster]") {
+TEST_CASE("a join through one node reaches the room on the node the hash names",
+          "[actors][cluster]") {
   fixture fx;
   auto a = spawn_registry(fx.sys, named(fx, node_a));
   auto b = spawn_registry(fx.sys, named(fx, node_b));
@@ -80,7 +81,8 @@ TEST_CASE("a join through one node reaches the room on the node the hash names",
   caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("a room stays on its node when a node joins that the hash would prefer", "[actors][cluster]") {
+TEST_CASE("a room stays on its node when a node joins that the hash would prefer",
+          "[actors][cluster]") {
   fixture fx;
   auto a = spawn_registry(fx.sys, named(fx, node_a));
   auto b = spawn_registry(fx.sys, named(fx, node_b));
@@ -97,7 +99,8 @@ TEST_CASE("a room stays on its node when a node joins that the hash would prefer
   caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("when the room's node is lost, a rejoin makes the room again on a live node", "[actors][cluster]") {
+TEST_CASE("when the room's node is lost, a rejoin makes the room again on a live node",
+          "[actors][cluster]") {
   fixture fx;
   auto a = spawn_registry(fx.sys, named(fx, node_a));
   auto b = spawn_registry(fx.sys, named(fx, node_b));

@@ -4,9 +4,9 @@
 
 #include "actors/channel_actor.hpp"
 #include "actors/messages.hpp"
-#include "signaling/protocol/decode.hpp"
 #include "actors/settings.hpp"
 #include "signaling/metrics.hpp"
+#include "signaling/protocol/decode.hpp"
 #include "signaling/websocket_session.hpp"
 
 #include <caf/all.hpp>

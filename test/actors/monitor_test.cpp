@@ -34,7 +34,10 @@ channel_api join_channel(fixture& fx, const registry_api& registry, const frames
 }
 
 void media_join(fixture& fx, const channel_api& channel) {
-  caf::anon_send(channel, client_frame(R"(["1","2","room:r1","mediaEvent",{"data":"{\"type\":\"join\",\"data\":{\"metadata\":{}}}"}])"));
+  caf::anon_send(
+    channel,
+    client_frame(
+      R"(["1","2","room:r1","mediaEvent",{"data":"{\"type\":\"join\",\"data\":{\"metadata\":{}}}"}])"));
   fx.run();
 }
 
@@ -144,13 +147,18 @@ TEST_CASE("socket to channel to room to engine and back", "[actors]") {
     fx.run();
   };
   say(R"([null,"1","phoenix","heartbeat",{}])");
-  CHECK(has_frame(conn->sent, {R"([null,"1","phoenix","phx_reply",{"status":"ok","response":{}}])"}));
+  CHECK(
+    has_frame(conn->sent, {R"([null,"1","phoenix","phx_reply",{"status":"ok","response":{}}])"}));
   say(R"(["3","3","room:lobby","phx_join",{"displayName":"carol"}])");
   CHECK(has_frame(conn->sent, {R"(["3","3","room:lobby","phx_reply",{"status":"ok")", "peerId"}));
-  say(R"(["3","4","room:lobby","mediaEvent",{"data":"{\"type\":\"join\",\"data\":{\"metadata\":{\"displayName\":\"carol\"}}}"}])");
-  CHECK(has_frame(conn->sent, {R"(["3",null,"room:lobby","mediaEvent")", "peerAccepted", "iceServers"}));
+  say(
+    R"(["3","4","room:lobby","mediaEvent",{"data":"{\"type\":\"join\",\"data\":{\"metadata\":{\"displayName\":\"carol\"}}}"}])");
+  CHECK(has_frame(conn->sent,
+                  {R"(["3",null,"room:lobby","mediaEvent")", "peerAccepted", "iceServers"}));
   say(R"(["9","9","room:other","raiseHand",{}])");
-  CHECK(has_frame(conn->sent, {R"(["9","9","room:other","phx_reply",{"status":"error","response":{"reason":"unmatched topic"}}])"}));
+  CHECK(has_frame(
+    conn->sent,
+    {R"(["9","9","room:other","phx_reply",{"status":"error","response":{"reason":"unmatched topic"}}])"}));
   say(R"([1,2,3])");
   CHECK(fx.metrics->get("vr_bad_frames_total") == 1);
   // The WebSocket closes: socket, channel and room go, the registry forgets the room.

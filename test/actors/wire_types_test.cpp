@@ -32,7 +32,9 @@ std::string wire(const push& p) { return proto::encode_push("1", "room:a", p.eve
 
 TEST_CASE("server pushes survive serialization between nodes", "[actors][wire]") {
   fixture fx;
-  proto::peer_desc peer{"p2", {R"({"displayName":"b"})"}, peer_role::viewer,
+  proto::peer_desc peer{"p2",
+                        {R"({"displayName":"b"})"},
+                        peer_role::viewer,
                         {{"p2:0", {proto::track_kind::video, {"{}"}}}}};
   std::vector<push> pushes{
     {proto::owner_changed{}},
@@ -41,8 +43,13 @@ TEST_CASE("server pushes survive serialization between nodes", "[actors][wire]")
     {proto::hand_raised{"p2", "Zoë"}},
     {proto::hand_answered{true}},
     {proto::kicked{"p1"}},
-    {proto::server_media_event{proto::peer_accepted{"p1", peer_role::publisher, room_type::broadcast,
-                                                    std::nullopt, {peer}, {{"turn:h", "u", "p"}}, "/hls"}}},
+    {proto::server_media_event{proto::peer_accepted{"p1",
+                                                    peer_role::publisher,
+                                                    room_type::broadcast,
+                                                    std::nullopt,
+                                                    {peer},
+                                                    {{"turn:h", "u", "p"}},
+                                                    "/hls"}}},
     {proto::server_media_event{proto::ice_candidate{proto::pc_kind::subscribe, "c", 3, "0"}}},
     {proto::server_media_event{proto::tracks_removed{"p2", {"p2:0"}}}},
     {proto::server_media_event{proto::media_error{"forbidden", "no"}}},

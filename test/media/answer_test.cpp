@@ -21,7 +21,8 @@ struct answer_capture {
 // The m-line section of `sdp` for `kind` ("audio"/"video").
 std::string section(const std::string& sdp, const std::string& kind) {
   auto start = sdp.find("m=" + kind);
-  if (start == std::string::npos) return "";
+  if (start == std::string::npos)
+    return "";
   auto end = sdp.find("\nm=", start + 1);
   return sdp.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
@@ -42,10 +43,12 @@ std::string answer_to(const char* offer, media::session_config cfg, answer_captu
   media::session s(std::move(cfg), ev);
   s.add_peer("chrome");
   s.publish_offer("chrome", offer);
-  wait_until([&] {
-    std::lock_guard lock(cap.mutex);
-    return !cap.sdp.empty() || !cap.errors.empty();
-  }, 5s);
+  wait_until(
+    [&] {
+      std::lock_guard lock(cap.mutex);
+      return !cap.sdp.empty() || !cap.errors.empty();
+    },
+    5s);
   std::lock_guard lock(cap.mutex);
   return cap.sdp;
 }
@@ -65,8 +68,8 @@ TEST_CASE("a Chrome publish offer is answered with one forwarded codec per m-lin
   // webrtcbin 1.22 answers one codec, the first of the (filtered, reordered)
   // offer: VP8, with its RTX.
   CHECK(first_line(video) == "m=video 9 UDP/TLS/RTP/SAVPF 96 97");
-  for (const char* gone : {"VP9", "AV1", "red/", "ulpfec", "profile-level-id=42001f", "profile-level-id=640032",
-                           "packetization-mode=0"})
+  for (const char* gone : {"VP9", "AV1", "red/", "ulpfec", "profile-level-id=42001f",
+                           "profile-level-id=640032", "packetization-mode=0"})
     CHECK(video.find(gone) == std::string::npos);
   CHECK(video.find("a=recvonly") != std::string::npos);
   CHECK(answer.find("a=group:BUNDLE 0 1") != std::string::npos);

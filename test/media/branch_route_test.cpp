@@ -6,8 +6,8 @@
 #include "media/gst_ptr.hpp"
 #include "media/runtime.hpp"
 #include "test/media/pad_counting.hpp"
-#include "test/media/push_tracer.hpp"
 #include "test/media/publisher_pad.hpp"
+#include "test/media/push_tracer.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -52,8 +52,8 @@ struct branch_fixture {
     count_buffers(static_pad(second_sink, "sink").get(), at_second);
     REQUIRE(gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
 
-    from = std::make_unique<source>(GST_BIN(pipeline.get()), publisher.pad.get(), *rt, std::chrono::milliseconds(500),
-                                    counters, nullptr);
+    from = std::make_unique<source>(GST_BIN(pipeline.get()), publisher.pad.get(), *rt,
+                                    std::chrono::milliseconds(500), counters, nullptr);
     to = std::make_unique<branch>(*from, static_pad(subscriber, "sink").get(), counters);
     publisher.start();
   }
@@ -65,7 +65,8 @@ struct branch_fixture {
   }
 
   void push(int n) {
-    for (int i = 0; i < n; i++) REQUIRE(publisher.push() == GST_FLOW_OK);  // OK whatever the subscriber says
+    for (int i = 0; i < n; i++)
+      REQUIRE(publisher.push() == GST_FLOW_OK);  // OK whatever the subscriber says
   }
 };
 
@@ -98,7 +99,8 @@ TEST_CASE("a branch honours a blocking probe and a flushing pad behind the sink 
   // A blocking probe that lets every buffer pass once it has seen it: the
   // buffer must come by the probe's pad, as a push would.
   pad_ptr clocksync_src = static_pad(f.clocksync, "src");
-  gulong block = gst_pad_add_probe(clocksync_src.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, &pass, nullptr, nullptr);
+  gulong block = gst_pad_add_probe(clocksync_src.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, &pass,
+                                   nullptr, nullptr);
   f.push(3);
   CHECK(f.at_clocksync == 3);
   CHECK(f.at_first == 8);
@@ -125,11 +127,13 @@ pad_ptr only_src_pad(GstElement* tee) {
 
 }  // namespace
 
-TEST_CASE("while every tee pad is a branch, buffers reach it without a push through the tee", "[branch]") {
+TEST_CASE("while every tee pad is a branch, buffers reach it without a push through the tee",
+          "[branch]") {
   branch_fixture f;
   GstElement* tee = f.from->tee();
   // Pushes out of the tee's pads (a probe would not see them: `isolate` handles the buffer first).
-  auto pushes = count_pushes([tee](GstPad* pad) { return GST_OBJECT_PARENT(pad) == GST_OBJECT(tee); });
+  auto pushes =
+    count_pushes([tee](GstPad* pad) { return GST_OBJECT_PARENT(pad) == GST_OBJECT(tee); });
   auto& pushed = *pushes;
   f.push(10);
   CHECK(f.at_first == 10);
@@ -147,7 +151,8 @@ TEST_CASE("while every tee pad is a branch, buffers reach it without a push thro
 
   SECTION("a blocking probe on the tee pad gets the buffer") {
     pad_ptr tee_src = only_src_pad(f.from->tee());
-    gulong block = gst_pad_add_probe(tee_src.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, &pass, nullptr, nullptr);
+    gulong block = gst_pad_add_probe(tee_src.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, &pass,
+                                     nullptr, nullptr);
     f.push(3);
     CHECK(pushed == 3);
     CHECK(f.at_first == 13);
@@ -184,7 +189,8 @@ TEST_CASE("while every tee pad is a branch, buffers reach it without a push thro
   }
 }
 
-TEST_CASE("a removed branch frees its tee pad, and with it its hold on the subscriber", "[branch]") {
+TEST_CASE("a removed branch frees its tee pad, and with it its hold on the subscriber",
+          "[branch]") {
   branch_fixture f;
   f.push(3);
   GWeakRef tee_pad;
@@ -195,7 +201,8 @@ TEST_CASE("a removed branch frees its tee pad, and with it its hold on the subsc
   f.push(3);  // a buffer after the removal, as a streaming thread may hold the old branch list
   GObject* left = static_cast<GObject*>(g_weak_ref_get(&tee_pad));
   CHECK(left == nullptr);
-  if (left) g_object_unref(left);
+  if (left)
+    g_object_unref(left);
   g_weak_ref_clear(&tee_pad);
   // The branch and its route referenced the subscriber's sink pad; no longer.
   CHECK(GST_OBJECT_REFCOUNT_VALUE(sink.get()) < sink_refs);

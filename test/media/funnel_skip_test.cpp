@@ -31,12 +31,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* twcc_uri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+constexpr const char* twcc_uri =
+  "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
 caps_ptr input_caps(guint ssrc, bool twcc) {
-  caps_ptr caps{gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video", "payload", G_TYPE_INT, 96,
-                                    "clock-rate", G_TYPE_INT, 90000, "ssrc", G_TYPE_UINT, ssrc, nullptr)};
-  if (twcc) gst_caps_set_simple(caps.get(), "extmap-3", G_TYPE_STRING, twcc_uri, nullptr);
+  caps_ptr caps{gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video", "payload",
+                                    G_TYPE_INT, 96, "clock-rate", G_TYPE_INT, 90000, "ssrc",
+                                    G_TYPE_UINT, ssrc, nullptr)};
+  if (twcc)
+    gst_caps_set_simple(caps.get(), "extmap-3", G_TYPE_STRING, twcc_uri, nullptr);
   return caps;
 }
 
@@ -65,7 +68,8 @@ GstPadProbeReturn record(GstPad*, GstPadProbeInfo* info, gpointer data) {
   }).join();
   std::lock_guard lock(a->mutex);
   a->packets.push_back(packet);
-  if (free) a->unlocked++;
+  if (free)
+    a->unlocked++;
   return GST_PAD_PROBE_OK;
 }
 
@@ -73,7 +77,8 @@ GstPadProbeReturn record(GstPad*, GstPadProbeInfo* info, gpointer data) {
 // input fed through a checked_route as a subscriber branch feeds webrtcbin's
 // sink pads.
 struct funnel_fixture {
-  bool gst_ready = (gst_init(nullptr, nullptr), true);  // before any member is made; this test may run first
+  bool gst_ready =
+    (gst_init(nullptr, nullptr), true);  // before any member is made; this test may run first
   element_ptr pipeline{make_element("pipeline")};
   GstElement* funnel;
   GstElement* sink = gst_element_factory_make("fakesink", nullptr);
@@ -92,7 +97,8 @@ struct funnel_fixture {
     funnel_src = static_pad(funnel, "src");
     arrived.funnel_src = funnel_src.get();
     count_buffers(funnel_src.get(), through_funnel);
-    gst_pad_add_probe(static_pad(sink, "sink").get(), GST_PAD_PROBE_TYPE_BUFFER, &record, &arrived, nullptr);
+    gst_pad_add_probe(static_pad(sink, "sink").get(), GST_PAD_PROBE_TYPE_BUFFER, &record, &arrived,
+                      nullptr);
     REQUIRE(gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
     for (guint i = 0; i < 2; i++) {
       inputs[i].reset(gst_element_request_pad_simple(funnel, "sink_%u"));
@@ -104,7 +110,8 @@ struct funnel_fixture {
 
   ~funnel_fixture() {
     gst_element_set_state(pipeline.get(), GST_STATE_NULL);
-    for (auto& p : inputs) gst_element_release_request_pad(funnel, p.get());
+    for (auto& p : inputs)
+      gst_element_release_request_pad(funnel, p.get());
   }
 
   void push(guint input) {
@@ -133,7 +140,8 @@ struct funnel_fixture {
 
 }  // namespace
 
-TEST_CASE("a funnel that has sent its caps is skipped, in order, under its stream lock", "[shortcut][funnel]") {
+TEST_CASE("a funnel that has sent its caps is skipped, in order, under its stream lock",
+          "[shortcut][funnel]") {
   funnel_fixture f;
   f.rounds(10);
   REQUIRE(f.delivered() == 20);
@@ -150,7 +158,8 @@ TEST_CASE("a funnel that has sent its caps is skipped, in order, under its strea
   CHECK(f.arrived.unlocked == 0);
 }
 
-TEST_CASE("a plain funnel is skipped only while it forwards no input's events on a switch", "[shortcut][funnel]") {
+TEST_CASE("a plain funnel is skipped only while it forwards no input's events on a switch",
+          "[shortcut][funnel]") {
   GstElement* plain = gst_element_factory_make("funnel", nullptr);
   SECTION("told not to: skipped after its first buffer, under its stream lock") {
     g_object_set(plain, "forward-sticky-events", FALSE, nullptr);
@@ -196,7 +205,8 @@ TEST_CASE("a funnel reset sends its caps again before it is skipped again", "[sh
   REQUIRE(gst_element_sync_state_with_parent(f.funnel));
   // Upstream sends its stream's events again into the reactivated inputs.
   for (guint i = 0; i < 2; i++)
-    send_stream_events(f.inputs[i].get(), ("again" + std::to_string(i)).c_str(), input_caps(i + 1, false).get());
+    send_stream_events(f.inputs[i].get(), ("again" + std::to_string(i)).c_str(),
+                       input_caps(i + 1, false).get());
   // rtpfunnel 1.22 keeps its current input over a reset and sends a segment
   // only when the input switches: its last one was input 0, so input 1 first.
   f.push(1);
@@ -215,18 +225,22 @@ namespace {
 // peer's, named "peer-...").
 bool server_src_of(GstPad* pad, const char* factory_name) {
   GstObject* parent = GST_OBJECT_PARENT(pad);
-  if (!parent || !GST_IS_ELEMENT(parent)) return false;
+  if (!parent || !GST_IS_ELEMENT(parent))
+    return false;
   GstElementFactory* factory = gst_element_get_factory(GST_ELEMENT(parent));
-  if (!factory || std::string(GST_OBJECT_NAME(factory)) != factory_name) return false;
+  if (!factory || std::string(GST_OBJECT_NAME(factory)) != factory_name)
+    return false;
   GstObject* top = parent;
-  while (GST_OBJECT_PARENT(top)) top = GST_OBJECT_PARENT(top);
+  while (GST_OBJECT_PARENT(top))
+    top = GST_OBJECT_PARENT(top);
   return !g_str_has_prefix(GST_OBJECT_NAME(top), "peer-");
 }
 
 }  // namespace
 
 TEST_CASE("the server's connections skip their rtpfunnel and their DTLS/SRTP funnel", "[funnel]") {
-  auto server_funnel_pushes = count_pushes([](GstPad* pad) { return server_src_of(pad, "rtpfunnel"); });
+  auto server_funnel_pushes =
+    count_pushes([](GstPad* pad) { return server_src_of(pad, "rtpfunnel"); });
   // dtlssrtpenc's: every packet a connection sends
   auto server_plain_pushes = count_pushes([](GstPad* pad) { return server_src_of(pad, "funnel"); });
   room r;
@@ -235,7 +249,8 @@ TEST_CASE("the server's connections skip their rtpfunnel and their DTLS/SRTP fun
   auto received = [&] {
     std::uint64_t n = 0;
     for (auto* p : {a.get(), b.get()})
-      for (auto& [id, t] : p->received()) n += t.packets;
+      for (auto& [id, t] : p->received())
+        n += t.packets;
     return n;
   };
   REQUIRE(wait_until([&] { return received() >= 200; }, 10s));
@@ -246,8 +261,8 @@ TEST_CASE("the server's connections skip their rtpfunnel and their DTLS/SRTP fun
   REQUIRE(wait_until([&] { return received() >= received0 + 300; }, 10s));
   auto forwarded = r.session().get_stats().forwarded_packets - forwarded0;
   int pushes = *server_funnel_pushes - pushes0, plain = *server_plain_pushes - plain0;
-  INFO("forwarded " << forwarded << ", pushed out of the server's rtpfunnels " << pushes << ", DTLS/SRTP funnels "
-                    << plain);
+  INFO("forwarded " << forwarded << ", pushed out of the server's rtpfunnels " << pushes
+                    << ", DTLS/SRTP funnels " << plain);
   REQUIRE(forwarded >= 300);
   // Without the skips every forwarded packet is pushed out of both.
   CHECK(pushes * 20 < static_cast<int>(forwarded));

@@ -29,7 +29,8 @@ fs::path concat(const fs::path& dir, const std::vector<std::string>& names) {
   auto out_path = dir / "probe.mp4";
   std::ofstream out(out_path, std::ios::binary);
   out << slurp(dir / "init.mp4");
-  for (const auto& n : names) out << slurp(dir / n);
+  for (const auto& n : names)
+    out << slurp(dir / n);
   return out_path;
 }
 
@@ -61,10 +62,13 @@ TEST_CASE("an H264 + Opus publisher is recorded as LL-HLS that ffprobe decodes a
     CHECK(d >= 1.5);
     CHECK(d <= 3.0);
   }
-  for (double d : playlist_values(snap->text, "#EXT-X-PART:DURATION=")) CHECK(d <= 0.3 + 1e-9);
+  for (double d : playlist_values(snap->text, "#EXT-X-PART:DURATION="))
+    CHECK(d <= 0.3 + 1e-9);
   // A segment's last part ends where a keyframe came, and may be short; no other is.
-  const std::string but_last = std::regex_replace(snap->text, std::regex("#EXT-X-PART:[^\n]*\n#EXTINF"), "#EXTINF");
-  for (double d : playlist_values(but_last, "#EXT-X-PART:DURATION=")) CHECK(d > 0.05);
+  const std::string but_last =
+    std::regex_replace(snap->text, std::regex("#EXT-X-PART:[^\n]*\n#EXTINF"), "#EXTINF");
+  for (double d : playlist_values(but_last, "#EXT-X-PART:DURATION="))
+    CHECK(d > 0.05);
   CHECK(snap->text.find("#EXT-X-PRELOAD-HINT:TYPE=PART") != std::string::npos);
   CHECK(snap->text.find("INDEPENDENT=YES") != std::string::npos);
 
@@ -129,7 +133,9 @@ TEST_CASE("old segments slide out of the playlist and their files are deleted") 
   INFO(snap->text);
   CHECK(snap->list.media_sequence() >= 2);
   CHECK(snap->text.find("seg0.m4s") == std::string::npos);
-  REQUIRE(wait_until([&] { return !fs::exists(out.dir / "seg0.m4s") && !fs::exists(out.dir / "seg0.p0.m4s"); }, 10s));
+  REQUIRE(wait_until(
+    [&] { return !fs::exists(out.dir / "seg0.m4s") && !fs::exists(out.dir / "seg0.p0.m4s"); },
+    10s));
   CHECK(fs::exists(out.dir / media::hls::playlist::segment_uri(snap->list.media_sequence())));
   CHECK(fs::exists(out.dir / "init.mp4"));
 }

@@ -1,8 +1,8 @@
 // The NACK the server sends on its own (media/immediate_nack): a compound
 // RTCP packet any RTP stack accepts, asking for exactly the lost packets,
 // one packet for the requests the nack buffer sends in a row.
-#include "media/gst_ptr.hpp"
 #include "media/webrtcbin/immediate_nack.hpp"
+#include "media/gst_ptr.hpp"
 #include "media/webrtcbin/nack_buffer.hpp"
 #include "test/media/pad_counting.hpp"
 
@@ -20,7 +20,8 @@ using vr::media::test::send_stream_events;
 
 TEST_CASE("an immediate NACK is a compound RTCP packet: empty RR, CNAME, generic NACK", "[nack]") {
   gst_init(nullptr, nullptr);
-  GstBuffer* buf = make_nack_packet(0x11223344, "server-cname", 0xaabbccdd, std::vector<std::uint16_t>{65535});
+  GstBuffer* buf =
+    make_nack_packet(0x11223344, "server-cname", 0xaabbccdd, std::vector<std::uint16_t>{65535});
   REQUIRE(gst_rtcp_buffer_validate(buf));  // the compound rules, not the reduced-size ones
 
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
@@ -58,7 +59,8 @@ TEST_CASE("an immediate NACK is a compound RTCP packet: empty RR, CNAME, generic
   gst_buffer_unref(buf);
 }
 
-TEST_CASE("NACK entries: numbers up to 16 after a PID go into its bitmask, across the wrap", "[nack]") {
+TEST_CASE("NACK entries: numbers up to 16 after a PID go into its bitmask, across the wrap",
+          "[nack]") {
   auto e = nack_entries(std::vector<std::uint16_t>{100, 101, 103, 116, 117, 200, 101});
   REQUIRE(e.size() == 3);
   CHECK(e[0].pid == 100);
@@ -71,7 +73,8 @@ TEST_CASE("NACK entries: numbers up to 16 after a PID go into its bitmask, acros
   CHECK(wrapped[0].pid == 65535);
   CHECK(wrapped[0].blp == 0b11);
   std::vector<std::uint16_t> scattered;
-  for (int i = 0; i < 300; i++) scattered.push_back(static_cast<std::uint16_t>(i * 20));
+  for (int i = 0; i < 300; i++)
+    scattered.push_back(static_cast<std::uint16_t>(i * 20));
   CHECK(nack_entries(scattered).size() == max_nack_entries);
 }
 
@@ -111,9 +114,10 @@ struct session_fixture {
 
   // A request as the nack buffer sends it upstream into the session.
   void request(guint seqnum, bool marked, bool more) {
-    GstStructure* s = gst_structure_new("GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT, seqnum, "ssrc",
-                                        G_TYPE_UINT, 0xaabbccddu, nullptr);
-    if (marked) gst_structure_set(s, more_requests_field, G_TYPE_BOOLEAN, more, nullptr);
+    GstStructure* s = gst_structure_new("GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT,
+                                        seqnum, "ssrc", G_TYPE_UINT, 0xaabbccddu, nullptr);
+    if (marked)
+      gst_structure_set(s, more_requests_field, G_TYPE_BOOLEAN, more, nullptr);
     gst_pad_send_event(rtp_src.get(), gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
   }
 
@@ -125,8 +129,10 @@ struct session_fixture {
       GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
       gst_rtcp_buffer_map(gst_sample_get_buffer(sample), GST_MAP_READ, &rtcp);
       GstRTCPPacket p;
-      for (bool more = gst_rtcp_buffer_get_first_packet(&rtcp, &p); more; more = gst_rtcp_packet_move_to_next(&p)) {
-        if (gst_rtcp_packet_get_type(&p) != GST_RTCP_TYPE_RTPFB) continue;
+      for (bool more = gst_rtcp_buffer_get_first_packet(&rtcp, &p); more;
+           more = gst_rtcp_packet_move_to_next(&p)) {
+        if (gst_rtcp_packet_get_type(&p) != GST_RTCP_TYPE_RTPFB)
+          continue;
         std::vector<nack_entry> entries;
         guint8* fci = gst_rtcp_packet_fb_get_fci(&p);
         for (guint i = 0; i < gst_rtcp_packet_fb_get_fci_length(&p); i++)
@@ -142,7 +148,8 @@ struct session_fixture {
 
 }  // namespace
 
-TEST_CASE("requests the nack buffer sends in a row leave as one NACK, others each as their own", "[nack]") {
+TEST_CASE("requests the nack buffer sends in a row leave as one NACK, others each as their own",
+          "[nack]") {
   gst_init(nullptr, nullptr);
   session_fixture f;
   f.request(100, true, true);

@@ -58,7 +58,8 @@ namespace {
 // keyframes passed.
 struct capture {
   capture() {
-    pipeline.reset(gst_parse_launch("appsrc name=v format=time ! fakesink sync=false async=false", nullptr));
+    pipeline.reset(
+      gst_parse_launch("appsrc name=v format=time ! fakesink sync=false async=false", nullptr));
     gst_object_ref_sink(pipeline.get());
     src.reset(gst_bin_get_by_name(GST_BIN(pipeline.get()), "v"));
     vr::media::pad_ptr pad{gst_element_get_static_pad(src.get(), "src")};
@@ -71,8 +72,10 @@ struct capture {
     auto* self = static_cast<capture*>(data);
     std::lock_guard lock(self->mutex);
     bool key = !GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT);
-    if (key) self->keyframes_us.push_back(g_get_monotonic_time());
-    if (self->frames++ == 0) self->first_was_key = key;
+    if (key)
+      self->keyframes_us.push_back(g_get_monotonic_time());
+    if (self->frames++ == 0)
+      self->first_was_key = key;
     return GST_PAD_PROBE_OK;
   }
 
@@ -85,8 +88,9 @@ struct capture {
 
 }  // namespace
 
-TEST_CASE("publishers fed from one loop at different times send their keyframes in different frame slots",
-          "[generator]") {
+TEST_CASE(
+  "publishers fed from one loop at different times send their keyframes in different frame slots",
+  "[generator]") {
   encoded_loop::options lo;
   lo.width = 160;
   lo.height = 120;

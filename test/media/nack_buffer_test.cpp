@@ -1,8 +1,8 @@
 // The nack buffer alone, in a GstHarness: packets pass at once and in arrival
 // order; gaps in video become retransmission requests upstream (what rtpsession
 // turns into NACKs), asked again while missing, and forgotten once filled.
-#include "media/gst_ptr.hpp"
 #include "media/webrtcbin/nack_buffer.hpp"
+#include "media/gst_ptr.hpp"
 
 #include <gst/check/gstharness.h>
 #include <gst/rtp/rtp.h>
@@ -44,8 +44,7 @@ struct nack_harness {
     gst_init(nullptr, nullptr);  // this test may run first
     element_ptr e{make_nack_buffer()};
     gst_object_ref_sink(e.get());
-    g_signal_connect(e.get(), "request-pt-map",
-                     G_CALLBACK(+[](GstElement*, guint, gpointer kind) {
+    g_signal_connect(e.get(), "request-pt-map", G_CALLBACK(+[](GstElement*, guint, gpointer kind) {
                        return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING,
                                                   static_cast<const char*>(kind), nullptr);
                      }),
@@ -81,7 +80,8 @@ struct nack_harness {
         CHECK(ssrc == 0xabcd);
         seqs.push_back(seq);
         gboolean more = FALSE;
-        marks.push_back(gst_structure_get_boolean(s, more_requests_field, &more) ? (more ? '+' : '.') : '?');
+        marks.push_back(
+          gst_structure_get_boolean(s, more_requests_field, &more) ? (more ? '+' : '.') : '?');
       }
       gst_event_unref(ev);
     }
@@ -91,7 +91,8 @@ struct nack_harness {
 
 }  // namespace
 
-TEST_CASE("nack buffer: packets pass at once and in arrival order, gaps in video are asked for", "[nack]") {
+TEST_CASE("nack buffer: packets pass at once and in arrival order, gaps in video are asked for",
+          "[nack]") {
   nack_harness t{"video"};
   CHECK(t.push({10, 11, 14}) == std::vector<guint16>{10, 11, 14});
   CHECK(t.requests() == std::vector<guint>{12, 13});
@@ -107,18 +108,22 @@ TEST_CASE("nack buffer: packets pass at once and in arrival order, gaps in video
   CHECK(nack_buffer_requests(t.h->element) == 3);
 }
 
-TEST_CASE("nack buffer: the requests one packet brings about are sent in a row, marked for one NACK", "[nack]") {
+TEST_CASE(
+  "nack buffer: the requests one packet brings about are sent in a row, marked for one NACK",
+  "[nack]") {
   nack_harness t{"video"};
   t.push({10, 14});
   CHECK(t.requests() == std::vector<guint>{11, 12, 13});
   CHECK(t.marks == "++.");
   std::this_thread::sleep_for(60ms);  // 11-13 are due again
   t.push({18});
-  CHECK(t.requests() == std::vector<guint>{15, 16, 17, 11, 12, 13});  // the new gap, then the retries
+  CHECK(t.requests() ==
+        std::vector<guint>{15, 16, 17, 11, 12, 13});  // the new gap, then the retries
   CHECK(t.marks == "++.+++++.");
 }
 
-TEST_CASE("nack buffer: sequence numbers wrap, a missing packet is asked for three times at most", "[nack]") {
+TEST_CASE("nack buffer: sequence numbers wrap, a missing packet is asked for three times at most",
+          "[nack]") {
   nack_harness t{"video"};
   t.push({65534, 65535, 1});
   CHECK(t.requests() == std::vector<guint>{0});

@@ -3,8 +3,8 @@
 // delivers every packet, in order and timestamped, and stops at once when
 // its pipeline is set to NULL while it waits for packets. Waiting for the
 // next packet, it does not wake its own context.
-#include "media/gst_ptr.hpp"
 #include "media/webrtcbin/nice_source.hpp"
+#include "media/gst_ptr.hpp"
 
 #include <agent.h>
 #include <gst/app/gstappsink.h>
@@ -41,8 +41,9 @@ struct agent_pair {
     prepare(a.get(), a_stream, true);
     prepare(b.get(), b_stream, false);
     // b needs a receive callback of its own to take part in the checks.
-    nice_agent_attach_recv(b.get(), b_stream, 1, context.get(),
-                           +[](NiceAgent*, guint, guint, guint, gchar*, gpointer) {}, nullptr);
+    nice_agent_attach_recv(
+      b.get(), b_stream, 1, context.get(),
+      +[](NiceAgent*, guint, guint, guint, gchar*, gpointer) {}, nullptr);
     nice_agent_gather_candidates(a.get(), a_stream);
     nice_agent_gather_candidates(b.get(), b_stream);
     wait_for([&] { return gathered == 2; });
@@ -63,10 +64,14 @@ struct agent_pair {
     nice_agent_add_local_address(agent, &loopback);
     stream = nice_agent_add_stream(agent, 1);
     g_signal_connect(agent, "candidate-gathering-done",
-                     G_CALLBACK(+[](NiceAgent*, guint, gpointer self) { ++static_cast<agent_pair*>(self)->gathered; }),
+                     G_CALLBACK(+[](NiceAgent*, guint, gpointer self) {
+                       ++static_cast<agent_pair*>(self)->gathered;
+                     }),
                      this);
-    g_signal_connect(agent, "component-state-changed", G_CALLBACK(+[](NiceAgent*, guint, guint, guint state, gpointer self) {
-                       if (state == NICE_COMPONENT_STATE_READY) ++static_cast<agent_pair*>(self)->ready;
+    g_signal_connect(agent, "component-state-changed",
+                     G_CALLBACK(+[](NiceAgent*, guint, guint, guint state, gpointer self) {
+                       if (state == NICE_COMPONENT_STATE_READY)
+                         ++static_cast<agent_pair*>(self)->ready;
                      }),
                      this);
   }
@@ -84,7 +89,8 @@ struct agent_pair {
 
   template <typename F>
   static bool wait_for(F done) {
-    for (int i = 0; i < 500 && !done(); i++) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 500 && !done(); i++)
+      std::this_thread::sleep_for(10ms);
     return done();
   }
 };
@@ -105,7 +111,9 @@ struct reading_pipeline {
 
 }  // namespace
 
-TEST_CASE("our nicesrc replaces libnice's under its name, and stays after the plugin is loaded again", "[nicesrc]") {
+TEST_CASE(
+  "our nicesrc replaces libnice's under its name, and stays after the plugin is loaded again",
+  "[nicesrc]") {
   gst_init(nullptr, nullptr);
   REQUIRE(replace_nicesrc());
   gst_object_ptr<GstPlugin> again{gst_plugin_load_by_name("nice")};
@@ -122,14 +130,16 @@ TEST_CASE("our nicesrc replaces libnice's under its name, and stays after the pl
   gst_element_set_state(src.get(), GST_STATE_NULL);
 }
 
-TEST_CASE("our nicesrc delivers every packet from a real ICE peer, in order and timestamped", "[nicesrc]") {
+TEST_CASE("our nicesrc delivers every packet from a real ICE peer, in order and timestamped",
+          "[nicesrc]") {
   gst_init(nullptr, nullptr);
   REQUIRE(replace_nicesrc());
   agent_pair agents;
   reading_pipeline reader(agents.a.get(), agents.a_stream);
   REQUIRE(std::string(G_OBJECT_TYPE_NAME(reader.src)) == "VrNiceSrc");
   // STUN answers for `a` now go through the context the element iterates.
-  REQUIRE(gst_element_set_state(reader.pipeline.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  REQUIRE(gst_element_set_state(reader.pipeline.get(), GST_STATE_PLAYING) !=
+          GST_STATE_CHANGE_FAILURE);
   REQUIRE(agent_pair::wait_for([&] { return agents.ready >= 2; }));
 
   constexpr int n = 200;
@@ -137,18 +147,22 @@ TEST_CASE("our nicesrc delivers every packet from a real ICE peer, in order and 
     std::string packet = "packet " + std::to_string(i);
     REQUIRE(nice_agent_send(agents.b.get(), agents.b_stream, 1, packet.size(), packet.data()) ==
             static_cast<gint>(packet.size()));
-    if (i % 20 == 19) std::this_thread::sleep_for(2ms);  // some arrive one by one, some together
+    if (i % 20 == 19)
+      std::this_thread::sleep_for(2ms);  // some arrive one by one, some together
   }
   int received = 0;
   bool in_order = true, timestamped = true;
   while (received < n) {
     GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(reader.sink), 5 * GST_SECOND);
-    if (!sample) break;
+    if (!sample)
+      break;
     GstBuffer* buffer = gst_sample_get_buffer(sample);
     std::string expected = "packet " + std::to_string(received);
-    if (gst_buffer_get_size(buffer) != expected.size() || gst_buffer_memcmp(buffer, 0, expected.data(), expected.size()))
+    if (gst_buffer_get_size(buffer) != expected.size() ||
+        gst_buffer_memcmp(buffer, 0, expected.data(), expected.size()))
       in_order = false;
-    if (!GST_BUFFER_PTS_IS_VALID(buffer)) timestamped = false;
+    if (!GST_BUFFER_PTS_IS_VALID(buffer))
+      timestamped = false;
     gst_sample_unref(sample);
     received++;
   }
@@ -157,16 +171,20 @@ TEST_CASE("our nicesrc delivers every packet from a real ICE peer, in order and 
   CHECK(timestamped);
 }
 
-TEST_CASE("our nicesrc waiting for packets stops at once when its pipeline is set to NULL", "[nicesrc]") {
+TEST_CASE("our nicesrc waiting for packets stops at once when its pipeline is set to NULL",
+          "[nicesrc]") {
   gst_init(nullptr, nullptr);
   REQUIRE(replace_nicesrc());
   agent_pair agents;
   for (int round = 0; round < 20; round++) {
     reading_pipeline reader(agents.a.get(), agents.a_stream);
-    REQUIRE(gst_element_set_state(reader.pipeline.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+    REQUIRE(gst_element_set_state(reader.pipeline.get(), GST_STATE_PLAYING) !=
+            GST_STATE_CHANGE_FAILURE);
     std::this_thread::sleep_for(20ms);  // its thread is in poll now: nothing is sent
     // On a thread of its own, so a stop that hangs is a failed check.
-    auto stop = std::async(std::launch::async, [&] { return gst_element_set_state(reader.pipeline.get(), GST_STATE_NULL); });
+    auto stop = std::async(std::launch::async, [&] {
+      return gst_element_set_state(reader.pipeline.get(), GST_STATE_NULL);
+    });
     REQUIRE(stop.wait_for(5s) == std::future_status::ready);
     CHECK(stop.get() == GST_STATE_CHANGE_SUCCESS);
   }
@@ -180,7 +198,8 @@ long writes_of_thread(pid_t tid) {
   std::string key;
   long value = -1;
   while (io >> key >> value)
-    if (key == "syscw:") return value;
+    if (key == "syscw:")
+      return value;
   return -1;
 }
 
@@ -193,11 +212,15 @@ TEST_CASE("our nicesrc waits for the next packet without waking its own context"
   reading_pipeline reader(agents.a.get(), agents.a_stream);
   std::atomic<pid_t> streaming_thread{0};
   gst_object_ptr<GstPad> src_pad{gst_element_get_static_pad(reader.src, "src")};
-  gst_pad_add_probe(src_pad.get(), GST_PAD_PROBE_TYPE_BUFFER, +[](GstPad*, GstPadProbeInfo*, gpointer tid) {
-        static_cast<std::atomic<pid_t>*>(tid)->store(static_cast<pid_t>(syscall(SYS_gettid)));
-        return GST_PAD_PROBE_OK;
-      }, &streaming_thread, nullptr);
-  REQUIRE(gst_element_set_state(reader.pipeline.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  gst_pad_add_probe(
+    src_pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+    +[](GstPad*, GstPadProbeInfo*, gpointer tid) {
+      static_cast<std::atomic<pid_t>*>(tid)->store(static_cast<pid_t>(syscall(SYS_gettid)));
+      return GST_PAD_PROBE_OK;
+    },
+    &streaming_thread, nullptr);
+  REQUIRE(gst_element_set_state(reader.pipeline.get(), GST_STATE_PLAYING) !=
+          GST_STATE_CHANGE_FAILURE);
   REQUIRE(agent_pair::wait_for([&] { return agents.ready >= 2; }));
 
   // One packet at a time, each read after its own wait in poll.
@@ -206,7 +229,8 @@ TEST_CASE("our nicesrc waits for the next packet without waking its own context"
     for (int i = 0; i < count; i++) {
       std::string packet = "packet " + std::to_string(i);
       nice_agent_send(agents.b.get(), agents.b_stream, 1, packet.size(), packet.data());
-      if (GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(reader.sink), 5 * GST_SECOND)) {
+      if (GstSample* sample =
+            gst_app_sink_try_pull_sample(GST_APP_SINK(reader.sink), 5 * GST_SECOND)) {
         gst_sample_unref(sample);
         received++;
       }

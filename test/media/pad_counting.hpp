@@ -18,7 +18,9 @@ inline void count_buffers(GstPad* pad, std::atomic<int>& n) {
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &count_buffer, &n, nullptr);
 }
 
-inline pad_ptr static_pad(GstElement* e, const char* name) { return pad_ptr(gst_element_get_static_pad(e, name)); }
+inline pad_ptr static_pad(GstElement* e, const char* name) {
+  return pad_ptr(gst_element_get_static_pad(e, name));
+}
 
 // Sends stream-start, `caps` and a TIME segment into `sink`, as the element
 // upstream would before its first buffer: they stick to the pads behind it.

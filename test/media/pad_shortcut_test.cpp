@@ -1,8 +1,8 @@
 // Shortcuts past ghost pads and pass-through elements (media/pad_shortcut):
 // buffers must skip them, and must take the normal way again whenever a push
 // there would do something (block, refuse, go elsewhere, stop passing through).
-#include "media/gst_ptr.hpp"
 #include "media/webrtcbin/pad_shortcut.hpp"
+#include "media/gst_ptr.hpp"
 #include "media/webrtcbin/webrtcbin_tuning.hpp"
 #include "test/media/pad_counting.hpp"
 
@@ -57,7 +57,8 @@ struct chain_fixture : gst_ready {
     count_buffers(static_pad(storage, "src").get(), through_storage);
     REQUIRE(gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
     pad_ptr in = static_pad(up, "sink");
-    caps_ptr caps{gst_caps_from_string("application/x-rtp,media=video,clock-rate=90000,payload=96")};
+    caps_ptr caps{
+      gst_caps_from_string("application/x-rtp,media=video,clock-rate=90000,payload=96")};
     send_stream_events(in.get(), "shortcut", caps.get());
   }
   ~chain_fixture() { gst_element_set_state(pipeline.get(), GST_STATE_NULL); }
@@ -77,8 +78,10 @@ struct chain_fixture : gst_ready {
 
 }  // namespace
 
-TEST_CASE("buffers skip ghost pads and pass-through elements, and go the normal way when a push there would act",
-          "[shortcut]") {
+TEST_CASE(
+  "buffers skip ghost pads and pass-through elements, and go the normal way when a push there "
+  "would act",
+  "[shortcut]") {
   chain_fixture f;
   for (int i = 0; i < 10; ++i)
     REQUIRE(f.chain() == GST_FLOW_OK);
@@ -91,12 +94,12 @@ TEST_CASE("buffers skip ghost pads and pass-through elements, and go the normal 
     pad_ptr src = static_pad(f.clocksync, "src");
     std::atomic<int> held{0};
     gulong id = gst_pad_add_probe(
-        src.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER),
-        +[](GstPad*, GstPadProbeInfo*, gpointer n) {
-          ++*static_cast<std::atomic<int>*>(n);
-          return GST_PAD_PROBE_DROP;  // seen, not passed on (and not left waiting)
-        },
-        &held, nullptr);
+      src.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER),
+      +[](GstPad*, GstPadProbeInfo*, gpointer n) {
+        ++*static_cast<std::atomic<int>*>(n);
+        return GST_PAD_PROBE_DROP;  // seen, not passed on (and not left waiting)
+      },
+      &held, nullptr);
     f.chain();
     CHECK(held == 1);
     CHECK(f.delivered == 10);
@@ -104,7 +107,8 @@ TEST_CASE("buffers skip ghost pads and pass-through elements, and go the normal 
     f.chain();
     CHECK(f.delivered == 11);
     CHECK(held == 1);
-    CHECK(f.through_clocksync == 0);  // skipped again (the held one was dropped by the blocking probe)
+    CHECK(f.through_clocksync ==
+          0);  // skipped again (the held one was dropped by the blocking probe)
   }
 
   SECTION("a skipped element that stops passing through is no longer skipped") {
@@ -146,10 +150,11 @@ TEST_CASE("buffers skip ghost pads and pass-through elements, and go the normal 
   }
 }
 
-TEST_CASE("webrtcbin's FEC and RED elements are skipped only while they pass through", "[shortcut]") {
+TEST_CASE("webrtcbin's FEC and RED elements are skipped only while they pass through",
+          "[shortcut]") {
   gst_init(nullptr, nullptr);
   element_ptr reddec{make_element("rtpreddec")}, fecdec{make_element("rtpulpfecdec")},
-      storage{make_element("rtpstorage")};
+    storage{make_element("rtpstorage")};
   CHECK(passes_through(reddec.get()));
   CHECK(passes_through(storage.get()));
   CHECK_FALSE(passes_through(fecdec.get()));  // not passthrough by default: it renumbers
@@ -165,7 +170,8 @@ TEST_CASE("the server's rtpbin keeps no packets for ULPFEC recovery", "[shortcut
   gst_init(nullptr, nullptr);
   element_ptr rtpbin{make_element("rtpbin")};
   // webrtcbin's handler, connected before ours, sizes the storage.
-  g_signal_connect(rtpbin.get(), "new-storage", G_CALLBACK(+[](GstElement*, GstElement* storage, guint, gpointer) {
+  g_signal_connect(rtpbin.get(), "new-storage",
+                   G_CALLBACK(+[](GstElement*, GstElement* storage, guint, gpointer) {
                      g_object_set(storage, "size-time", guint64{250 * GST_MSECOND}, nullptr);
                    }),
                    nullptr);

@@ -30,9 +30,10 @@ struct publisher_pad {
 
   void start() {
     gst_pad_push_event(pad.get(), gst_event_new_stream_start(std::to_string(ssrc).c_str()));
-    caps_ptr caps(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name",
-                                      G_TYPE_STRING, "VP8", "payload", G_TYPE_INT, 96, "clock-rate", G_TYPE_INT,
-                                      90000, "ssrc", G_TYPE_UINT, ssrc, nullptr));
+    caps_ptr caps(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
+                                      "encoding-name", G_TYPE_STRING, "VP8", "payload", G_TYPE_INT,
+                                      96, "clock-rate", G_TYPE_INT, 90000, "ssrc", G_TYPE_UINT,
+                                      ssrc, nullptr));
     gst_pad_push_event(pad.get(), gst_event_new_caps(caps.get()));
     // Every publisher's own event object, as every webrtcbin makes its own.
     gst_pad_push_event(pad.get(), segment_event(0).release());

@@ -31,7 +31,8 @@ std::vector<watch> watches;
 void on_push(GstTracer*, guint64, GstPad* pad, GstBuffer*) {
   std::lock_guard lock(watches_mutex);
   for (auto& w : watches)
-    if (auto n = w.counter.lock(); n && w.filter(pad)) ++*n;
+    if (auto n = w.counter.lock(); n && w.filter(pad))
+      ++*n;
 }
 
 }  // namespace

@@ -6,10 +6,10 @@
 #include "media/session.hpp"
 #include "test/peer/webrtc_peer.hpp"
 
+#include <dirent.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <dirent.h>
 #include <functional>
 #include <map>
 #include <memory>
@@ -28,7 +28,8 @@ using namespace std::chrono_literals;
 inline bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
     std::this_thread::sleep_for(20ms);
   }
   return true;
@@ -38,7 +39,8 @@ inline std::size_t thread_count() {
   std::size_t n = 0;
   if (DIR* d = opendir("/proc/self/task")) {
     while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.') n++;
+      if (e->d_name[0] != '.')
+        n++;
     closedir(d);
   }
   return n;
@@ -49,13 +51,15 @@ inline std::map<std::string, int> thread_names() {
   std::map<std::string, int> names;
   if (DIR* d = opendir("/proc/self/task")) {
     while (dirent* e = readdir(d)) {
-      if (e->d_name[0] == '.') continue;
+      if (e->d_name[0] == '.')
+        continue;
       std::string path = std::string("/proc/self/task/") + e->d_name + "/comm";
       if (FILE* f = std::fopen(path.c_str(), "r")) {
         char buf[64] = {};
         if (std::fgets(buf, sizeof buf, f)) {
           std::string n(buf);
-          while (!n.empty() && n.back() == '\n') n.pop_back();
+          while (!n.empty() && n.back() == '\n')
+            n.pop_back();
           names[n]++;
         }
         std::fclose(f);
@@ -66,15 +70,18 @@ inline std::map<std::string, int> thread_names() {
   return names;
 }
 
-inline std::string thread_diff(const std::map<std::string, int>& before, const std::map<std::string, int>& after) {
+inline std::string thread_diff(const std::map<std::string, int>& before,
+                               const std::map<std::string, int>& after) {
   std::string out;
   for (auto& [n, c] : after) {
     auto it = before.find(n);
     int b = it == before.end() ? 0 : it->second;
-    if (c != b) out += " " + n + ":" + std::to_string(b) + "->" + std::to_string(c);
+    if (c != b)
+      out += " " + n + ":" + std::to_string(b) + "->" + std::to_string(c);
   }
   for (auto& [n, c] : before)
-    if (!after.count(n)) out += " " + n + ":" + std::to_string(c) + "->0";
+    if (!after.count(n))
+      out += " " + n + ":" + std::to_string(c) + "->0";
   return out;
 }
 
@@ -85,7 +92,7 @@ inline media::session_config loopback_config() {
 }
 
 class room {
- public:
+public:
   explicit room(media::session_config cfg = loopback_config())
       : session_(std::make_unique<media::session>(std::move(cfg), events())) {}
 
@@ -101,7 +108,8 @@ class room {
     auto start = std::chrono::steady_clock::now();
     auto count = session_->get_stats().peers;
     session_.reset();
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
     std::fprintf(stderr, "[media test] ~session with %zu peers took %lld ms\n", count,
                  static_cast<long long>(ms.count()));
   }
@@ -129,7 +137,8 @@ class room {
       peers_[id] = p;
     }
     session_->add_peer(id);
-    if (publish) p->publish();
+    if (publish)
+      p->publish();
     return p;
   }
 
@@ -155,7 +164,8 @@ class room {
   }
   std::string track_of(const std::string& publisher, const std::string& kind) {
     for (auto& t : tracks_of(publisher))
-      if (t.kind == kind) return t.id;
+      if (t.kind == kind)
+        return t.id;
     return "";
   }
   std::vector<std::string> removed_of(const std::string& publisher) {
@@ -186,7 +196,7 @@ class room {
     return subscribe_offers_[id];
   }
 
- private:
+private:
   std::shared_ptr<webrtc_peer> peer(const std::string& id) {
     std::lock_guard lock(mutex_);
     auto it = peers_.find(id);
@@ -196,7 +206,8 @@ class room {
   // VR_MEDIA_TEST_SDP=1 prints every SDP exchanged.
   static void dump(const std::string& what, const std::string& sdp) {
     static const bool on = std::getenv("VR_MEDIA_TEST_SDP") != nullptr;
-    if (on) std::fprintf(stderr, "----- %s\n%s\n", what.c_str(), sdp.c_str());
+    if (on)
+      std::fprintf(stderr, "----- %s\n%s\n", what.c_str(), sdp.c_str());
   }
 
   void record_error(const std::string& who, const std::string& what) {
@@ -207,32 +218,38 @@ class room {
 
   media::session_events events() {
     media::session_events ev;
-    ev.publish_answer = [this](std::string id, std::string sdp, std::map<std::string, std::string>) {
+    ev.publish_answer = [this](std::string id, std::string sdp,
+                               std::map<std::string, std::string>) {
       dump("publish answer to " + id, sdp);
       {
         std::lock_guard lock(mutex_);
         publish_answers_[id] = sdp;
       }
-      if (auto p = peer(id)) p->on_publish_answer(std::move(sdp));
+      if (auto p = peer(id))
+        p->on_publish_answer(std::move(sdp));
     };
-    ev.subscribe_offer = [this](std::string id, std::string sdp, std::map<std::string, std::string> mids) {
+    ev.subscribe_offer = [this](std::string id, std::string sdp,
+                                std::map<std::string, std::string> mids) {
       dump("subscribe offer to " + id, sdp);
       {
         std::lock_guard lock(mutex_);
         subscribe_offers_[id] = sdp;
       }
-      if (auto p = peer(id)) p->on_subscribe_offer(std::move(sdp), std::move(mids));
+      if (auto p = peer(id))
+        p->on_subscribe_offer(std::move(sdp), std::move(mids));
     };
     ev.candidate = [this](std::string id, media::pc_kind k, std::string c, unsigned m) {
       {
         std::lock_guard lock(mutex_);
         server_candidates_[id].push_back(c);
       }
-      if (auto p = peer(id)) p->on_candidate(k, std::move(c), m);
+      if (auto p = peer(id))
+        p->on_candidate(k, std::move(c), m);
     };
     ev.tracks_added = [this](std::string id, std::vector<media::track> tracks) {
       std::lock_guard lock(mutex_);
-      for (auto& t : tracks) tracks_[id].push_back(t);
+      for (auto& t : tracks)
+        tracks_[id].push_back(t);
     };
     ev.tracks_removed = [this](std::string id, std::vector<std::string> ids) {
       std::vector<std::shared_ptr<webrtc_peer>> others;
@@ -247,9 +264,11 @@ class room {
         // re-create the stream's pad).
         if (left_.count(id))
           for (auto& [pid, p] : peers_)
-            if (pid != id) others.push_back(p);
+            if (pid != id)
+              others.push_back(p);
       }
-      for (auto& p : others) p->forget_tracks(ids);
+      for (auto& p : others)
+        p->forget_tracks(ids);
     };
     ev.error = [this](std::string id, std::string reason, std::string message) {
       record_error("session/" + id, reason + ": " + message);

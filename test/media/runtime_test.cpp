@@ -18,17 +18,20 @@ TEST_CASE("closures run on the media thread in the order they were posted", "[ru
   std::atomic<bool> on_thread{true};
   for (int i = 0; i < 100; i++)
     rt.post([&, i] {
-      if (!rt.in_media_thread()) on_thread = false;
+      if (!rt.in_media_thread())
+        on_thread = false;
       order.push_back(i);
     });
   std::atomic<bool> later{false};
   rt.post_after(std::chrono::milliseconds(20), [&] { later = true; });
   rt.run_sync([] {});  // everything posted before has run
   REQUIRE(order.size() == 100);
-  for (int i = 0; i < 100; i++) CHECK(order[i] == i);
+  for (int i = 0; i < 100; i++)
+    CHECK(order[i] == i);
   CHECK(on_thread);
   CHECK_FALSE(rt.in_media_thread());
-  for (int i = 0; i < 100 && !later; i++) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 100 && !later; i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(later);
 }
 
@@ -44,7 +47,8 @@ TEST_CASE("a runtime let go right after it started stops", "[runtime]") {
       ++*stopped;
     }
   });
-  for (int i = 0; i < 400 && *stopped < 2000; i++) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 400 && *stopped < 2000; i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   CHECK(*stopped == 2000);
   if (*stopped == 2000)
     cycles.join();

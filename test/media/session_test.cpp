@@ -14,40 +14,49 @@ namespace {
 constexpr std::uint64_t enough = 30;  // packets: ~1 s of audio, ~1 s of video
 
 // Both of `publisher`'s tracks are announced and `receiver` got `enough` of each.
-bool receives_all(room& r, const webrtc_peer& receiver, const std::string& publisher, std::size_t kinds = 2) {
+bool receives_all(room& r, const webrtc_peer& receiver, const std::string& publisher,
+                  std::size_t kinds = 2) {
   auto tracks = r.tracks_of(publisher);
-  if (tracks.size() < kinds) return false;
+  if (tracks.size() < kinds)
+    return false;
   for (auto& t : tracks)
-    if (receiver.packets(t.id) < enough) return false;
+    if (receiver.packets(t.id) < enough)
+      return false;
   return true;
 }
 
 // What a peer got, for failure messages.
 std::string describe(room& r, const webrtc_peer& p) {
-  std::string out = p.name() + (p.subscribe_connected() ? " (subscribe connected)" : " (subscribe not connected)");
+  std::string out =
+    p.name() + (p.subscribe_connected() ? " (subscribe connected)" : " (subscribe not connected)");
   out += ", offers " + std::to_string(p.offers_received()) + ":";
   for (auto& [id, t] : p.received())
     out += " " + id + "=" + std::to_string(t.packets) + "p/" + std::to_string(t.keyframes) + "k";
   auto st = r.session().get_stats();
-  out += "; session: " + std::to_string(st.peers) + " peers, " + std::to_string(st.tracks) + " tracks, " +
-         std::to_string(st.forwarded_packets) + " forwarded, " + std::to_string(st.elements) + " elements";
+  out += "; session: " + std::to_string(st.peers) + " peers, " + std::to_string(st.tracks) +
+         " tracks, " + std::to_string(st.forwarded_packets) + " forwarded, " +
+         std::to_string(st.elements) + " elements";
   return out;
 }
 
 // Waits (bounded) for `pred`; on timeout fails with what every listed peer got.
-#define REQUIRE_WITHIN(timeout, pred, ...)                                   \
-  do {                                                                       \
-    if (!wait_until([&] { return bool(pred); }, timeout)) {                  \
-      std::string msg = "timed out: " #pred;                                 \
-      for (const webrtc_peer* p_ : {__VA_ARGS__}) msg += "\n  " + describe(r, *p_); \
-      FAIL(msg);                                                             \
-    }                                                                        \
+#define REQUIRE_WITHIN(timeout, pred, ...)                  \
+  do {                                                      \
+    if (!wait_until([&] { return bool(pred); }, timeout)) { \
+      std::string msg = "timed out: " #pred;                \
+      for (const webrtc_peer* p_ : {__VA_ARGS__})           \
+        msg += "\n  " + describe(r, *p_);                   \
+      FAIL(msg);                                            \
+    }                                                       \
   } while (0)
 
 void report_latency(const char* what, const webrtc_peer& p) {
   auto l = p.latency();
-  std::fprintf(stderr, "[media test] %s one-way delay through the SFU: %zu samples, min %.2f ms, median %.2f ms, "
-               "p95 %.2f ms, max %.2f ms\n", what, l.samples, l.min_ms, l.median_ms, l.p95_ms, l.max_ms);
+  std::fprintf(
+    stderr,
+    "[media test] %s one-way delay through the SFU: %zu samples, min %.2f ms, median %.2f ms, "
+    "p95 %.2f ms, max %.2f ms\n",
+    what, l.samples, l.min_ms, l.median_ms, l.p95_ms, l.max_ms);
 }
 
 }  // namespace
@@ -88,8 +97,10 @@ TEST_CASE("a later joiner gets one offer with every track and a keyframe") {
   auto connected = std::chrono::steady_clock::now();
   std::string av = r.track_of("alice", "video"), bv = r.track_of("bob", "video");
   REQUIRE_WITHIN(3s, c->keyframes(av) > 0 && c->keyframes(bv) > 0, c.get());
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - connected);
-  std::fprintf(stderr, "[media test] keyframes reached the new subscriber %lld ms after it connected\n",
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  connected);
+  std::fprintf(stderr,
+               "[media test] keyframes reached the new subscriber %lld ms after it connected\n",
                static_cast<long long>(ms.count()));
   CHECK(ms < 1500ms);
 
@@ -108,8 +119,8 @@ TEST_CASE("a leaving peer's media stops and its tracks are removed") {
   auto cycle = [&](const std::string& id) {
     auto c = r.join(id, true);
     REQUIRE_WITHIN(10s,
-                   receives_all(r, *a, id) && receives_all(r, *b, id) && receives_all(r, *c, "alice") &&
-                       receives_all(r, *c, "bob"),
+                   receives_all(r, *a, id) && receives_all(r, *b, id) &&
+                     receives_all(r, *c, "alice") && receives_all(r, *c, "bob"),
                    a.get(), b.get(), c.get());
     auto ids = r.tracks_of(id);
     REQUIRE(ids.size() == 2);
@@ -118,14 +129,17 @@ TEST_CASE("a leaving peer's media stops and its tracks are removed") {
 
     REQUIRE(wait_until([&] { return r.removed_of(id).size() == 2; }, 2s));
     auto removed = r.removed_of(id);
-    for (auto& t : ids) CHECK(std::count(removed.begin(), removed.end(), t.id) == 1);
+    for (auto& t : ids)
+      CHECK(std::count(removed.begin(), removed.end(), t.id) == 1);
 
     // Nothing more of its media: counts stop growing.
     std::this_thread::sleep_for(300ms);
     std::map<std::string, std::uint64_t> before;
-    for (auto& t : ids) before[t.id] = a->packets(t.id) + b->packets(t.id);
+    for (auto& t : ids)
+      before[t.id] = a->packets(t.id) + b->packets(t.id);
     std::this_thread::sleep_for(700ms);
-    for (auto& t : ids) CHECK(a->packets(t.id) + b->packets(t.id) == before[t.id]);
+    for (auto& t : ids)
+      CHECK(a->packets(t.id) + b->packets(t.id) == before[t.id]);
     // The others still flow.
     auto ab = a->packets(r.track_of("bob", "audio"));
     REQUIRE_WITHIN(2s, a->packets(r.track_of("bob", "audio")) > ab + 10, a.get());
@@ -137,7 +151,8 @@ TEST_CASE("a leaving peer's media stops and its tracks are removed") {
   // alice's and bob's subscribe connections keep carol's m-lines (webrtcbin
   // 1.22 cannot release a negotiated sink pad cleanly): those are reused, so
   // the next join/leave returns exactly to the same count.
-  std::fprintf(stderr, "[media test] elements: %zu before carol, %zu after she left (kept m-lines)\n", e0, e1);
+  std::fprintf(
+    stderr, "[media test] elements: %zu before carol, %zu after she left (kept m-lines)\n", e0, e1);
   cycle("dave");
   CHECK(r.session().get_stats().elements == e1);
   CHECK(r.session().get_stats().peers == 2);
@@ -158,8 +173,8 @@ TEST_CASE("join/leave cycles leak no elements and no threads") {
   auto cycle = [&](int i) {
     std::string id = "cycler" + std::to_string(i);
     auto x = r.join(id, true);
-    REQUIRE_WITHIN(10s, x->packets(r.track_of("alice", "video")) > 5 && r.tracks_of(id).size() == 2, a.get(),
-                   x.get());
+    REQUIRE_WITHIN(10s, x->packets(r.track_of("alice", "video")) > 5 && r.tracks_of(id).size() == 2,
+                   a.get(), x.get());
     x.reset();
     r.leave(id);
   };
@@ -170,7 +185,8 @@ TEST_CASE("join/leave cycles leak no elements and no threads") {
   auto t1 = thread_count();
   auto names1 = thread_names();
 
-  for (int i = 1; i <= 10; i++) cycle(i);
+  for (int i = 1; i <= 10; i++)
+    cycle(i);
   settle();
   CHECK(r.session().get_stats().elements == e1);
   // GStreamer's default task pool is a GThreadPool that keeps up to 2 idle
@@ -179,7 +195,8 @@ TEST_CASE("join/leave cycles leak no elements and no threads") {
   bool threads_back = wait_until([&] { return thread_count() <= t1 + pool_slack; }, 5s);
   INFO("thread changes:" << thread_diff(names1, thread_names()));
   CHECK(threads_back);
-  std::fprintf(stderr, "[media test] threads: %zu after warm-up, %zu after 10 cycles; elements %zu\n", t1,
+  std::fprintf(stderr,
+               "[media test] threads: %zu after warm-up, %zu after 10 cycles; elements %zu\n", t1,
                thread_count(), e1);
 
   a.reset();
@@ -197,7 +214,8 @@ TEST_CASE("an audio-only room refuses video and forwards audio") {
   auto a = r.join("alice", true);
   auto b = r.join("bob", true);
 
-  REQUIRE_WITHIN(10s, receives_all(r, *b, "alice", 1) && receives_all(r, *a, "bob", 1), a.get(), b.get());
+  REQUIRE_WITHIN(10s, receives_all(r, *b, "alice", 1) && receives_all(r, *a, "bob", 1), a.get(),
+                 b.get());
   std::this_thread::sleep_for(500ms);
   for (const char* who : {"alice", "bob"}) {
     auto tracks = r.tracks_of(who);
@@ -209,7 +227,8 @@ TEST_CASE("an audio-only room refuses video and forwards audio") {
     REQUIRE(video != std::string::npos);
     CHECK(answer.find("a=inactive", video) != std::string::npos);
   }
-  for (auto& [id, t] : b->received()) CHECK(t.kind == "audio");
+  for (auto& [id, t] : b->received())
+    CHECK(t.kind == "audio");
   CHECK(r.errors().empty());
 }
 
@@ -244,7 +263,8 @@ TEST_CASE("closing a track by publish renegotiation removes it and reopening bri
   auto offers_before = b->offers_received();
   a->renegotiate_publish({});
   REQUIRE_WITHIN(3s, r.tracks_of("alice").size() == 2, b.get());
-  REQUIRE_WITHIN(5s, b->packets(video) > frozen + enough && b->keyframes(video) > keyframes_before, b.get());
+  REQUIRE_WITHIN(5s, b->packets(video) > frozen + enough && b->keyframes(video) > keyframes_before,
+                 b.get());
   CHECK(b->offers_received() == offers_before + 1);
   CHECK(r.errors().empty());
 }
@@ -272,25 +292,30 @@ std::string payload_type_clash(const std::string& sdp) {
   std::map<std::string, std::string> codec_of;  // pt → "name/rate"
   std::istringstream in(sdp);
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("a=rtpmap:", 0) != 0) continue;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("a=rtpmap:", 0) != 0)
+      continue;
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
     auto space = line.find(' ');
     std::string pt = line.substr(9, space - 9), codec = line.substr(space + 1);
     auto [it, fresh] = codec_of.emplace(pt, codec);
-    if (!fresh && it->second != codec) return pt + ": " + it->second + " vs " + codec;
+    if (!fresh && it->second != codec)
+      return pt + ": " + it->second + " vs " + codec;
   }
   return "";
 }
 
 }  // namespace
 
-TEST_CASE("VP8 and H264 publishers in one room give subscribers offers without payload type clashes") {
+TEST_CASE(
+  "VP8 and H264 publishers in one room give subscribers offers without payload type clashes") {
   room r;
   peer_options h264;
   h264.video_codec = "H264";
-  auto a = r.join("alice", true);         // VP8 96
-  auto c = r.join("carol", true, h264);   // H264 102
-  REQUIRE_WITHIN(10s, r.tracks_of("alice").size() == 2 && r.tracks_of("carol").size() == 2, a.get(), c.get());
+  auto a = r.join("alice", true);        // VP8 96
+  auto c = r.join("carol", true, h264);  // H264 102
+  REQUIRE_WITHIN(10s, r.tracks_of("alice").size() == 2 && r.tracks_of("carol").size() == 2, a.get(),
+                 c.get());
   auto b = r.join("bob", false);
   REQUIRE_WITHIN(10s, receives_all(r, *b, "alice") && receives_all(r, *b, "carol"), b.get());
   std::string offer = r.last_subscribe_offer("bob");
@@ -312,7 +337,8 @@ storm_result pli_storm(std::chrono::milliseconds throttle) {
   room r(cfg);
   auto a = r.join("alice", true);
   auto b = r.join("bob", false);
-  REQUIRE_WITHIN(10s, receives_all(r, *b, "alice") && b->keyframes(r.track_of("alice", "video")) > 0, b.get());
+  REQUIRE_WITHIN(
+    10s, receives_all(r, *b, "alice") && b->keyframes(r.track_of("alice", "video")) > 0, b.get());
   std::string video = r.track_of("alice", "video");
   std::this_thread::sleep_for(1200ms);  // past the throttle window of the join's request
   auto before = b->keyframes(video);
@@ -332,12 +358,13 @@ storm_result pli_storm(std::chrono::milliseconds throttle) {
 TEST_CASE("keyframe requests reach the publisher and are throttled per track") {
   auto free = pli_storm(0ms);
   auto throttled = pli_storm(1000ms);
-  std::fprintf(stderr,
-               "[media test] 40 PLIs in 2 s: unthrottled %llu sent / %llu keyframes; 1 s throttle %llu sent, "
-               "%llu coalesced / %llu keyframes\n",
-               (unsigned long long)free.sent, (unsigned long long)free.keyframes_seen,
-               (unsigned long long)throttled.sent, (unsigned long long)throttled.coalesced,
-               (unsigned long long)throttled.keyframes_seen);
+  std::fprintf(
+    stderr,
+    "[media test] 40 PLIs in 2 s: unthrottled %llu sent / %llu keyframes; 1 s throttle %llu sent, "
+    "%llu coalesced / %llu keyframes\n",
+    (unsigned long long)free.sent, (unsigned long long)free.keyframes_seen,
+    (unsigned long long)throttled.sent, (unsigned long long)throttled.coalesced,
+    (unsigned long long)throttled.keyframes_seen);
   // PLIs travel subscriber → session → publisher, and keyframes come back.
   // (bob's own rtpsession already limits its PLIs to its RTCP rhythm: ~2/s.)
   CHECK(free.sent >= 3);

@@ -1,10 +1,10 @@
 // Forwarded streams share one segment event (media/shared_segment), so a
 // subscriber's rtpfunnel, switching between the tracks of several publishers,
 // does not push a new segment down its send path on every switch.
+#include "media/webrtcbin/shared_segment.hpp"
 #include "media/forwarding.hpp"
 #include "media/gst_ptr.hpp"
 #include "media/runtime.hpp"
-#include "media/webrtcbin/shared_segment.hpp"
 #include "test/media/pad_counting.hpp"
 #include "test/media/publisher_pad.hpp"
 
@@ -21,7 +21,8 @@ using namespace vr::media::test;
 namespace {
 
 GstPadProbeReturn count_segment(GstPad*, GstPadProbeInfo* info, gpointer n) {
-  if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_SEGMENT) ++*static_cast<std::atomic<int>*>(n);
+  if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_SEGMENT)
+    ++*static_cast<std::atomic<int>*>(n);
   return GST_PAD_PROBE_OK;
 }
 
@@ -38,10 +39,11 @@ TEST_CASE("equal segments become one event object, another segment replaces it",
   event_ptr c = share_segment(std::move(other));
   CHECK(c.get() == other_raw);  // not equal to the shared one: passed on as it is
   CHECK(share_segment(segment_event(GST_SECOND)).get() == other_raw);  // and shared from now on
-  CHECK(share_segment(segment_event(0)).get() != a.get());              // only one is remembered
+  CHECK(share_segment(segment_event(0)).get() != a.get());             // only one is remembered
 }
 
-TEST_CASE("a subscriber's rtpfunnel alternating between two publishers passes one segment on", "[segment]") {
+TEST_CASE("a subscriber's rtpfunnel alternating between two publishers passes one segment on",
+          "[segment]") {
   auto rt = runtime::shared();
   element_ptr pipeline = make_element("pipeline");
   GstElement* funnel = gst_element_factory_make("rtpfunnel", nullptr);
@@ -52,7 +54,8 @@ TEST_CASE("a subscriber's rtpfunnel alternating between two publishers passes on
 
   std::atomic<int> segments{0}, delivered{0};
   pad_ptr funnel_src = static_pad(funnel, "src");
-  gst_pad_add_probe(funnel_src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &count_segment, &segments, nullptr);
+  gst_pad_add_probe(funnel_src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &count_segment,
+                    &segments, nullptr);
   count_buffers(static_pad(sink, "sink").get(), delivered);
   REQUIRE(gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
 
@@ -60,8 +63,10 @@ TEST_CASE("a subscriber's rtpfunnel alternating between two publishers passes on
   {
     publisher_pad alice(1111), bob(2222);
     auto counters = std::make_shared<forward_counters>();
-    source from_alice(GST_BIN(pipeline.get()), alice.pad.get(), *rt, std::chrono::milliseconds(500), counters, {});
-    source from_bob(GST_BIN(pipeline.get()), bob.pad.get(), *rt, std::chrono::milliseconds(500), counters, {});
+    source from_alice(GST_BIN(pipeline.get()), alice.pad.get(), *rt, std::chrono::milliseconds(500),
+                      counters, {});
+    source from_bob(GST_BIN(pipeline.get()), bob.pad.get(), *rt, std::chrono::milliseconds(500),
+                    counters, {});
     for (int i = 0; i < 2; i++)
       funnel_sinks.emplace_back(gst_element_request_pad_simple(funnel, "sink_%u"));
     branch to_alice(from_alice, funnel_sinks[0].get(), counters);
@@ -82,5 +87,6 @@ TEST_CASE("a subscriber's rtpfunnel alternating between two publishers passes on
     CHECK(segments == 1);
   }
   gst_element_set_state(pipeline.get(), GST_STATE_NULL);
-  for (auto& p : funnel_sinks) gst_element_release_request_pad(funnel, p.get());
+  for (auto& p : funnel_sinks)
+    gst_element_release_request_pad(funnel, p.get());
 }

@@ -1,8 +1,8 @@
 // The SRTP of every connection runs on one libsrtp2: the one built on OpenSSL
 // (cmake/srtp.cmake) when there is one, even though GStreamer's srtp plugin
 // was linked against Debian's NSS build.
-#include "media/gst_ptr.hpp"
 #include "media/srtp_library.hpp"
+#include "media/gst_ptr.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,9 +1,9 @@
 // Clearing a remote SSRC while its RTP and RTCP keep arriving: rtpbin's own
 // clear-ssrc races with the streaming threads (the demux re-creates a pad that
 // is still there, and the receive path stops); clear_ssrcs_when_idle must not.
+#include "media/webrtcbin/ssrc_clearing.hpp"
 #include "media/gst_ptr.hpp"
 #include "media/webrtcbin/nack_buffer.hpp"
-#include "media/webrtcbin/ssrc_clearing.hpp"
 #include "media/webrtcbin/webrtcbin_tuning.hpp"
 
 #include <gst/rtp/rtp.h>
@@ -22,16 +22,18 @@ constexpr guint32 kSsrc = 0x1234abcd;
 
 // Counts GStreamer's and GObject's criticals and warnings while it lives.
 class critical_counter {
- public:
+public:
   critical_counter() {
-    for (int i = 0; i < 2; ++i) handlers_[i] = g_log_set_handler(domains_[i], levels_, &count, &count_);
+    for (int i = 0; i < 2; ++i)
+      handlers_[i] = g_log_set_handler(domains_[i], levels_, &count, &count_);
   }
   ~critical_counter() {
-    for (int i = 0; i < 2; ++i) g_log_remove_handler(domains_[i], handlers_[i]);
+    for (int i = 0; i < 2; ++i)
+      g_log_remove_handler(domains_[i], handlers_[i]);
   }
   int count() const { return count_; }
 
- private:
+private:
   static void count(const gchar*, GLogLevelFlags, const gchar* message, gpointer n) {
     ++*static_cast<std::atomic<int>*>(n);
     UNSCOPED_INFO("GStreamer: " << message);
@@ -60,7 +62,8 @@ GstBuffer* sender_report(guint32 packets, bool bye = false) {
   gst_rtcp_buffer_map(b, GST_MAP_READWRITE, &r);
   GstRTCPPacket p;
   gst_rtcp_buffer_add_packet(&r, GST_RTCP_TYPE_SR, &p);
-  gst_rtcp_packet_sr_set_sender_info(&p, kSsrc, guint64(packets) << 32, packets * 3000u, packets, packets * 100);
+  gst_rtcp_packet_sr_set_sender_info(&p, kSsrc, guint64(packets) << 32, packets * 3000u, packets,
+                                     packets * 100);
   if (bye) {
     gst_rtcp_buffer_add_packet(&r, GST_RTCP_TYPE_BYE, &p);
     gst_rtcp_packet_bye_add_ssrc(&p, kSsrc);
@@ -87,17 +90,20 @@ struct receiver {
       tune_webrtcbin_element(nullptr, nullptr, rtpbin.get(), GINT_TO_POINTER(tuning));
     else
       g_signal_connect(rtpbin.get(), "request-jitterbuffer",
-                       G_CALLBACK(+[](GstElement*, guint, gpointer) { return make_nack_buffer(); }), nullptr);
-    g_signal_connect(rtpbin.get(), "pad-removed", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer p) {
+                       G_CALLBACK(+[](GstElement*, guint, gpointer) { return make_nack_buffer(); }),
+                       nullptr);
+    g_signal_connect(rtpbin.get(), "pad-removed",
+                     G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer p) {
                        if (g_str_has_prefix(GST_PAD_NAME(pad), "recv_rtp_src_"))
                          ++static_cast<receiver*>(p)->outputs_removed;
                      }),
                      this);
-    g_signal_connect(rtpbin.get(), "request-pt-map", G_CALLBACK(+[](GstElement*, guint, guint, gpointer) {
-                       return gst_caps_from_string(
-                           "application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=96");
-                     }),
-                     nullptr);
+    g_signal_connect(
+      rtpbin.get(), "request-pt-map", G_CALLBACK(+[](GstElement*, guint, guint, gpointer) {
+        return gst_caps_from_string(
+          "application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=96");
+      }),
+      nullptr);
     // As webrtcbin does, every stream gets a FEC decoder (here a stand-in):
     // rtpbin then ties its output pad to that decoder.
     g_signal_connect(rtpbin.get(), "request-fec-decoder-full",
@@ -108,7 +114,8 @@ struct receiver {
     g_signal_connect(rtpbin.get(), "pad-added", G_CALLBACK(&on_pad), this);
     for (auto* src : {rtp_src.get(), rtcp_src.get()})
       g_object_set(src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE, nullptr);
-    caps_ptr rtp_caps{gst_caps_from_string("application/x-rtp,media=video,clock-rate=90000,payload=96")};
+    caps_ptr rtp_caps{
+      gst_caps_from_string("application/x-rtp,media=video,clock-rate=90000,payload=96")};
     caps_ptr rtcp_caps{gst_caps_from_string("application/x-rtcp")};
     g_object_set(rtp_src.get(), "caps", rtp_caps.get(), nullptr);
     g_object_set(rtcp_src.get(), "caps", rtcp_caps.get(), nullptr);
@@ -120,19 +127,21 @@ struct receiver {
   ~receiver() { gst_element_set_state(pipeline.get(), GST_STATE_NULL); }
 
   static void on_pad(GstElement*, GstPad* pad, receiver* self) {
-    if (!g_str_has_prefix(GST_PAD_NAME(pad), "recv_rtp_src_")) return;
+    if (!g_str_has_prefix(GST_PAD_NAME(pad), "recv_rtp_src_"))
+      return;
     GstElement* sink = gst_element_factory_make("fakesink", nullptr);
     g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
     gst_bin_add(GST_BIN(self->pipeline.get()), sink);
     gst_element_sync_state_with_parent(sink);
     pad_ptr sink_pad{gst_element_get_static_pad(sink, "sink")};
     gst_pad_link(pad, sink_pad.get());
-    gst_pad_add_probe(sink_pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
-                      +[](GstPad*, GstPadProbeInfo*, gpointer p) {
-                        ++static_cast<receiver*>(p)->received;
-                        return GST_PAD_PROBE_OK;
-                      },
-                      self, nullptr);
+    gst_pad_add_probe(
+      sink_pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      +[](GstPad*, GstPadProbeInfo*, gpointer p) {
+        ++static_cast<receiver*>(p)->received;
+        return GST_PAD_PROBE_OK;
+      },
+      self, nullptr);
   }
 
   void push(GstElement* src, GstBuffer* b) {
@@ -143,9 +152,11 @@ struct receiver {
 
   // A 200 packet/s stream with a sender report every 20 packets.
   void send_for(std::chrono::milliseconds how_long) {
-    for (auto end = std::chrono::steady_clock::now() + how_long; std::chrono::steady_clock::now() < end;) {
+    for (auto end = std::chrono::steady_clock::now() + how_long;
+         std::chrono::steady_clock::now() < end;) {
       push(rtp_src.get(), rtp_packet(seq));
-      if (++seq % 20 == 0) push(rtcp_src.get(), sender_report(seq));
+      if (++seq % 20 == 0)
+        push(rtcp_src.get(), sender_report(seq));
       std::this_thread::sleep_for(5ms);
     }
   }
@@ -155,7 +166,8 @@ struct receiver {
   // output pad is removed, and the same SSRC again gets a new stream, a new
   // output pad, and its media through.
   void check_freed_and_rebuilt() {
-    for (int i = 0; i < 300 && outputs_removed == 0; ++i) std::this_thread::sleep_for(50ms);
+    for (int i = 0; i < 300 && outputs_removed == 0; ++i)
+      std::this_thread::sleep_for(50ms);
     CHECK(outputs_removed == 1);
     int before = received;
     send_for(500ms);
@@ -165,7 +177,8 @@ struct receiver {
 
 }  // namespace
 
-TEST_CASE("clearing an SSRC whose RTP and RTCP keep arriving leaves the receive path working", "[media][ssrc]") {
+TEST_CASE("clearing an SSRC whose RTP and RTCP keep arriving leaves the receive path working",
+          "[media][ssrc]") {
   gst_init(nullptr, nullptr);
   critical_counter criticals;
   {
@@ -174,13 +187,15 @@ TEST_CASE("clearing an SSRC whose RTP and RTCP keep arriving leaves the receive 
     std::thread sender([&] {
       for (guint16 seq = 0; sending; ++seq) {
         r.push(r.rtp_src.get(), rtp_packet(seq));
-        if (seq % 4 == 0) r.push(r.rtcp_src.get(), sender_report(seq));
+        if (seq % 4 == 0)
+          r.push(r.rtcp_src.get(), sender_report(seq));
         std::this_thread::sleep_for(200us);
       }
     });
     auto wait_received = [&](int more) {
       int target = r.received + more;
-      for (int i = 0; i < 400 && r.received < target; ++i) std::this_thread::sleep_for(5ms);
+      for (int i = 0; i < 400 && r.received < target; ++i)
+        std::this_thread::sleep_for(5ms);
       return r.received >= target;
     };
     REQUIRE(wait_received(50));
@@ -196,8 +211,10 @@ TEST_CASE("clearing an SSRC whose RTP and RTCP keep arriving leaves the receive 
   CHECK(criticals.count() == 0);
 }
 
-TEST_CASE("the server's rtpbin frees a remote SSRC's stream after its BYE, and builds it anew if it returns",
-          "[media][ssrc]") {
+TEST_CASE(
+  "the server's rtpbin frees a remote SSRC's stream after its BYE, and builds it anew if it "
+  "returns",
+  "[media][ssrc]") {
   gst_init(nullptr, nullptr);
   critical_counter criticals;
   {
@@ -212,8 +229,10 @@ TEST_CASE("the server's rtpbin frees a remote SSRC's stream after its BYE, and b
   CHECK(criticals.count() == 0);
 }
 
-TEST_CASE("the server's rtpbin frees a remote SSRC's stream when it times out, and builds it anew if it returns",
-          "[media][ssrc]") {
+TEST_CASE(
+  "the server's rtpbin frees a remote SSRC's stream when it times out, and builds it anew if it "
+  "returns",
+  "[media][ssrc]") {
   gst_init(nullptr, nullptr);
   critical_counter criticals;
   {

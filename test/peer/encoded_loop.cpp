@@ -25,8 +25,8 @@ void encode(const std::string& description, Buffers& out, caps_ptr& caps) {
   element_ptr pipeline{raw};
   error_ptr err{raw_err};
   if (!pipeline || err)
-    throw std::runtime_error("encoded_loop: " + std::string(err ? err->message : "cannot build") + ": " +
-                             description);
+    throw std::runtime_error("encoded_loop: " + std::string(err ? err->message : "cannot build") +
+                             ": " + description);
   element_ptr sink{gst_bin_get_by_name(GST_BIN(pipeline.get()), "out")};
   gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
   while (GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink.get()))) {
@@ -45,10 +45,12 @@ void encode(const std::string& description, Buffers& out, caps_ptr& caps) {
 encoded_loop::encoded_loop(options o) : opts_(o) {
   gst_init(nullptr, nullptr);
   auto frames = std::to_string(opts_.fps * opts_.seconds);
-  encode("videotestsrc num-buffers=" + frames + " pattern=smpte horizontal-speed=4 ! video/x-raw,width=" +
-           std::to_string(opts_.width) + ",height=" + std::to_string(opts_.height) +
-           ",framerate=" + std::to_string(opts_.fps) + "/1 ! vp8enc deadline=1 cpu-used=4 end-usage=cbr "
-           "target-bitrate=" + std::to_string(opts_.video_bitrate) + " keyframe-max-dist=" +
+  encode("videotestsrc num-buffers=" + frames +
+           " pattern=smpte horizontal-speed=4 ! video/x-raw,width=" + std::to_string(opts_.width) +
+           ",height=" + std::to_string(opts_.height) + ",framerate=" + std::to_string(opts_.fps) +
+           "/1 ! vp8enc deadline=1 cpu-used=4 end-usage=cbr "
+           "target-bitrate=" +
+           std::to_string(opts_.video_bitrate) + " keyframe-max-dist=" +
            std::to_string(opts_.keyframe_distance) + " ! appsink name=out sync=false",
          video_, video_caps_);
   // 20 ms Opus frames.
@@ -80,8 +82,11 @@ encoded_loop::feed::~feed() {
   std::erase(loop_->feeds_, this);
 }
 
-std::unique_ptr<encoded_loop::feed> encoded_loop::attach(GstElement* video_src, GstElement* audio_src) {
-  auto keep = [](GstElement* e) { return element_ptr{e ? GST_ELEMENT(gst_object_ref(e)) : nullptr}; };
+std::unique_ptr<encoded_loop::feed> encoded_loop::attach(GstElement* video_src,
+                                                         GstElement* audio_src) {
+  auto keep = [](GstElement* e) {
+    return element_ptr{e ? GST_ELEMENT(gst_object_ref(e)) : nullptr};
+  };
   std::unique_ptr<feed> f{new feed(this, keep(video_src), keep(audio_src))};
   std::lock_guard lock{mutex_};
   f->origin_ = video_pushed_;
@@ -91,7 +96,8 @@ std::unique_ptr<encoded_loop::feed> encoded_loop::attach(GstElement* video_src, 
 
 void encoded_loop::push(std::uint64_t n, bool video) {
   std::lock_guard lock{mutex_};
-  if (video) video_pushed_ = n + 1;
+  if (video)
+    video_pushed_ = n + 1;
   // Every other frame in reverse: no publisher is always served first (the
   // benchmark compares servers loaded at once; the first fed would get its
   // packets first on every frame).
@@ -101,7 +107,8 @@ void encoded_loop::push(std::uint64_t n, bool video) {
     auto* src = video ? f->video_.get() : f->audio_.get();
     if (!src)
       continue;
-    GstBuffer* frame = video ? video_[(n - f->origin_) % video_.size()].get() : audio_[n % audio_.size()].get();
+    GstBuffer* frame =
+      video ? video_[(n - f->origin_) % video_.size()].get() : audio_[n % audio_.size()].get();
     // Shares the encoded memory; appsrc (do-timestamp) gives it the running time.
     GstBuffer* copy = gst_buffer_copy(frame);
     GST_BUFFER_PTS(copy) = GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;

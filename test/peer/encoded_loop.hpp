@@ -19,7 +19,7 @@
 namespace vr::test {
 
 class encoded_loop {
- public:
+public:
   struct options {
     int width = 640, height = 360, fps = 30;
     unsigned video_bitrate = 1'000'000;  // bit/s
@@ -40,12 +40,12 @@ class encoded_loop {
 
   // Feeds these appsrcs (either may be null) until the handle is dropped.
   class feed {
-   public:
+  public:
     ~feed();
     feed(const feed&) = delete;
     feed& operator=(const feed&) = delete;
 
-   private:
+  private:
     friend class encoded_loop;
     feed(encoded_loop* loop, media::element_ptr v, media::element_ptr a);
     encoded_loop* loop_;
@@ -58,7 +58,7 @@ class encoded_loop {
   };
   std::unique_ptr<feed> attach(GstElement* video_src, GstElement* audio_src);
 
- private:
+private:
   void run(std::stop_token stop);
   // Video or audio frame number `n` of the pacing (each feed takes its own frame).
   void push(std::uint64_t n, bool video);

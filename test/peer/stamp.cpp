@@ -38,7 +38,8 @@ bool read_stamp(GstBuffer* buf, gint64& sent_us) {
   bool found = false;
   guint len = gst_rtp_buffer_get_payload_len(&rtp);
   if (len >= stamp_size + 4) {
-    auto* tail = static_cast<const std::uint8_t*>(gst_rtp_buffer_get_payload(&rtp)) + len - stamp_size;
+    auto* tail =
+      static_cast<const std::uint8_t*>(gst_rtp_buffer_get_payload(&rtp)) + len - stamp_size;
     std::uint32_t m = 0;
     std::memcpy(&m, tail, 4);
     if (m == magic) {

@@ -24,7 +24,7 @@ namespace {
 // When each RTP packet (ssrc, seq) left a publishing webrtc_peer of this
 // process, so a receiving one can compute the one-way delay through the SFU.
 class sent_registry {
- public:
+public:
   static sent_registry& instance() {
     static sent_registry r;
     return r;
@@ -39,20 +39,24 @@ class sent_registry {
   bool lookup(std::uint32_t ssrc, std::uint16_t seq, gint64& sent_us) {
     std::lock_guard lock(mutex_);
     auto it = sent_.find(key(ssrc, seq));
-    if (it == sent_.end()) return false;
+    if (it == sent_.end())
+      return false;
     sent_us = it->second;
     return true;
   }
 
- private:
-  static std::uint64_t key(std::uint32_t ssrc, std::uint16_t seq) { return (std::uint64_t(ssrc) << 16) | seq; }
+private:
+  static std::uint64_t key(std::uint32_t ssrc, std::uint16_t seq) {
+    return (std::uint64_t(ssrc) << 16) | seq;
+  }
   std::mutex mutex_;
   std::unordered_map<std::uint64_t, gint64> sent_;
 };
 
 bool rtp_header(GstBuffer* buf, std::uint32_t& ssrc, std::uint16_t& seq) {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) return false;
+  if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp))
+    return false;
   ssrc = gst_rtp_buffer_get_ssrc(&rtp);
   seq = gst_rtp_buffer_get_seq(&rtp);
   gst_rtp_buffer_unmap(&rtp);
@@ -63,7 +67,8 @@ bool rtp_header(GstBuffer* buf, std::uint32_t& ssrc, std::uint16_t& seq) {
 // VP8 payload header after the descriptor, the inverse key frame bit P=0.
 bool vp8_keyframe_start(GstBuffer* buf) {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) return false;
+  if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp))
+    return false;
   const auto* p = static_cast<const std::uint8_t*>(gst_rtp_buffer_get_payload(&rtp));
   guint len = gst_rtp_buffer_get_payload_len(&rtp);
   bool key = false;
@@ -71,15 +76,19 @@ bool vp8_keyframe_start(GstBuffer* buf) {
     guint i = 1;
     bool start = p[0] & 0x10, pid0 = (p[0] & 0x07) == 0;
     if (p[0] & 0x80) {  // X: extension byte follows
-      if (len < 2) goto out;
+      if (len < 2)
+        goto out;
       std::uint8_t x = p[1];
       i = 2;
       if (x & 0x80) {  // I: picture id, 7 or 15 bits
-        if (i >= len) goto out;
+        if (i >= len)
+          goto out;
         i += (p[i] & 0x80) ? 2 : 1;
       }
-      if (x & 0x40) i += 1;           // L: TL0PICIDX
-      if (x & 0x30) i += 1;           // T or K: TID/KEYIDX
+      if (x & 0x40)
+        i += 1;  // L: TL0PICIDX
+      if (x & 0x30)
+        i += 1;  // T or K: TID/KEYIDX
     }
     key = start && pid0 && i < len && (p[i] & 0x01) == 0;
   }
@@ -92,7 +101,8 @@ out:
 // STAP-A, or as the first fragment of an FU-A.
 bool h264_keyframe_start(GstBuffer* buf) {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) return false;
+  if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp))
+    return false;
   const auto* p = static_cast<const std::uint8_t*>(gst_rtp_buffer_get_payload(&rtp));
   guint len = gst_rtp_buffer_get_payload_len(&rtp);
   bool key = false;
@@ -103,7 +113,8 @@ bool h264_keyframe_start(GstBuffer* buf) {
     } else if (type == 24) {  // STAP-A: 16-bit size, NAL unit, ...
       for (guint i = 1; i + 2 < len;) {
         guint size = (p[i] << 8) | p[i + 1];
-        if ((p[i + 2] & 0x1f) == 5) key = true;
+        if ((p[i + 2] & 0x1f) == 5)
+          key = true;
         i += 2 + size;
       }
     } else if (type == 28 && len >= 2) {  // FU-A: start bit and original type
@@ -117,7 +128,8 @@ bool h264_keyframe_start(GstBuffer* buf) {
 void make_clocksync_passthrough(GstBin*, GstBin*, GstElement* element, gpointer) {
   // Send packets as they are produced: the latency measured is the SFU's.
   GstElementFactory* factory = gst_element_get_factory(element);
-  if (factory && !std::strcmp(GST_OBJECT_NAME(factory), "clocksync")) g_object_set(element, "sync", FALSE, nullptr);
+  if (factory && !std::strcmp(GST_OBJECT_NAME(factory), "clocksync"))
+    g_object_set(element, "sync", FALSE, nullptr);
 }
 
 // The lossy wire (peer_options::drop_every), just before SRTP: RTX has kept
@@ -131,10 +143,12 @@ struct wire_loss {
 GstPadProbeReturn lose_on_wire(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto& w = unbox<wire_loss>(data);
   guint8 head[2];
-  if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, head, sizeof head) != sizeof head) return GST_PAD_PROBE_OK;
+  if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, head, sizeof head) != sizeof head)
+    return GST_PAD_PROBE_OK;
   int pt = head[1] & 0x7f;
   unsigned every = w->every.load(std::memory_order_relaxed);
-  if (every == 0 || (pt != 96 && pt != 102) || ++w->seen % every != 0) return GST_PAD_PROBE_OK;
+  if (every == 0 || (pt != 96 && pt != 102) || ++w->seen % every != 0)
+    return GST_PAD_PROBE_OK;
   w->dropped++;
   return GST_PAD_PROBE_DROP;
 }
@@ -147,12 +161,13 @@ gboolean lose_on_pad(GstElement*, GstPad* pad, gpointer data) {
 
 void add_wire_loss(GstBin*, GstBin*, GstElement* element, gpointer data) {
   GstElementFactory* factory = gst_element_get_factory(element);
-  if (!factory || std::strcmp(GST_OBJECT_NAME(factory), "dtlssrtpenc")) return;
+  if (!factory || std::strcmp(GST_OBJECT_NAME(factory), "dtlssrtpenc"))
+    return;
   // Its RTP sink pad is usually requested before the element reaches our bin.
   gst_element_foreach_sink_pad(element, &lose_on_pad, data);
   connect(
-      element, "pad-added", +[](GstElement* e, GstPad* pad, gpointer d) { lose_on_pad(e, pad, d); },
-      unbox<wire_loss>(data));
+    element, "pad-added", +[](GstElement* e, GstPad* pad, gpointer d) { lose_on_pad(e, pad, d); },
+    unbox<wire_loss>(data));
 }
 
 // State the streaming threads update (held by pad probes, not by the pipeline,
@@ -166,7 +181,7 @@ struct receive_state {
   struct seq_span {
     std::uint64_t first = 0, highest = 0;  // extended (with wrap-arounds)
   };
-  std::map<std::string, seq_span> seq_of;        // by key
+  std::map<std::string, seq_span> seq_of;  // by key
   std::vector<double> latencies_ms;
 
   std::string key_for(const std::string& mid) const {
@@ -189,7 +204,8 @@ GstPadProbeReturn count_packet(GstPad*, GstPadProbeInfo* info, gpointer data) {
   std::uint16_t seq = 0;
   gint64 sent = 0;
   bool parsed = rtp_header(buf, ssrc, seq);
-  bool timed = read_stamp(buf, sent) || (parsed && sent_registry::instance().lookup(ssrc, seq, sent));
+  bool timed =
+    read_stamp(buf, sent) || (parsed && sent_registry::instance().lookup(ssrc, seq, sent));
   bool key = (ctx->vp8 && vp8_keyframe_start(buf)) || (ctx->h264 && h264_keyframe_start(buf));
 
   std::lock_guard lock(ctx->state->mutex);
@@ -200,7 +216,8 @@ GstPadProbeReturn count_packet(GstPad*, GstPadProbeInfo* info, gpointer data) {
   t.kind = ctx->kind;
   t.packets++;
   t.bytes += gst_buffer_get_size(buf);
-  if (key) t.keyframes++;
+  if (key)
+    t.keyframes++;
   if (parsed) {
     ctx->state->ssrc_of[k] = ssrc;
     auto [span, fresh] = ctx->state->seq_of.try_emplace(k);
@@ -209,7 +226,8 @@ GstPadProbeReturn count_packet(GstPad*, GstPadProbeInfo* info, gpointer data) {
       sp.first = sp.highest = (1u << 16) + seq;  // room below for a late packet
     } else {
       // The extended number nearest the highest seen.
-      std::int64_t delta = static_cast<std::int16_t>(static_cast<std::uint16_t>(seq - (sp.highest & 0xffff)));
+      std::int64_t delta =
+        static_cast<std::int16_t>(static_cast<std::uint16_t>(seq - (sp.highest & 0xffff)));
       auto ext = static_cast<std::uint64_t>(static_cast<std::int64_t>(sp.highest) + delta);
       sp.highest = std::max(sp.highest, ext);
       sp.first = std::min(sp.first, ext);
@@ -251,7 +269,7 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
   };
   std::vector<candidate_msg> early_sub_candidates;  // before the first offer
   bool closed = false;
-  std::string first_offer;     // as sent, for renegotiate_publish
+  std::string first_offer;  // as sent, for renegotiate_publish
   int offer_version = 0;
   int answers_to_ignore = 0;  // renegotiations this side cannot apply
   mutable std::mutex answer_mutex;
@@ -265,12 +283,14 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
   GstBin* bin() const { return GST_BIN(pipeline.get()); }
 
   void report(const std::string& what) {
-    if (sig.error) sig.error(name + ": " + what);
+    if (sig.error)
+      sig.error(name + ": " + what);
   }
 
   media::ice_config ice() const {
     media::ice_config c;
-    if (!opts.address.empty()) c.local_addresses = {opts.address};
+    if (!opts.address.empty())
+      c.local_addresses = {opts.address};
     return c;
   }
 
@@ -279,7 +299,8 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     peer_connection::handlers h;
     h.candidate = [weak, kind](unsigned mline, std::string c) {
       auto self = weak.lock();
-      if (self && !self->closed && !c.empty() && self->sig.candidate) self->sig.candidate(kind, std::move(c), mline);
+      if (self && !self->closed && !c.empty() && self->sig.candidate)
+        self->sig.candidate(kind, std::move(c), mline);
     };
     h.state = [weak, kind](GstWebRTCPeerConnectionState s) {
       if (auto self = weak.lock()) {
@@ -290,21 +311,26 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     if (kind == media::pc_kind::subscribe) {
       auto state = recv;
       GstBin* pipeline_bin = bin();
-      h.pad_added = [state, pipeline_bin](GstPad* pad) { on_receive_pad(state, pipeline_bin, pad); };
+      h.pad_added = [state, pipeline_bin](GstPad* pad) {
+        on_receive_pad(state, pipeline_bin, pad);
+      };
     }
     std::string label = name + (kind == media::pc_kind::publish ? "-pub" : "-sub");
-    return std::make_unique<peer_connection>(*rt, bin(), label, ice(), opts.receive_latency_ms, std::move(h));
+    return std::make_unique<peer_connection>(*rt, bin(), label, ice(), opts.receive_latency_ms,
+                                             std::move(h));
   }
 
   // Streaming thread: count what arrives, then throw it away.
-  static void on_receive_pad(const std::shared_ptr<receive_state>& state, GstBin* pipeline, GstPad* pad) {
+  static void on_receive_pad(const std::shared_ptr<receive_state>& state, GstBin* pipeline,
+                             GstPad* pad) {
     auto ctx = std::make_shared<pad_ctx>();
     ctx->state = state;
     GstWebRTCRTPTransceiver* raw = nullptr;
     g_object_get(pad, "transceiver", &raw, nullptr);
     gst_object_ptr<GstWebRTCRTPTransceiver> trans(raw);
     gchar* mid = nullptr;
-    if (trans) g_object_get(trans.get(), "mid", &mid, nullptr);
+    if (trans)
+      g_object_get(trans.get(), "mid", &mid, nullptr);
     ctx->mid = to_string(gchar_ptr(mid));
     if (caps_ptr caps{gst_pad_get_current_caps(pad)}) {
       const GstStructure* s = gst_caps_get_structure(caps.get(), 0);
@@ -343,21 +369,24 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     gst_object_ref_sink(raw);
     element_ptr source(raw);
     element_ptr filter{gst_bin_get_by_name(GST_BIN(source.get()), "rtpcaps")};
-    if (filter) g_object_set(filter.get(), "caps", caps.get(), nullptr);
+    if (filter)
+      g_object_set(filter.get(), "caps", caps.get(), nullptr);
     gst_bin_add(bin(), source.get());
 
     pad_ptr src{gst_element_get_static_pad(source.get(), "src")};
-    gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_BUFFER, opts.loop ? &stamp_sent : &record_sent, nullptr,
-                      nullptr);
+    gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_BUFFER, opts.loop ? &stamp_sent : &record_sent,
+                      nullptr, nullptr);
     GstElement* webrtc = pub->element();
-    GstPadTemplate* templ = gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc), "sink_%u");
+    GstPadTemplate* templ =
+      gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc), "sink_%u");
     pad_ptr sink{gst_element_request_pad(webrtc, templ, nullptr, caps.get())};
     gst_pad_link(src.get(), sink.get());
     GstWebRTCRTPTransceiver* trans = nullptr;
     g_object_get(sink.get(), "transceiver", &trans, nullptr);
     gst_object_ptr<GstWebRTCRTPTransceiver> owned(trans);
     g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, nullptr);
-    if (opts.drop_every > 0 && caps_kind(caps.get()) == "video") g_object_set(trans, "do-nack", TRUE, nullptr);
+    if (opts.drop_every > 0 && caps_kind(caps.get()) == "video")
+      g_object_set(trans, "do-nack", TRUE, nullptr);
     gst_element_sync_state_with_parent(source.get());
     sources.push_back(std::move(source));
     return sources.back().get();
@@ -369,77 +398,95 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     element_ptr v, a;
     auto appsrc = [](const caps_ptr& caps) {
       gchar_ptr text{gst_caps_to_string(caps.get())};
-      return "appsrc name=in is-live=true do-timestamp=true format=time max-buffers=30 leaky-type=downstream caps=\"" +
+      return "appsrc name=in is-live=true do-timestamp=true format=time max-buffers=30 "
+             "leaky-type=downstream caps=\"" +
              std::string{text.get()} + "\"";
     };
     if (opts.video) {
       guint ssrc = g_random_int();
-      auto* bin = add_source(appsrc(loop.video_caps()) + " ! rtpvp8pay pt=96 picture-id-mode=15-bit ssrc=" +
-                               std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
-                             caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
-                                                          "encoding-name", G_TYPE_STRING, "VP8", "payload",
-                                                          G_TYPE_INT, 96, "clock-rate", G_TYPE_INT, 90000, "ssrc",
-                                                          G_TYPE_UINT, ssrc, nullptr)));
-      if (bin) v.reset(gst_bin_get_by_name(GST_BIN(bin), "in"));
+      auto* bin =
+        add_source(appsrc(loop.video_caps()) + " ! rtpvp8pay pt=96 picture-id-mode=15-bit ssrc=" +
+                     std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
+                   caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING,
+                                                "video", "encoding-name", G_TYPE_STRING, "VP8",
+                                                "payload", G_TYPE_INT, 96, "clock-rate", G_TYPE_INT,
+                                                90000, "ssrc", G_TYPE_UINT, ssrc, nullptr)));
+      if (bin)
+        v.reset(gst_bin_get_by_name(GST_BIN(bin), "in"));
     }
     if (opts.audio) {
       guint ssrc = g_random_int();
-      auto* bin = add_source(appsrc(loop.audio_caps()) + " ! rtpopuspay pt=111 ssrc=" + std::to_string(ssrc) +
-                               " ! capsfilter name=rtpcaps",
-                             caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
-                                                          "encoding-name", G_TYPE_STRING, "OPUS", "payload",
-                                                          G_TYPE_INT, 111, "clock-rate", G_TYPE_INT, 48000, "ssrc",
-                                                          G_TYPE_UINT, ssrc, nullptr)));
-      if (bin) a.reset(gst_bin_get_by_name(GST_BIN(bin), "in"));
+      auto* bin =
+        add_source(appsrc(loop.audio_caps()) + " ! rtpopuspay pt=111 ssrc=" + std::to_string(ssrc) +
+                     " ! capsfilter name=rtpcaps",
+                   caps_ptr(gst_caps_new_simple(
+                     "application/x-rtp", "media", G_TYPE_STRING, "audio", "encoding-name",
+                     G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT, 111, "clock-rate", G_TYPE_INT,
+                     48000, "ssrc", G_TYPE_UINT, ssrc, nullptr)));
+      if (bin)
+        a.reset(gst_bin_get_by_name(GST_BIN(bin), "in"));
     }
     feed = loop.attach(v.get(), a.get());
   }
 
   void publish() {
-    if (!pub) pub = make_pc(media::pc_kind::publish);
+    if (!pub)
+      pub = make_pc(media::pc_kind::publish);
     // Explicit SSRCs in the caps: webrtcbin then writes a=ssrc lines, which is
     // how the server's webrtcbin maps our packets to m-lines.
     if (opts.loop) {
       add_loop_sources();
     } else if (opts.video) {
       guint ssrc = g_random_int();
-      std::string raw = "videotestsrc is-live=true pattern=ball ! video/x-raw,width=" + std::to_string(opts.width) +
-                        ",height=" + std::to_string(opts.height) + ",framerate=" + std::to_string(opts.fps) + "/1";
+      std::string raw =
+        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=" + std::to_string(opts.width) +
+        ",height=" + std::to_string(opts.height) + ",framerate=" + std::to_string(opts.fps) + "/1";
       std::string distance = std::to_string(opts.keyframe_distance);
       if (opts.video_codec == "H264") {
-        add_source(raw + " ! openh264enc complexity=low bitrate=300000 gop-size=" + distance +
-                       " ! video/x-h264,profile=constrained-baseline ! rtph264pay pt=102 config-interval=-1"
-                       " aggregate-mode=zero-latency ssrc=" + std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
-                   caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
-                                                "encoding-name", G_TYPE_STRING, "H264", "payload", G_TYPE_INT, 102,
-                                                "clock-rate", G_TYPE_INT, 90000, "packetization-mode",
-                                                G_TYPE_STRING, "1", "profile-level-id", G_TYPE_STRING, "42e01f",
-                                                "ssrc", G_TYPE_UINT, ssrc, nullptr)));
+        add_source(
+          raw + " ! openh264enc complexity=low bitrate=300000 gop-size=" + distance +
+            " ! video/x-h264,profile=constrained-baseline ! rtph264pay pt=102 config-interval=-1"
+            " aggregate-mode=zero-latency ssrc=" +
+            std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
+          caps_ptr(gst_caps_new_simple(
+            "application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name", G_TYPE_STRING,
+            "H264", "payload", G_TYPE_INT, 102, "clock-rate", G_TYPE_INT, 90000,
+            "packetization-mode", G_TYPE_STRING, "1", "profile-level-id", G_TYPE_STRING, "42e01f",
+            "ssrc", G_TYPE_UINT, ssrc, nullptr)));
       } else {
-        add_source(raw + " ! vp8enc deadline=1 cpu-used=8 target-bitrate=300000 keyframe-max-dist=" + distance +
-                       " ! rtpvp8pay pt=96 ssrc=" + std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
-                   caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
-                                                "encoding-name", G_TYPE_STRING, "VP8", "payload", G_TYPE_INT, 96,
-                                                "clock-rate", G_TYPE_INT, 90000, "ssrc", G_TYPE_UINT, ssrc,
-                                                nullptr)));
+        add_source(
+          raw +
+            " ! vp8enc deadline=1 cpu-used=8 target-bitrate=300000 keyframe-max-dist=" + distance +
+            " ! rtpvp8pay pt=96 ssrc=" + std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
+          caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
+                                       "encoding-name", G_TYPE_STRING, "VP8", "payload", G_TYPE_INT,
+                                       96, "clock-rate", G_TYPE_INT, 90000, "ssrc", G_TYPE_UINT,
+                                       ssrc, nullptr)));
       }
     }
     if (opts.audio && !opts.loop) {
       guint ssrc = g_random_int();
-      add_source("audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 "
-                 "ssrc=" + std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
-                 caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio", "encoding-name",
-                                              G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT, 111, "clock-rate",
-                                              G_TYPE_INT, 48000, "ssrc", G_TYPE_UINT, ssrc, nullptr)));
+      add_source(
+        "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc ! rtpopuspay "
+        "pt=111 "
+        "ssrc=" +
+          std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
+        caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                                     "encoding-name", G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT,
+                                     111, "clock-rate", G_TYPE_INT, 48000, "ssrc", G_TYPE_UINT,
+                                     ssrc, nullptr)));
     }
     auto self = shared_from_this();
     pub->create_offer([self](sdp_ptr offer, std::string err) {
-      if (!offer) return self->report("create publish offer: " + err);
+      if (!offer)
+        return self->report("create publish offer: " + err);
       auto holder = std::make_shared<sdp_ptr>(std::move(offer));
       self->pub->set_local(GST_WEBRTC_SDP_TYPE_OFFER, **holder, [self, holder](std::string err) {
-        if (!err.empty()) return self->report("set publish offer: " + err);
+        if (!err.empty())
+          return self->report("set publish offer: " + err);
         self->first_offer = sdp_text(holder->get());
-        if (!self->closed && self->sig.publish_offer) self->sig.publish_offer(self->first_offer);
+        if (!self->closed && self->sig.publish_offer)
+          self->sig.publish_offer(self->first_offer);
       });
     });
   }
@@ -454,36 +501,46 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
       return;
     }
     sdp_ptr answer = parse_sdp(text);
-    if (!pub || !answer) return report("unexpected publish answer");
+    if (!pub || !answer)
+      return report("unexpected publish answer");
     auto self = shared_from_this();
     pub->set_remote(GST_WEBRTC_SDP_TYPE_ANSWER, *answer, [self](std::string err) {
-      if (!err.empty()) self->report("set publish answer: " + err);
+      if (!err.empty())
+        self->report("set publish answer: " + err);
     });
   }
 
   void on_subscribe_offer(const std::string& text, const std::map<std::string, std::string>& mids) {
-    if (!opts.subscribe) return;
+    if (!opts.subscribe)
+      return;
     sdp_ptr offer = parse_sdp(text);
-    if (!offer) return report("subscribe offer is not SDP");
+    if (!offer)
+      return report("subscribe offer is not SDP");
     offers++;
     {
       std::lock_guard lock(recv->mutex);
-      for (auto& [mid, track] : mids) recv->mid_to_track[mid] = track;
+      for (auto& [mid, track] : mids)
+        recv->mid_to_track[mid] = track;
     }
     if (!sub) {
       sub = make_pc(media::pc_kind::subscribe);
-      for (auto& c : early_sub_candidates) sub->add_candidate(c.mline, c.candidate);
+      for (auto& c : early_sub_candidates)
+        sub->add_candidate(c.mline, c.candidate);
       early_sub_candidates.clear();
     }
     auto self = shared_from_this();
     sub->set_remote(GST_WEBRTC_SDP_TYPE_OFFER, *offer, [self](std::string err) {
-      if (!err.empty()) return self->report("set subscribe offer: " + err);
+      if (!err.empty())
+        return self->report("set subscribe offer: " + err);
       self->sub->create_answer([self](sdp_ptr answer, std::string err) {
-        if (!answer) return self->report("create subscribe answer: " + err);
+        if (!answer)
+          return self->report("create subscribe answer: " + err);
         auto holder = std::make_shared<sdp_ptr>(std::move(answer));
         self->sub->set_local(GST_WEBRTC_SDP_TYPE_ANSWER, **holder, [self, holder](std::string err) {
-          if (!err.empty()) return self->report("set subscribe answer: " + err);
-          if (!self->closed && self->sig.subscribe_answer) self->sig.subscribe_answer(sdp_text(holder->get()));
+          if (!err.empty())
+            return self->report("set subscribe answer: " + err);
+          if (!self->closed && self->sig.subscribe_answer)
+            self->sig.subscribe_answer(sdp_text(holder->get()));
         });
       });
     });
@@ -491,28 +548,34 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
 
   void renegotiate_publish(const std::vector<std::string>& inactive_kinds) {
     sdp_ptr offer = parse_sdp(first_offer);
-    if (!offer) return report("renegotiate_publish before the first offer");
+    if (!offer)
+      return report("renegotiate_publish before the first offer");
     // Copies: set_origin frees the old strings before duplicating the new ones.
     const GstSDPOrigin* o = gst_sdp_message_get_origin(offer.get());
-    std::string user = o->username, id = o->sess_id, net = o->nettype, type = o->addrtype, addr = o->addr;
+    std::string user = o->username, id = o->sess_id, net = o->nettype, type = o->addrtype,
+                addr = o->addr;
     std::string version = std::to_string(++offer_version);
-    gst_sdp_message_set_origin(offer.get(), user.c_str(), id.c_str(), version.c_str(), net.c_str(), type.c_str(),
-                               addr.c_str());
+    gst_sdp_message_set_origin(offer.get(), user.c_str(), id.c_str(), version.c_str(), net.c_str(),
+                               type.c_str(), addr.c_str());
     for (guint i = 0; i < gst_sdp_message_medias_len(offer.get()); i++) {
       auto* m = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(offer.get(), i));
       std::string kind = gst_sdp_media_get_media(m);
-      if (std::find(inactive_kinds.begin(), inactive_kinds.end(), kind) == inactive_kinds.end()) continue;
+      if (std::find(inactive_kinds.begin(), inactive_kinds.end(), kind) == inactive_kinds.end())
+        continue;
       for (guint j = gst_sdp_media_attributes_len(m); j-- > 0;)
-        if (!std::strcmp(gst_sdp_media_get_attribute(m, j)->key, "sendonly")) gst_sdp_media_remove_attribute(m, j);
+        if (!std::strcmp(gst_sdp_media_get_attribute(m, j)->key, "sendonly"))
+          gst_sdp_media_remove_attribute(m, j);
       gst_sdp_media_add_attribute(m, "inactive", "");
     }
     answers_to_ignore++;
-    if (sig.publish_offer) sig.publish_offer(sdp_text(offer.get()));
+    if (sig.publish_offer)
+      sig.publish_offer(sdp_text(offer.get()));
   }
 
   void on_candidate(media::pc_kind kind, const std::string& c, unsigned mline) {
     if (kind == media::pc_kind::publish) {
-      if (pub) pub->add_candidate(mline, c);
+      if (pub)
+        pub->add_candidate(mline, c);
     } else if (sub) {
       sub->add_candidate(mline, c);
     } else {
@@ -523,12 +586,14 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
   // rtpbin keeps a jitterbuffer (and its two threads) per remote SSRC until
   // an RTCP timeout; drop the ones of tracks the server said are gone.
   void forget(const std::vector<std::string>& track_ids) {
-    if (!sub) return;
+    if (!sub)
+      return;
     std::vector<std::uint32_t> ssrcs;
     {
       std::lock_guard lock(recv->mutex);
       for (auto& id : track_ids)
-        if (auto it = recv->ssrc_of.find(id); it != recv->ssrc_of.end()) ssrcs.push_back(it->second);
+        if (auto it = recv->ssrc_of.find(id); it != recv->ssrc_of.end())
+          ssrcs.push_back(it->second);
     }
     element_ptr rtpbin{gst_bin_get_by_name(GST_BIN(sub->element()), "rtpbin")};
     clear_ssrcs_when_idle(rtpbin.get(), 0 /* the bundle's session */, ssrcs);
@@ -540,13 +605,17 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
       std::lock_guard lock(recv->mutex);
       for (auto& [mid, track] : recv->mid_to_track)
         if (track == track_id)
-          if (auto it = recv->pad_of.find(mid); it != recv->pad_of.end()) pad = retain(it->second.get());
+          if (auto it = recv->pad_of.find(mid); it != recv->pad_of.end())
+            pad = retain(it->second.get());
     }
     // Upstream into webrtcbin: rtpptdemux / rtpssrcdemux add payload and
     // ssrc, and rtpsession turns it into an RTCP PLI to the server.
-    GstStructure* s = gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE, nullptr);
-    if (pad) gst_pad_send_event(pad.get(), gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
-    else gst_structure_free(s);
+    GstStructure* s =
+      gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE, nullptr);
+    if (pad)
+      gst_pad_send_event(pad.get(), gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+    else
+      gst_structure_free(s);
   }
 
   void teardown() {
@@ -564,20 +633,23 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
   }
 };
 
-webrtc_peer::webrtc_peer(std::string name, peer_options opts, signaling sig) : impl_(std::make_shared<impl>()) {
+webrtc_peer::webrtc_peer(std::string name, peer_options opts, signaling sig)
+    : impl_(std::make_shared<impl>()) {
   impl_->rt = runtime::shared();
   impl_->name = std::move(name);
   impl_->opts = std::move(opts);
   impl_->sig = std::move(sig);
   impl_->pipeline.reset(gst_pipeline_new(("peer-" + impl_->name).c_str()));
   gst_object_ref_sink(impl_->pipeline.get());
-  g_signal_connect(impl_->pipeline.get(), "deep-element-added", G_CALLBACK(&make_clocksync_passthrough), nullptr);
+  g_signal_connect(impl_->pipeline.get(), "deep-element-added",
+                   G_CALLBACK(&make_clocksync_passthrough), nullptr);
   // The load generator receives the way the server does (no jitterbuffer
   // thread, no receive queue hand-off): one core must carry 50 subscribers,
   // and the delay it measures should be the server's, not its own queueing.
   // (Streams are kept after a timeout: the benchmark stops servers for a while.)
   if (impl_->opts.loop)
-    g_signal_connect(impl_->pipeline.get(), "deep-element-added", G_CALLBACK(&media::tune_webrtcbin_element),
+    g_signal_connect(impl_->pipeline.get(), "deep-element-added",
+                     G_CALLBACK(&media::tune_webrtcbin_element),
                      GINT_TO_POINTER(media::nack_buffers));
   if (impl_->opts.drop_every > 0) {
     impl_->loss->every = impl_->opts.drop_every;
@@ -595,31 +667,37 @@ const std::string& webrtc_peer::name() const { return impl_->name; }
 
 void webrtc_peer::publish() {
   impl_->rt->post([self = impl_] {
-    if (!self->closed) self->publish();
+    if (!self->closed)
+      self->publish();
   });
 }
 
 void webrtc_peer::on_publish_answer(std::string sdp) {
   impl_->rt->post([self = impl_, sdp = std::move(sdp)] {
-    if (!self->closed) self->on_publish_answer(sdp);
+    if (!self->closed)
+      self->on_publish_answer(sdp);
   });
 }
 
-void webrtc_peer::on_subscribe_offer(std::string sdp, std::map<std::string, std::string> mid_to_track) {
+void webrtc_peer::on_subscribe_offer(std::string sdp,
+                                     std::map<std::string, std::string> mid_to_track) {
   impl_->rt->post([self = impl_, sdp = std::move(sdp), mids = std::move(mid_to_track)] {
-    if (!self->closed) self->on_subscribe_offer(sdp, mids);
+    if (!self->closed)
+      self->on_subscribe_offer(sdp, mids);
   });
 }
 
 void webrtc_peer::on_candidate(media::pc_kind kind, std::string candidate, unsigned mline) {
   impl_->rt->post([self = impl_, kind, c = std::move(candidate), mline] {
-    if (!self->closed) self->on_candidate(kind, c, mline);
+    if (!self->closed)
+      self->on_candidate(kind, c, mline);
   });
 }
 
 void webrtc_peer::renegotiate_publish(std::vector<std::string> inactive_kinds) {
   impl_->rt->post([self = impl_, kinds = std::move(inactive_kinds)] {
-    if (!self->closed) self->renegotiate_publish(kinds);
+    if (!self->closed)
+      self->renegotiate_publish(kinds);
   });
 }
 
@@ -630,13 +708,15 @@ std::string webrtc_peer::last_publish_answer() const {
 
 void webrtc_peer::request_keyframe(std::string track_id) {
   impl_->rt->post([self = impl_, id = std::move(track_id)] {
-    if (!self->closed) self->request_keyframe(id);
+    if (!self->closed)
+      self->request_keyframe(id);
   });
 }
 
 void webrtc_peer::forget_tracks(std::vector<std::string> track_ids) {
   impl_->rt->post([self = impl_, ids = std::move(track_ids)] {
-    if (!self->closed) self->forget(ids);
+    if (!self->closed)
+      self->forget(ids);
   });
 }
 
@@ -660,7 +740,8 @@ std::uint64_t webrtc_peer::keyframes(const std::string& track_id) const {
 std::uint64_t webrtc_peer::total_packets() const {
   std::lock_guard lock(impl_->recv->mutex);
   std::uint64_t n = 0;
-  for (auto& [k, t] : impl_->recv->by_key) n += t.packets;
+  for (auto& [k, t] : impl_->recv->by_key)
+    n += t.packets;
   return n;
 }
 
@@ -678,7 +759,8 @@ latency_summary webrtc_peer::latency() const {
     v = impl_->recv->latencies_ms;
   }
   latency_summary s;
-  if (v.empty()) return s;
+  if (v.empty())
+    return s;
   std::sort(v.begin(), v.end());
   s.samples = v.size();
   s.min_ms = v.front();

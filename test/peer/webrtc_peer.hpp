@@ -7,8 +7,8 @@
 //   (this peer offers, only it sends).
 // - on_subscribe_offer(): answers the server's offers on a subscribe
 //   connection and counts the RTP packets received per track (no decoding),
-//   keyframes included (from the VP8 / H264 payload headers), and the one-way delay of packets that another
-//   webrtc_peer of this process sent.
+//   keyframes included (from the VP8 / H264 payload headers), and the one-way delay of packets that
+//   another webrtc_peer of this process sent.
 //
 // Thread-safe: calls are queued onto the media::runtime thread; callbacks run
 // on that thread; the counters may be read from any thread.
@@ -28,15 +28,15 @@ namespace vr::test {
 class encoded_loop;
 
 struct peer_options {
-  bool audio = true, video = true;      // what publish() sends
-  std::string address = "127.0.0.1";   // ICE pinned to this address ("" = all interfaces)
+  bool audio = true, video = true;    // what publish() sends
+  std::string address = "127.0.0.1";  // ICE pinned to this address ("" = all interfaces)
   // Frames between keyframes the encoder makes on its own. Large by default:
   // after the first one, keyframes come only when the server asks (PLI), which
   // is what the tests want to observe.
   unsigned keyframe_distance = 100000;
   int width = 320, height = 240, fps = 15;
   std::string video_codec = "VP8";  // or "H264" (constrained baseline, packetization-mode 1)
-  bool subscribe = true;  // false: subscribe offers are ignored (never answered)
+  bool subscribe = true;            // false: subscribe offers are ignored (never answered)
   // Publish this pre-encoded VP8 + Opus loop instead of encoding test sources
   // (the load generator); its packets carry send-time stamps (stamp.hpp).
   std::shared_ptr<encoded_loop> loop;
@@ -62,7 +62,7 @@ struct latency_summary {
 };
 
 class webrtc_peer {
- public:
+public:
   // Where this peer's messages go (to the server).
   struct signaling {
     std::function<void(std::string sdp)> publish_offer;
@@ -115,7 +115,7 @@ class webrtc_peer {
 
   struct impl;
 
- private:
+private:
   std::shared_ptr<impl> impl_;
 };
 

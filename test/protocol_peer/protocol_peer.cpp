@@ -55,13 +55,13 @@ struct protocol_peer::impl {
   std::unique_ptr<ws_client> ws;
 
   impl(std::string n, peer_options o) : name(std::move(n)), opts(std::move(o)) {
-    ws = std::make_unique<ws_client>(ws_client::callbacks{
-      [this](std::string text) { on_frame(text); },
-      [this](std::string) {
-        std::lock_guard lock{mutex};
-        socket_closed = true;
-        changed.notify_all();
-      }});
+    ws =
+      std::make_unique<ws_client>(ws_client::callbacks{[this](std::string text) { on_frame(text); },
+                                                       [this](std::string) {
+                                                         std::lock_guard lock{mutex};
+                                                         socket_closed = true;
+                                                         changed.notify_all();
+                                                       }});
     peer = make_peer();
   }
 
@@ -86,7 +86,8 @@ struct protocol_peer::impl {
     sig.candidate = [this](media::pc_kind pc, std::string cand, unsigned mline) {
       std::string kind = pc == media::pc_kind::publish ? "publish" : "subscribe";
       send_media("candidate", R"({"pc":")" + kind + R"(","candidate":)" + json::quote(cand) +
-                                R"(,"sdpMLineIndex":)" + std::to_string(mline) + R"(,"sdpMid":null})");
+                                R"(,"sdpMLineIndex":)" + std::to_string(mline) +
+                                R"(,"sdpMid":null})");
     };
     return std::make_shared<webrtc_peer>(name, opts, std::move(sig));
   }
@@ -417,14 +418,15 @@ std::map<std::string, received_track> protocol_peer::received() const {
   return p ? p->received() : std::map<std::string, received_track>{};
 }
 
-std::uint64_t protocol_peer::packets_from(const std::string& peer_id, const std::string& kind) const {
+std::uint64_t protocol_peer::packets_from(const std::string& peer_id,
+                                          const std::string& kind) const {
   auto got = received();
   std::lock_guard lock{impl_->mutex};
   auto& owners = impl_->room.all_tracks();
   std::uint64_t n = 0;
   for (auto& [track, t] : got)
-    if (auto it = owners.find(track); it != owners.end() && it->second.peer_id == peer_id &&
-                                      (kind.empty() || t.kind == kind))
+    if (auto it = owners.find(track);
+        it != owners.end() && it->second.peer_id == peer_id && (kind.empty() || t.kind == kind))
       n += t.packets;
   return n;
 }

@@ -58,7 +58,7 @@ struct media_error {
 };
 
 class protocol_peer {
- public:
+public:
   explicit protocol_peer(std::string display_name, peer_options opts = {});
   ~protocol_peer();  // drops the connection (no goodbye) and stops the media
   protocol_peer(const protocol_peer&) = delete;
@@ -119,7 +119,7 @@ class protocol_peer {
 
   struct impl;
 
- private:
+private:
   std::unique_ptr<impl> impl_;
 };
 

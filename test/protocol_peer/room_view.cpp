@@ -15,14 +15,15 @@ void add_tracks(const rapidjson::Value& holder, const std::string& peer_id,
   if (tracks == nullptr)
     return;
   for (auto& t : tracks->GetObject()) {
-    std::string kind = t.value.IsObject() ? std::string{json::get_string(t.value, "kind").value_or("")} : "";
+    std::string kind =
+      t.value.IsObject() ? std::string{json::get_string(t.value, "kind").value_or("")} : "";
     owner[t.name.GetString()] = {peer_id, kind};
     live.insert(t.name.GetString());
   }
 }
 
-void add_peer(const rapidjson::Value& peer, std::set<std::string>& peers, std::set<std::string>& live,
-              std::map<std::string, announced_track>& owner) {
+void add_peer(const rapidjson::Value& peer, std::set<std::string>& peers,
+              std::set<std::string>& live, std::map<std::string, announced_track>& owner) {
   if (!peer.IsObject())
     return;
   std::string id{json::get_string(peer, "id").value_or("")};

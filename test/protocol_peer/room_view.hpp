@@ -14,7 +14,7 @@ struct announced_track {
 };
 
 class room_view {
- public:
+public:
   // Applies a media event from the server (peerAccepted, peerJoined,
   // peerLeft, tracksAdded, tracksRemoved); others are ignored. Returns the
   // track ids a tracksRemoved took away (for webrtc_peer::forget_tracks).
@@ -29,10 +29,10 @@ class room_view {
   // arrive for a removed track are attributed to its peer.
   const std::map<std::string, announced_track>& all_tracks() const { return owner_; }
 
- private:
+private:
   std::set<std::string> peers_;
-  std::set<std::string> live_;                     // track ids not removed
-  std::map<std::string, announced_track> owner_;   // track id → peer, kind
+  std::set<std::string> live_;                    // track ids not removed
+  std::map<std::string, announced_track> owner_;  // track id → peer, kind
 };
 
 }  // namespace vr::test

@@ -147,7 +147,8 @@ std::optional<std::string> ws_client::connect(const std::string& host, std::uint
   return error;
 }
 
-void ws_client::keep_alive(std::chrono::milliseconds every, std::function<std::string()> make_frame) {
+void ws_client::keep_alive(std::chrono::milliseconds every,
+                           std::function<std::string()> make_frame) {
   auto* d = impl_.get();
   net::post(d->io, [d, every, f = std::move(make_frame)]() mutable {
     d->beat_every = every;

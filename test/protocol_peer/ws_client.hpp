@@ -16,7 +16,7 @@
 namespace vr::test {
 
 class ws_client {
- public:
+public:
   struct callbacks {
     std::function<void(std::string text)> on_text;
     std::function<void(std::string why)> on_closed;  // once, when the socket is gone
@@ -49,7 +49,7 @@ class ws_client {
 
   struct impl;
 
- private:
+private:
   std::shared_ptr<impl> impl_;
 };
 

@@ -1,12 +1,12 @@
 #include "test/sfu/proc_stats.hpp"
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 
 namespace vr::test {
 
@@ -46,7 +46,8 @@ std::vector<std::string> proc_mapped_files(pid_t pid, const std::string& part) {
   std::set<std::string> files;
   // Each line: address perms offset dev inode [path]; the path is last.
   for (std::string line; std::getline(in, line);)
-    if (auto slash = line.find('/'); slash != std::string::npos && line.find(part, slash) != std::string::npos)
+    if (auto slash = line.find('/');
+        slash != std::string::npos && line.find(part, slash) != std::string::npos)
       files.insert(line.substr(slash));
   return {files.begin(), files.end()};
 }

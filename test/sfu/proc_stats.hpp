@@ -1,9 +1,9 @@
 // What /proc says of a process: for benchmarks and leak checks.
 #pragma once
 
+#include <sys/types.h>
 #include <cstddef>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace vr::test {

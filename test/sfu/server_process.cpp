@@ -7,15 +7,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <csignal>
 #include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 namespace vr::test {
 
@@ -76,9 +76,7 @@ server_process::server_process(const std::string& bin, const std::string& root,
   throw std::runtime_error("server did not become healthy");
 }
 
-server_process::~server_process() {
-  stop();
-}
+server_process::~server_process() { stop(); }
 
 std::string server_process::get(const std::string& path) const {
   try {
@@ -161,7 +159,7 @@ void server_process::signal(int sig) {
 int server_process::stop() {
   if (pid_ <= 0)
     return exit_status_;  // already gone: how it went
-  kill(pid_, SIGCONT);  // a frozen node must run to hear SIGTERM
+  kill(pid_, SIGCONT);    // a frozen node must run to hear SIGTERM
   kill(pid_, SIGTERM);
   int status = 0;
   for (int i = 0; i < 200; ++i) {

@@ -1,10 +1,10 @@
 // The real videoroom binary as a child process, for SFU tests and benchmarks.
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace vr::test {
@@ -16,13 +16,13 @@ void pin_to_cpu(int cpu);
 std::uint16_t free_port();
 
 class server_process {
- public:
+public:
   // Starts `bin --config-file=config/test.conf --http.port=<free> extra...` in
   // `root` ("{http_port}" in `extra` becomes that port), and waits (bounded)
   // until /healthz answers ok.
   // `cpu` >= 0: the server runs pinned to that CPU (benchmarks).
-  server_process(const std::string& bin, const std::string& root, std::vector<std::string> extra = {},
-                 int cpu = -1);
+  server_process(const std::string& bin, const std::string& root,
+                 std::vector<std::string> extra = {}, int cpu = -1);
   // SIGTERM, then SIGKILL if it did not exit within 10 s.
   ~server_process();
   server_process(const server_process&) = delete;
@@ -54,7 +54,7 @@ class server_process {
   // kill(2) with `sig` (SIGKILL, SIGSTOP, SIGCONT...), for tests of lost nodes.
   void signal(int sig);
 
- private:
+private:
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   int exit_status_ = -1;

@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::unique_ptr<protocol_peer> broadcaster(test_server& srv, const std::string& room, const std::string& codec) {
+std::unique_ptr<protocol_peer> broadcaster(test_server& srv, const std::string& room,
+                                           const std::string& codec) {
   peer_options po;
   po.video_codec = codec;
   po.fps = 30;
@@ -36,7 +37,8 @@ std::string hls_url(const protocol_peer& p) {
   for (const auto& ev : p.events())
     if (ev.type == "peerAccepted") {
       std::smatch m;
-      if (std::regex_search(ev.data, m, std::regex(R"re("hlsUrl":"([^"]+)")re"))) return m[1];
+      if (std::regex_search(ev.data, m, std::regex(R"re("hlsUrl":"([^"]+)")re")))
+        return m[1];
     }
   return "";
 }
@@ -48,8 +50,10 @@ std::string playlist_with(test_server& srv, const std::string& url, int segments
     auto r = srv.proc().request(url);
     text = r.body;
     int listed = 0;
-    for (auto at = text.find("#EXTINF"); at != std::string::npos; at = text.find("#EXTINF", at + 1)) listed++;
-    if (r.status == 200 && listed >= segments) return text;
+    for (auto at = text.find("#EXTINF"); at != std::string::npos; at = text.find("#EXTINF", at + 1))
+      listed++;
+    if (r.status == 200 && listed >= segments)
+      return text;
     std::this_thread::sleep_for(200ms);
   }
   FAIL("playlist never listed " << segments << " segments:\n" << text);
@@ -64,28 +68,32 @@ struct hint {
 };
 hint preload_hint(const std::string& text) {
   std::smatch m;
-  REQUIRE(std::regex_search(text, m, std::regex(R"re(#EXT-X-PRELOAD-HINT:TYPE=PART,URI="seg(\d+)\.p(\d+)\.m4s")re")));
+  REQUIRE(std::regex_search(
+    text, m, std::regex(R"re(#EXT-X-PRELOAD-HINT:TYPE=PART,URI="seg(\d+)\.p(\d+)\.m4s")re")));
   return {std::stoull(m[1]), static_cast<std::uint32_t>(std::stoul(m[2]))};
 }
 
 }  // namespace
 
-TEST_CASE("a broadcast is served as LL-HLS that ffprobe decodes as H264 and AAC - viewers hold no WebRTC",
-          "[sfu][broadcast]") {
+TEST_CASE(
+  "a broadcast is served as LL-HLS that ffprobe decodes as H264 and AAC - viewers hold no WebRTC",
+  "[sfu][broadcast]") {
   test_server srv;
   auto caster = broadcaster(srv, "live", "H264");
   auto viewer = join_subscriber(srv, "live", "viewer");
   CHECK(viewer->role() == "viewer");
   const std::string url = hls_url(*viewer);
   INFO("hlsUrl " << url);
-  REQUIRE(std::regex_match(url, std::regex(R"(/dev/live/[A-Za-z0-9_-]+/[0-9a-f]{16}/playlist\.m3u8)")));
+  REQUIRE(
+    std::regex_match(url, std::regex(R"(/dev/live/[A-Za-z0-9_-]+/[0-9a-f]{16}/playlist\.m3u8)")));
   CHECK(hls_url(*caster) == url);
 
   const std::string text = playlist_with(srv, url, 2);
   INFO(text);
-  for (const char* tag : {"#EXT-X-VERSION:9", "#EXT-X-TARGETDURATION:", "#EXT-X-PART-INF:PART-TARGET=",
-                          "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=", "#EXT-X-PROGRAM-DATE-TIME:",
-                          "#EXT-X-PART:", "#EXT-X-PRELOAD-HINT:", "#EXT-X-MAP:URI=\"init.mp4\""})
+  for (const char* tag :
+       {"#EXT-X-VERSION:9", "#EXT-X-TARGETDURATION:", "#EXT-X-PART-INF:PART-TARGET=",
+        "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=", "#EXT-X-PROGRAM-DATE-TIME:",
+        "#EXT-X-PART:", "#EXT-X-PRELOAD-HINT:", "#EXT-X-MAP:URI=\"init.mp4\""})
     CHECK(text.find(tag) != std::string::npos);
 
   auto playlist = srv.proc().request(url);
@@ -132,29 +140,38 @@ TEST_CASE("a broadcast is served as LL-HLS that ffprobe decodes as H264 and AAC 
   CHECK(caster->errors().empty());
 }
 
-TEST_CASE("a blocking playlist request for the next part returns once that part exists", "[sfu][broadcast]") {
+TEST_CASE("a blocking playlist request for the next part returns once that part exists",
+          "[sfu][broadcast]") {
   test_server srv;
   auto caster = broadcaster(srv, "block", "H264");
   auto viewer = join_subscriber(srv, "block", "viewer");
   const std::string url = hls_url(*viewer);
   const std::string text = playlist_with(srv, url, 1);
   const hint next = preload_hint(text);
-  const std::string part = "seg" + std::to_string(next.msn) + ".p" + std::to_string(next.part) + ".m4s";
+  const std::string part =
+    "seg" + std::to_string(next.msn) + ".p" + std::to_string(next.part) + ".m4s";
   const std::string next_seg_part = "seg" + std::to_string(next.msn + 1) + ".p0.m4s";
 
   // Not listed yet: the request is held, then answered with the part in it.
-  auto r = srv.proc().request(url + "?_HLS_msn=" + std::to_string(next.msn) + "&_HLS_part=" + std::to_string(next.part));
+  auto r = srv.proc().request(url + "?_HLS_msn=" + std::to_string(next.msn) +
+                              "&_HLS_part=" + std::to_string(next.part));
   INFO(r.body);
   REQUIRE(r.status == 200);
   // The hinted part, or (when it started a new segment) part 0 of the next.
-  CHECK((r.body.find(part) != std::string::npos || r.body.find(next_seg_part) != std::string::npos));
-  CHECK(srv.proc().request(base_of(url) + (r.body.find(part) != std::string::npos ? part : next_seg_part)).status == 200);
+  CHECK(
+    (r.body.find(part) != std::string::npos || r.body.find(next_seg_part) != std::string::npos));
+  CHECK(srv.proc()
+          .request(base_of(url) + (r.body.find(part) != std::string::npos ? part : next_seg_part))
+          .status == 200);
 
   // The preload hint's part itself, asked for before it exists, is held and served.
   const hint later = preload_hint(r.body);
-  auto p = srv.proc().request(base_of(url) + "seg" + std::to_string(later.msn) + ".p" + std::to_string(later.part) + ".m4s");
-  CHECK((p.status == 200 || p.status == 404));  // 404 only when the hinted part became the next segment's
-  if (p.status == 200) CHECK(p.body.size() > 100);
+  auto p = srv.proc().request(base_of(url) + "seg" + std::to_string(later.msn) + ".p" +
+                              std::to_string(later.part) + ".m4s");
+  CHECK((p.status == 200 ||
+         p.status == 404));  // 404 only when the hinted part became the next segment's
+  if (p.status == 200)
+    CHECK(p.body.size() > 100);
 
   // Far ahead: refused at once; malformed: 400; unknown stream: 404.
   CHECK(srv.proc().request(url + "?_HLS_msn=" + std::to_string(next.msn + 50)).status == 400);
@@ -170,11 +187,13 @@ TEST_CASE("a blocking playlist request for the next part returns once that part 
   CHECK(srv.metric("vr_hls_requests_total{kind=\"playlist\"}") >= 3);
 }
 
-TEST_CASE("the publisher leaving ends the stream with ENDLIST and tells the viewers", "[sfu][broadcast]") {
+TEST_CASE("the publisher leaving ends the stream with ENDLIST and tells the viewers",
+          "[sfu][broadcast]") {
   test_server srv;
   auto caster = broadcaster(srv, "ending", "H264");
   auto viewer = join_subscriber(srv, "ending", "viewer");
-  auto second = join_subscriber(srv, "ending", "second", "publisher");  // asks, but broadcast has one publisher
+  auto second =
+    join_subscriber(srv, "ending", "second", "publisher");  // asks, but broadcast has one publisher
   CHECK(second->role() == "viewer");
   const std::string url = hls_url(*viewer);
   playlist_with(srv, url, 1);
@@ -182,10 +201,12 @@ TEST_CASE("the publisher leaving ends the stream with ENDLIST and tells the view
   REQUIRE(caster->leave());
   CHECK(viewer->wait_event("peerLeft", caster_id));
   std::string text;
-  REQUIRE(viewer->wait_for([&] {
-    text = srv.proc().request(url).body;
-    return text.find("#EXT-X-ENDLIST") != std::string::npos;
-  }, 10s));
+  REQUIRE(viewer->wait_for(
+    [&] {
+      text = srv.proc().request(url).body;
+      return text.find("#EXT-X-ENDLIST") != std::string::npos;
+    },
+    10s));
   CHECK(text.find("PRELOAD-HINT") == std::string::npos);
   // A blocking request after the end is answered at once with the ended playlist.
   auto r = srv.proc().request(url + "?_HLS_msn=1000&_HLS_part=0");
@@ -206,7 +227,8 @@ TEST_CASE("a VP8-only broadcaster is transcoded to H264 for HLS", "[sfu][broadca
   const fs::path file = tmp.path / "probe.mp4";
   {
     std::ofstream out(file, std::ios::binary);
-    out << srv.proc().request(base_of(url) + "init.mp4").body << srv.proc().request(base_of(url) + std::string(m[1])).body;
+    out << srv.proc().request(base_of(url) + "init.mp4").body
+        << srv.proc().request(base_of(url) + std::string(m[1])).body;
   }
   auto probe = ffprobe(file.string());
   INFO(probe.raw);
@@ -215,7 +237,8 @@ TEST_CASE("a VP8-only broadcaster is transcoded to H264 for HLS", "[sfu][broadca
   CHECK(probe.video_frames > 20);
 }
 
-TEST_CASE("an ended stream is served for hls.linger, then its files are deleted", "[sfu][broadcast]") {
+TEST_CASE("an ended stream is served for hls.linger, then its files are deleted",
+          "[sfu][broadcast]") {
   temp_dir tmp("vr-hls-dir-");
   const fs::path& dir = tmp.path;
   {
@@ -224,19 +247,22 @@ TEST_CASE("an ended stream is served for hls.linger, then its files are deleted"
     const std::string url = hls_url(*caster);
     playlist_with(srv, url, 1);
     // .../live/PUB/STREAM/playlist.m3u8 → hls.dir/PUB/STREAM
-    const std::string stream = url.substr(url.find("/live/") + 6, url.rfind('/') - url.find("/live/") - 6);
+    const std::string stream =
+      url.substr(url.find("/live/") + 6, url.rfind('/') - url.find("/live/") - 6);
     CHECK(fs::exists(dir / stream / "init.mp4"));
     REQUIRE(caster->leave());
     CHECK(caster->wait_for(
-      [&] { return srv.proc().request(url).body.find("#EXT-X-ENDLIST") != std::string::npos; }, 5s));
+      [&] { return srv.proc().request(url).body.find("#EXT-X-ENDLIST") != std::string::npos; },
+      5s));
     CHECK(caster->wait_for([&] { return srv.proc().request(url).status == 404; }, 10s));
     CHECK_FALSE(fs::exists(dir / stream));
     CHECK(srv.metric("vr_hls_streams") == 0);
   }
 }
 
-TEST_CASE("viewers of a broadcast that has not started wait for it, then get 404 once its room is gone",
-          "[sfu][broadcast]") {
+TEST_CASE(
+  "viewers of a broadcast that has not started wait for it, then get 404 once its room is gone",
+  "[sfu][broadcast]") {
   test_server srv;
   peer_options po;
   auto caster = std::make_unique<protocol_peer>("caster", po);

@@ -8,9 +8,9 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <iostream>
 #include <regex>
 #include <thread>
-#include <iostream>
 
 using namespace vr::test;
 
@@ -75,8 +75,9 @@ TEST_CASE("peers on two nodes meet in the room on the node the hash names - medi
   CHECK(alice->wait_for([&] { return c.rooms_on(2) == 0; }, 5s));
 }
 
-TEST_CASE("the room's node is killed: peers get phx_error, rejoin, and media flows in the re-created room",
-          "[cluster]") {
+TEST_CASE(
+  "the room's node is killed: peers get phx_error, rejoin, and media flows in the re-created room",
+  "[cluster]") {
   two_on_a_third t;
   auto& [c, room, alice, bob] = t;
   REQUIRE(receives(*alice, bob->peer_id()));
@@ -118,7 +119,8 @@ TEST_CASE("a lost node's channels vanish from a room that lives on another node"
   auto carol_id = carol->peer_id();
   c.kill(2);
   CHECK(alice->wait_event("peerLeft", carol_id, 5s));
-  CHECK(alice->wait_for([&] { return c.proc(0).metric(R"(vr_peers{type="group",role="publisher"})") == 1; }, 5s));
+  CHECK(alice->wait_for(
+    [&] { return c.proc(0).metric(R"(vr_peers{type="group",role="publisher"})") == 1; }, 5s));
   // Alice's own channel and room are untouched.
   CHECK_FALSE(alice->has_event("phx_error"));
   CHECK(c.rooms_on(0) == 1);
@@ -189,7 +191,8 @@ TEST_CASE("a broadcast on a third node: the viewer's hlsUrl points at that node,
   std::string url;
   for (const auto& ev : viewer->events()) {
     std::smatch m;
-    if (ev.type == "peerAccepted" && std::regex_search(ev.data, m, std::regex(R"re("hlsUrl":"([^"]+)")re")))
+    if (ev.type == "peerAccepted" &&
+        std::regex_search(ev.data, m, std::regex(R"re("hlsUrl":"([^"]+)")re")))
       url = m[1];
   }
   auto origin = "http://127.0.0.1:" + std::to_string(c.http_port(2));

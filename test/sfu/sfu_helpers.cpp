@@ -7,7 +7,8 @@
 
 namespace vr::test {
 
-test_server::test_server(std::vector<std::string> extra) : proc_{VR_SERVER_BIN, VR_ROOT, std::move(extra)} {}
+test_server::test_server(std::vector<std::string> extra)
+    : proc_{VR_SERVER_BIN, VR_ROOT, std::move(extra)} {}
 
 test_server::~test_server() {
   bool was_alive = proc_.alive();
@@ -43,15 +44,19 @@ std::unique_ptr<protocol_peer> join_subscriber(test_server& srv, const std::stri
 
 bool receives(protocol_peer& to, const std::string& from, std::chrono::milliseconds timeout,
               std::uint64_t threshold) {
-  bool ok = to.wait_for([&] {
-    return to.packets_from(from, "video") > threshold && to.packets_from(from, "audio") > threshold;
-  }, timeout);
+  bool ok = to.wait_for(
+    [&] {
+      return to.packets_from(from, "video") > threshold &&
+             to.packets_from(from, "audio") > threshold;
+    },
+    timeout);
   UNSCOPED_INFO(to.peer_id() << " from " << from << ": video " << to.packets_from(from, "video")
-                             << ", audio " << to.packets_from(from, "audio") << "; sees it: "
-                             << to.peers().count(from) << ", tracks announced: " << to.tracks_of(from).size()
+                             << ", audio " << to.packets_from(from, "audio")
+                             << "; sees it: " << to.peers().count(from)
+                             << ", tracks announced: " << to.tracks_of(from).size()
                              << ", subscribe offers: " << to.media().offers_received()
-                             << ", publish/subscribe connected: " << to.media().publish_connected() << '/'
-                             << to.media().subscribe_connected());
+                             << ", publish/subscribe connected: " << to.media().publish_connected()
+                             << '/' << to.media().subscribe_connected());
   return ok;
 }
 
@@ -75,8 +80,9 @@ bool stopped(const std::vector<flow>& flows, std::chrono::steady_clock::time_poi
   for (std::size_t i = 0; i < flows.size(); ++i) {
     auto after = flows[i].to->packets_from(flows[i].from);
     if (after != before[i]) {
-      UNSCOPED_INFO(flows[i].to->peer_id() << " still receives from " << flows[i].from << ": " << before[i]
-                                           << " -> " << after << " packets in a second");
+      UNSCOPED_INFO(flows[i].to->peer_id()
+                    << " still receives from " << flows[i].from << ": " << before[i] << " -> "
+                    << after << " packets in a second");
       all = false;
     }
   }
@@ -89,8 +95,8 @@ bool only_from(const protocol_peer& to, const std::vector<const protocol_peer*>&
     for (auto* p : from)
       known = known || to.tracks_of(p->peer_id()).count(track) > 0;
     if (!known) {
-      UNSCOPED_INFO(to.peer_id() << " receives track " << track << " (" << t.kind << ", " << t.packets
-                                 << " packets) of no expected peer");
+      UNSCOPED_INFO(to.peer_id() << " receives track " << track << " (" << t.kind << ", "
+                                 << t.packets << " packets) of no expected peer");
       return false;
     }
   }

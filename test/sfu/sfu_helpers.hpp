@@ -15,7 +15,7 @@ namespace vr::test {
 // SIGTERM and checks that it exits with status 0 (a clean shutdown with
 // whatever is still connected), and that it did not die during the test.
 class test_server {
- public:
+public:
   explicit test_server(std::vector<std::string> extra = {});
   ~test_server();
   test_server(const test_server&) = delete;
@@ -25,7 +25,7 @@ class test_server {
   std::uint16_t port() const { return proc_.port(); }
   double metric(const std::string& series) const { return proc_.metric(series); }
 
- private:
+private:
   server_process proc_;
 };
 
@@ -34,13 +34,15 @@ std::unique_ptr<protocol_peer> join_publisher(test_server& srv, const std::strin
                                               const std::string& name, join_options o = {});
 // Joins without publishing; `role` is the wish ("" for none).
 std::unique_ptr<protocol_peer> join_subscriber(test_server& srv, const std::string& room,
-                                               const std::string& name, const std::string& role = "");
+                                               const std::string& name,
+                                               const std::string& role = "");
 
 // Whether `to` receives more than `threshold` audio and video packets from
 // peer `from` within `timeout`.
 bool receives(protocol_peer& to, const std::string& from, std::chrono::milliseconds timeout = 15s,
               std::uint64_t threshold = 50);
-bool receives_audio(protocol_peer& to, const std::string& from, std::chrono::milliseconds timeout = 15s);
+bool receives_audio(protocol_peer& to, const std::string& from,
+                    std::chrono::milliseconds timeout = 15s);
 // Whether packets from `from` keep arriving at `to` (`n` more within 10 s).
 bool keeps_receiving(protocol_peer& to, const std::string& from, std::uint64_t n = 50);
 // A flow of packets: what `to` receives from peer `from`.

@@ -23,7 +23,8 @@ TEST_CASE("three publishers each receive every other's audio and video", "[sfu]"
         // One audio and one video track announced per publisher.
         auto tracks = to->tracks_of(from->peer_id());
         CHECK(tracks.size() == 2);
-        CHECK(std::count_if(tracks.begin(), tracks.end(), [](auto& t) { return t.second == "video"; }) == 1);
+        CHECK(std::count_if(tracks.begin(), tracks.end(),
+                            [](auto& t) { return t.second == "video"; }) == 1);
       }
   for (auto* p : all) {
     CHECK(p->peers().size() == 2);
@@ -73,7 +74,8 @@ TEST_CASE("a new subscriber gets a video keyframe soon after its connection is u
   REQUIRE(b->wait_for([&] { return b->media().subscribe_connected(); }, 10s));
   auto up = std::chrono::steady_clock::now();
   bool key = b->wait_for([&] { return b->keyframes_from(a->peer_id()) > 0; }, 3s);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - up);
+  auto ms =
+    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - up);
   INFO("first keyframe " << ms.count() << " ms after the subscribe connection was up");
   CHECK(key);
   CHECK(ms <= 2s);
@@ -81,17 +83,20 @@ TEST_CASE("a new subscriber gets a video keyframe soon after its connection is u
   // A subscriber's own PLI (a decoder that lost a frame) reaches the publisher too.
   std::this_thread::sleep_for(1s);
   auto tracks = b->tracks_of(a->peer_id());
-  auto video = std::find_if(tracks.begin(), tracks.end(), [](auto& t) { return t.second == "video"; });
+  auto video =
+    std::find_if(tracks.begin(), tracks.end(), [](auto& t) { return t.second == "video"; });
   REQUIRE(video != tracks.end());
   auto before = b->keyframes_from(a->peer_id());
   b->media().request_keyframe(video->first);
   CHECK(b->wait_for([&] { return b->keyframes_from(a->peer_id()) > before; }, 2s));
 }
 
-TEST_CASE("video lost on the publisher's wire is asked for again (NACK) and reaches the subscriber", "[sfu]") {
+TEST_CASE("video lost on the publisher's wire is asked for again (NACK) and reaches the subscriber",
+          "[sfu]") {
   test_server srv;
   peer_options lossy;
-  lossy.drop_every = 8;  // an eighth of the publisher's video packets never reach the server at first
+  lossy.drop_every =
+    8;  // an eighth of the publisher's video packets never reach the server at first
   auto a = std::make_unique<protocol_peer>("a", lossy);
   join_options o;
   o.publish = true;
@@ -105,7 +110,8 @@ TEST_CASE("video lost on the publisher's wire is asked for again (NACK) and reac
 
   auto video = [&] {
     for (auto& [id, t] : b->received())
-      if (t.kind == "video") return t;
+      if (t.kind == "video")
+        return t;
     return received_track{};
   };
   auto before = video();

@@ -40,8 +40,9 @@ TEST_CASE("a peer leaves and rejoins three times on the same socket", "[sfu]") {
       CHECK(other->peers().count(old_id) == 0);
     }
     // c's webrtc_peer still sends: the server must cut it, and send c nothing.
-    CHECK(stopped({{a.get(), old_id}, {b.get(), old_id}, {c.get(), a->peer_id()}, {c.get(), b->peer_id()}},
-                  left));
+    CHECK(stopped(
+      {{a.get(), old_id}, {b.get(), old_id}, {c.get(), a->peer_id()}, {c.get(), b->peer_id()}},
+      left));
 
     join_options again;
     again.publish = true;
@@ -105,7 +106,8 @@ TEST_CASE("a kicked peer gets kicked and its media stops reaching the others", "
   for (auto* other : {a.get(), c.get()})
     CHECK(other->wait_event("peerLeft", b->peer_id(), 5s));
   // b's webrtc_peer still sends: the server must cut it at once, and send b nothing.
-  CHECK(stopped({{a.get(), b->peer_id()}, {c.get(), b->peer_id()}, {b.get(), a->peer_id()}}, kicked_at));
+  CHECK(stopped({{a.get(), b->peer_id()}, {c.get(), b->peer_id()}, {b.get(), a->peer_id()}},
+                kicked_at));
   CHECK(keeps_receiving(*c, a->peer_id()));  // the rest goes on
   CHECK(keeps_receiving(*a, c->peer_id()));
 }
@@ -137,7 +139,8 @@ TEST_CASE("a viewer promoted by the owner publishes and is received", "[sfu]") {
   REQUIRE(viewer->role() == "viewer");
   CHECK(viewer->push("raiseHand", "{}").status == "ok");
   REQUIRE(owner->wait_event("handRaised", viewer->peer_id(), 5s));
-  auto answer = owner->push("answerHand", R"({"peerId":")" + viewer->peer_id() + R"(","accept":true})");
+  auto answer =
+    owner->push("answerHand", R"({"peerId":")" + viewer->peer_id() + R"(","accept":true})");
   CHECK(answer.status == "ok");
   REQUIRE(viewer->wait_event("roleChanged", R"("role":"publisher")", 5s));
   CHECK(viewer->role() == "publisher");

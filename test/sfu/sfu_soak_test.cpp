@@ -26,8 +26,12 @@ TEST_CASE("soak: 50 join/leave cycles leave threads, fds and gauges as they were
   }
   std::this_thread::sleep_for(1500ms);  // engines report every second
   auto threads = proc.threads(), fds = proc.fds();
-  const std::vector<std::string> gauges{R"(vr_peers{type="group",role="publisher"})", "vr_channels", "vr_sockets",
-                                        "vr_tracks", R"(vr_rooms{type="group"})", "vr_media_elements"};
+  const std::vector<std::string> gauges{R"(vr_peers{type="group",role="publisher"})",
+                                        "vr_channels",
+                                        "vr_sockets",
+                                        "vr_tracks",
+                                        R"(vr_rooms{type="group"})",
+                                        "vr_media_elements"};
   std::map<std::string, double> start;
   for (auto& g : gauges)
     start[g] = srv.metric(g);
@@ -62,7 +66,8 @@ TEST_CASE("soak: 50 join/leave cycles leave threads, fds and gauges as they were
   };
   bool settled = a->wait_for(back, 20s);
   std::ostringstream report;
-  report << "threads " << threads << " -> " << proc.threads() << ", fds " << fds << " -> " << proc.fds();
+  report << "threads " << threads << " -> " << proc.threads() << ", fds " << fds << " -> "
+         << proc.fds();
   for (auto& g : gauges)
     report << ", " << g << " " << start[g] << " -> " << srv.metric(g);
   INFO(report.str());

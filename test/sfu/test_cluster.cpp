@@ -12,9 +12,7 @@ namespace vr::test {
 
 namespace {
 
-std::string ms(std::chrono::milliseconds d) {
-  return std::to_string(d.count()) + "ms";
-}
+std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
 
 }  // namespace
 
@@ -38,7 +36,8 @@ std::size_t test_cluster::start(const std::vector<std::string>& seeds, std::uint
   n.name = "127.0.0.1:" + std::to_string(port);
   n.proc = std::make_unique<server_process>(
     VR_SERVER_BIN, VR_ROOT,
-    std::vector<std::string>{"--cluster.node-port=" + std::to_string(port), "--cluster.seeds=" + list,
+    std::vector<std::string>{"--cluster.node-port=" + std::to_string(port),
+                             "--cluster.seeds=" + list,
                              "--cluster.heartbeat-interval=" + ms(heartbeat),
                              "--cluster.connection-timeout=" + ms(connection_timeout),
                              "--http.public-url=http://127.0.0.1:{http_port}"});
@@ -70,7 +69,8 @@ std::size_t test_cluster::seen_by(std::size_t i) const {
   return count_in(nodes_.at(i).proc->request("/healthz", false, 1s).body);
 }
 
-bool test_cluster::converged(const std::vector<std::size_t>& which, std::chrono::milliseconds timeout) {
+bool test_cluster::converged(const std::vector<std::size_t>& which,
+                             std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     bool all = true;
@@ -88,7 +88,8 @@ bool test_cluster::converged(const std::vector<std::size_t>& which, std::chrono:
   }
 }
 
-std::size_t test_cluster::owner(const std::string& room, const std::vector<std::size_t>& among) const {
+std::size_t test_cluster::owner(const std::string& room,
+                                const std::vector<std::size_t>& among) const {
   std::vector<std::string> names;
   for (auto i : among)
     names.push_back(nodes_.at(i).name);

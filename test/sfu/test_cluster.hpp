@@ -14,7 +14,7 @@ namespace vr::test {
 using namespace std::chrono_literals;
 
 class test_cluster {
- public:
+public:
   static constexpr auto heartbeat = 200ms;
   static constexpr auto connection_timeout = 1000ms;
 
@@ -40,11 +40,13 @@ class test_cluster {
   std::string room_on(std::size_t on, const std::vector<std::size_t>& among,
                       const std::string& prefix = "room") const;
   // Open group rooms on node i, from its /metrics.
-  double rooms_on(std::size_t i) const { return nodes_.at(i).proc->metric(R"(vr_rooms{type="group"})"); }
+  double rooms_on(std::size_t i) const {
+    return nodes_.at(i).proc->metric(R"(vr_rooms{type="group"})");
+  }
   // SIGKILL and reap: the node is gone, as after a crash.
   void kill(std::size_t i);
 
- private:
+private:
   struct node {
     std::string name;
     std::unique_ptr<server_process> proc;

@@ -17,7 +17,8 @@ struct temp_dir {
   std::filesystem::path path;
   explicit temp_dir(const std::string& prefix = "vr-test-") {
     std::random_device rd;
-    path = std::filesystem::temp_directory_path() / (prefix + std::to_string(rd()) + std::to_string(rd()));
+    path = std::filesystem::temp_directory_path() /
+           (prefix + std::to_string(rd()) + std::to_string(rd()));
   }
   ~temp_dir() {
     std::error_code ec;
@@ -36,7 +37,8 @@ inline std::string slurp(const std::filesystem::path& p) {
 inline std::vector<double> playlist_values(const std::string& text, const std::string& tag) {
   std::vector<double> out;
   const std::regex re(tag + "([0-9.]+)");
-  for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) out.push_back(std::stod((*it)[1]));
+  for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it)
+    out.push_back(std::stod((*it)[1]));
   return out;
 }
 

@@ -13,9 +13,12 @@ using namespace vr::media;
 namespace {
 
 std::uint32_t be32(const fmp4::bytes& b, std::size_t at) {
-  return std::uint32_t{b[at]} << 24 | std::uint32_t{b[at + 1]} << 16 | std::uint32_t{b[at + 2]} << 8 | b[at + 3];
+  return std::uint32_t{b[at]} << 24 | std::uint32_t{b[at + 1]} << 16 |
+         std::uint32_t{b[at + 2]} << 8 | b[at + 3];
 }
-std::uint64_t be64(const fmp4::bytes& b, std::size_t at) { return std::uint64_t{be32(b, at)} << 32 | be32(b, at + 4); }
+std::uint64_t be64(const fmp4::bytes& b, std::size_t at) {
+  return std::uint64_t{be32(b, at)} << 32 | be32(b, at + 4);
+}
 
 struct box {
   std::string type;
@@ -25,7 +28,8 @@ struct box {
 
 bool is_container(const std::string& t) {
   for (const char* c : {"moov", "trak", "mdia", "minf", "stbl", "mvex", "moof", "traf", "dinf"})
-    if (t == c) return true;
+    if (t == c)
+      return true;
   return false;
 }
 
@@ -37,7 +41,8 @@ std::vector<box> parse(const fmp4::bytes& b, std::size_t from, std::size_t to) {
     box x{std::string(b.begin() + from + 4, b.begin() + from + 8), from, be32(b, from), {}};
     REQUIRE(x.size >= 8);
     REQUIRE(from + x.size <= to);
-    if (is_container(x.type)) x.children = parse(b, from + 8, from + x.size);
+    if (is_container(x.type))
+      x.children = parse(b, from + 8, from + x.size);
     out.push_back(x);
     from += x.size;
   }
@@ -48,27 +53,32 @@ const box* find(const std::vector<box>& boxes, const std::string& path) {
   auto slash = path.find('/');
   std::string head = path.substr(0, slash);
   for (const auto& x : boxes)
-    if (x.type == head) return slash == std::string::npos ? &x : find(x.children, path.substr(slash + 1));
+    if (x.type == head)
+      return slash == std::string::npos ? &x : find(x.children, path.substr(slash + 1));
   return nullptr;
 }
 
 std::size_t count(const std::vector<box>& boxes, const std::string& type) {
   std::size_t n = 0;
-  for (const auto& x : boxes) n += x.type == type;
+  for (const auto& x : boxes)
+    n += x.type == type;
   return n;
 }
 
 bool contains(const fmp4::bytes& hay, const fmp4::bytes& needle, std::size_t from, std::size_t to) {
-  return std::search(hay.begin() + from, hay.begin() + to, needle.begin(), needle.end()) != hay.begin() + to;
+  return std::search(hay.begin() + from, hay.begin() + to, needle.begin(), needle.end()) !=
+         hay.begin() + to;
 }
 
-const fmp4::bytes avcc{0x01, 0x42, 0xc0, 0x1f, 0xff, 0xe1, 0x00, 0x04, 0x67, 0x42, 0xc0, 0x1f, 0x01, 0x00, 0x02, 0x68, 0xce};
+const fmp4::bytes avcc{0x01, 0x42, 0xc0, 0x1f, 0xff, 0xe1, 0x00, 0x04, 0x67,
+                       0x42, 0xc0, 0x1f, 0x01, 0x00, 0x02, 0x68, 0xce};
 const fmp4::bytes asc{0x11, 0x90};
 
 }  // namespace
 
 TEST_CASE("init segment: ftyp, moov with an avc1 and an mp4a track, trex for both", "[fmp4]") {
-  auto b = fmp4::init_segment(fmp4::video_config{avcc, 320, 240}, fmp4::audio_config{asc, 48000, 2});
+  auto b =
+    fmp4::init_segment(fmp4::video_config{avcc, 320, 240}, fmp4::audio_config{asc, 48000, 2});
   auto top = parse(b, 0, b.size());
   REQUIRE(top.size() == 2);
   CHECK(top[0].type == "ftyp");
@@ -106,7 +116,8 @@ TEST_CASE("init segment with audio only has one track", "[fmp4]") {
 }
 
 TEST_CASE("fragment: moof with tfdt and trun per track, data offsets into mdat", "[fmp4]") {
-  fmp4::run v{fmp4::video_track_id, 123456789012ull, {{{1, 2, 3}, 3000, true}, {{4, 5}, 3003, false}}};
+  fmp4::run v{
+    fmp4::video_track_id, 123456789012ull, {{{1, 2, 3}, 3000, true}, {{4, 5}, 3003, false}}};
   fmp4::run a{fmp4::audio_track_id, 4800, {{{9, 9, 9, 9}, 1024, true}}};
   fmp4::run empty{fmp4::audio_track_id, 0, {}};
   auto b = fmp4::fragment(7, {v, a, empty});

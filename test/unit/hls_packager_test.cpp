@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fmp4::bytes avcc{0x01, 0x42, 0xc0, 0x1f, 0xff, 0xe1, 0x00, 0x04, 0x67, 0x42, 0xc0, 0x1f, 0x01, 0x00, 0x02, 0x68, 0xce};
+const fmp4::bytes avcc{0x01, 0x42, 0xc0, 0x1f, 0xff, 0xe1, 0x00, 0x04, 0x67,
+                       0x42, 0xc0, 0x1f, 0x01, 0x00, 0x02, 0x68, 0xce};
 const fmp4::bytes asc{0x11, 0x90};
 constexpr std::int64_t ms = 1'000'000;
 
@@ -59,10 +60,13 @@ struct feed {
   }
   // Both tracks for `seconds` of media, interleaved by time.
   void run(double seconds) {
-    const std::int64_t end = std::max(video_ns, audio_ns) + static_cast<std::int64_t>(seconds * 1e9);
+    const std::int64_t end =
+      std::max(video_ns, audio_ns) + static_cast<std::int64_t>(seconds * 1e9);
     while ((cfg.video && video_ns < end) || (cfg.audio && audio_ns < end)) {
-      if (cfg.video && (!cfg.audio || video_ns <= audio_ns)) frame();
-      else audio_frame();
+      if (cfg.video && (!cfg.audio || video_ns <= audio_ns))
+        frame();
+      else
+        audio_frame();
       clock_ms = 1'700'000'000'000 + std::max(video_ns, audio_ns) / ms;
     }
   }
@@ -83,7 +87,8 @@ void check_parts(const feed& f, const fs::path& dir) {
   INFO(text);
   auto parts = playlist_values(text, "#EXT-X-PART:DURATION=");
   REQUIRE(parts.size() > 10);
-  for (double d : parts) CHECK(d <= 0.3 + 1e-9);
+  for (double d : parts)
+    CHECK(d <= 0.3 + 1e-9);
   const auto msn = f.last().list.media_sequence();
   std::string joined;
   for (std::uint32_t p = 0; fs::exists(dir / hls::playlist::part_uri(msn + 1, p)); ++p)
@@ -93,7 +98,8 @@ void check_parts(const feed& f, const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("nothing is written before a keyframe with codec config, then init.mp4 and parts", "[hls-packager]") {
+TEST_CASE("nothing is written before a keyframe with codec config, then init.mp4 and parts",
+          "[hls-packager]") {
   temp_dir dir("vr-packager-test-");
   feed f(dir.path);
   f.start();
@@ -111,7 +117,8 @@ TEST_CASE("nothing is written before a keyframe with codec config, then init.mp4
   CHECK(f.p->stats().dropped_video > 0);
 }
 
-TEST_CASE("parts stay within PART-TARGET and segments start on keyframes near the target", "[hls-packager]") {
+TEST_CASE("parts stay within PART-TARGET and segments start on keyframes near the target",
+          "[hls-packager]") {
   temp_dir dir("vr-packager-test-");
   feed f(dir.path);
   f.run_av(9.0);
@@ -137,7 +144,8 @@ TEST_CASE("parts stay within PART-TARGET when frame intervals jitter", "[hls-pac
   feed f(dir.path);
   // Arrival-timed frames (rtpjitterbuffer's default mode): intervals of
   // 30 to 45 ms around 33.3, so a frame is often longer than the one before.
-  f.jitter_ns = {-3 * ms, 4 * ms, -2 * ms, 11 * ms, -3 * ms, -4 * ms, 7 * ms, -3 * ms, -5 * ms, 1 * ms, -3 * ms};
+  f.jitter_ns = {-3 * ms, 4 * ms,  -2 * ms, 11 * ms, -3 * ms, -4 * ms,
+                 7 * ms,  -3 * ms, -5 * ms, 1 * ms,  -3 * ms};
   f.run_av(12.0);
   check_parts(f, dir.path);
 }
@@ -149,13 +157,15 @@ TEST_CASE("without audio config the stream starts video-only after audio_wait", 
   f.start();
   f.p->set_video({avcc, 320, 240});
   f.keyframe_next = true;
-  for (int i = 0; i < 20; ++i) f.frame();  // 0.66 s: still waiting for audio
+  for (int i = 0; i < 20; ++i)
+    f.frame();  // 0.66 s: still waiting for audio
   CHECK(f.snaps.empty());
   for (int i = 0; i < 60 && f.snaps.empty(); ++i) {
     f.keyframe_next = f.keyframe_next || i % 10 == 0;
     f.frame();
   }
-  for (int i = 0; i < 30; ++i) f.frame();
+  for (int i = 0; i < 30; ++i)
+    f.frame();
   REQUIRE_FALSE(f.snaps.empty());
   auto init = slurp(dir.path / "init.mp4");
   CHECK(init.find("avc1") != std::string::npos);
@@ -172,14 +182,16 @@ TEST_CASE("audio-only streams cut parts by audio time, all independent", "[hls-p
   INFO(text);
   auto parts = playlist_values(text, "#EXT-X-PART:DURATION=");
   REQUIRE(parts.size() > 10);
-  for (double d : parts) CHECK(d <= 0.3);
+  for (double d : parts)
+    CHECK(d <= 0.3);
   CHECK(text.find("#EXTINF:") != std::string::npos);
   // Every part line is independent.
   std::regex dependent("#EXT-X-PART:DURATION=[0-9.]+,URI=\"[^\"]+\"\n");
   CHECK_FALSE(std::regex_search(text, dependent));
 }
 
-TEST_CASE("finish writes the rest as a last part and ends the playlist - later samples are ignored", "[hls-packager]") {
+TEST_CASE("finish writes the rest as a last part and ends the playlist - later samples are ignored",
+          "[hls-packager]") {
   temp_dir dir("vr-packager-test-");
   feed f(dir.path);
   f.start();
@@ -201,7 +213,8 @@ TEST_CASE("finish writes the rest as a last part and ends the playlist - later s
   CHECK(f.snaps.size() == before + 2);
 }
 
-TEST_CASE("files that slid out of the window are deleted after the grace period", "[hls-packager]") {
+TEST_CASE("files that slid out of the window are deleted after the grace period",
+          "[hls-packager]") {
   temp_dir dir("vr-packager-test-");
   feed f(dir.path);
   f.start();
@@ -217,5 +230,6 @@ TEST_CASE("files that slid out of the window are deleted after the grace period"
   CHECK(fs::exists(dir.path / "init.mp4"));
   CHECK(f.p->stats().deleted_files > 0);
   // No temp files stay behind.
-  for (const auto& e : fs::directory_iterator(dir.path)) CHECK(e.path().extension() != ".tmp");
+  for (const auto& e : fs::directory_iterator(dir.path))
+    CHECK(e.path().extension() != ".tmp");
 }

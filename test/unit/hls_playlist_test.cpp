@@ -18,7 +18,8 @@ constexpr std::int64_t t0 = 1795352400123;  // 2026-11-22T13:00:00.123Z
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
+  for (std::string l; std::getline(in, l);)
+    out.push_back(l);
   return out;
 }
 
@@ -27,7 +28,8 @@ bool starts(const std::string& s, const std::string& prefix) { return s.rfind(pr
 std::vector<std::string> with_prefix(const std::string& text, const std::string& prefix) {
   std::vector<std::string> out;
   for (auto& l : lines(text))
-    if (starts(l, prefix)) out.push_back(l);
+    if (starts(l, prefix))
+      out.push_back(l);
   return out;
 }
 
@@ -43,7 +45,8 @@ std::string attr(const std::string& line, const std::string& name) {
 // Timestamps advance 250 ms per part from `*clock`.
 playlist::part_id gop(playlist& pl, int n, std::int64_t* clock) {
   playlist::part_id last{};
-  for (int i = 0; i < n; ++i, *clock += 250) last = pl.add_part(0.25, i == 0, *clock);
+  for (int i = 0; i < n; ++i, *clock += 250)
+    last = pl.add_part(0.25, i == 0, *clock);
   return last;
 }
 
@@ -66,29 +69,29 @@ TEST_CASE("hls: tags present and in order", "[hls]") {
   gop(pl, 3, &clock);  // segment 1 open with 3 parts
   const auto l = lines(pl.render());
   const std::vector<std::string> expected = {
-      "#EXTM3U",
-      "#EXT-X-VERSION:9",
-      "#EXT-X-TARGETDURATION:2",
-      "#EXT-X-PART-INF:PART-TARGET=0.25000",
-      "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.75000",
-      "#EXT-X-MEDIA-SEQUENCE:0",
-      "#EXT-X-MAP:URI=\"init.mp4\"",
-      "#EXT-X-PROGRAM-DATE-TIME:2026-11-22T13:00:00.123Z",
-      "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p0.m4s\",INDEPENDENT=YES",
-      "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p1.m4s\"",
-      "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p2.m4s\"",
-      "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p3.m4s\"",
-      "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p4.m4s\"",
-      "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p5.m4s\"",
-      "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p6.m4s\"",
-      "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p7.m4s\"",
-      "#EXTINF:2.00000,",
-      "seg0.m4s",
-      "#EXT-X-PROGRAM-DATE-TIME:2026-11-22T13:00:02.123Z",
-      "#EXT-X-PART:DURATION=0.25000,URI=\"seg1.p0.m4s\",INDEPENDENT=YES",
-      "#EXT-X-PART:DURATION=0.25000,URI=\"seg1.p1.m4s\"",
-      "#EXT-X-PART:DURATION=0.25000,URI=\"seg1.p2.m4s\"",
-      "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg1.p3.m4s\"",
+    "#EXTM3U",
+    "#EXT-X-VERSION:9",
+    "#EXT-X-TARGETDURATION:2",
+    "#EXT-X-PART-INF:PART-TARGET=0.25000",
+    "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.75000",
+    "#EXT-X-MEDIA-SEQUENCE:0",
+    "#EXT-X-MAP:URI=\"init.mp4\"",
+    "#EXT-X-PROGRAM-DATE-TIME:2026-11-22T13:00:00.123Z",
+    "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p0.m4s\",INDEPENDENT=YES",
+    "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p1.m4s\"",
+    "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p2.m4s\"",
+    "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p3.m4s\"",
+    "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p4.m4s\"",
+    "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p5.m4s\"",
+    "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p6.m4s\"",
+    "#EXT-X-PART:DURATION=0.25000,URI=\"seg0.p7.m4s\"",
+    "#EXTINF:2.00000,",
+    "seg0.m4s",
+    "#EXT-X-PROGRAM-DATE-TIME:2026-11-22T13:00:02.123Z",
+    "#EXT-X-PART:DURATION=0.25000,URI=\"seg1.p0.m4s\",INDEPENDENT=YES",
+    "#EXT-X-PART:DURATION=0.25000,URI=\"seg1.p1.m4s\"",
+    "#EXT-X-PART:DURATION=0.25000,URI=\"seg1.p2.m4s\"",
+    "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg1.p3.m4s\"",
   };
   CHECK(l == expected);
   CHECK(with_prefix(pl.render(), "#EXT-X-ENDLIST").empty());
@@ -115,7 +118,8 @@ TEST_CASE("hls: part and segment numbering", "[hls]") {
   }
   SECTION("a dependent part never starts a segment, even far past the target") {
     pl.add_part(0.25, true, clock);
-    for (std::uint32_t p = 1; p < 20; ++p) CHECK(pl.add_part(0.25, false, clock) == id{0, p});
+    for (std::uint32_t p = 1; p < 20; ++p)
+      CHECK(pl.add_part(0.25, false, clock) == id{0, p});
     CHECK(pl.add_part(0.25, true, clock) == id{1, 0});
     const auto inf = with_prefix(pl.render(), "#EXTINF:");
     CHECK(inf == std::vector<std::string>{"#EXTINF:5.00000,"});
@@ -128,7 +132,8 @@ TEST_CASE("hls: part and segment numbering", "[hls]") {
     playlist_config c;
     c.target_part_s = 0.2;
     playlist p2(c);
-    for (std::uint32_t p = 0; p < 10; ++p) CHECK(p2.add_part(0.2, p == 0, clock) == id{0, p});
+    for (std::uint32_t p = 0; p < 10; ++p)
+      CHECK(p2.add_part(0.2, p == 0, clock) == id{0, p});
     CHECK(p2.add_part(0.2, true, clock) == id{1, 0});
   }
 }
@@ -136,19 +141,21 @@ TEST_CASE("hls: part and segment numbering", "[hls]") {
 TEST_CASE("hls: EXTINF is the sum of its parts", "[hls]") {
   playlist pl({});
   const std::vector<std::vector<double>> segs = {
-      {0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.1},
-      {0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3},
-      {0.21, 0.24, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25},
+    {0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.1},
+    {0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3},
+    {0.21, 0.24, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25},
   };
   for (const auto& s : segs)
-    for (std::size_t i = 0; i < s.size(); ++i) pl.add_part(s[i], i == 0, t0);
+    for (std::size_t i = 0; i < s.size(); ++i)
+      pl.add_part(s[i], i == 0, t0);
   pl.add_part(0.25, true, t0);  // closes the third
   const auto text = pl.render();
   std::vector<double> part_sum;
   std::vector<double> extinf;
   double sum = 0;
   for (const auto& l : lines(text)) {
-    if (starts(l, "#EXT-X-PART:")) sum += std::stod(attr(l, "DURATION"));
+    if (starts(l, "#EXT-X-PART:"))
+      sum += std::stod(attr(l, "DURATION"));
     if (starts(l, "#EXTINF:")) {
       extinf.push_back(std::stod(l.substr(8)));
       part_sum.push_back(sum);
@@ -159,7 +166,8 @@ TEST_CASE("hls: EXTINF is the sum of its parts", "[hls]") {
   CHECK(extinf[0] == Approx(2.1).margin(1e-5));
   CHECK(extinf[1] == Approx(2.1).margin(1e-5));
   CHECK(extinf[2] == Approx(2.2).margin(1e-5));
-  for (std::size_t i = 0; i < 3; ++i) CHECK(extinf[i] == Approx(part_sum[i]).margin(1e-4));
+  for (std::size_t i = 0; i < 3; ++i)
+    CHECK(extinf[i] == Approx(part_sum[i]).margin(1e-4));
 }
 
 TEST_CASE("hls: TARGETDURATION rounds the longest segment up", "[hls]") {
@@ -169,7 +177,8 @@ TEST_CASE("hls: TARGETDURATION rounds the longest segment up", "[hls]") {
   std::int64_t clock = t0;
   SECTION("exact segments keep the configured target") {
     playlist pl({});
-    for (int i = 0; i < 4; ++i) gop(pl, 8, &clock);
+    for (int i = 0; i < 4; ++i)
+      gop(pl, 8, &clock);
     CHECK(td(pl) == 2);
   }
   SECTION("a segment a bit over the target rounds up") {
@@ -191,7 +200,8 @@ TEST_CASE("hls: TARGETDURATION rounds the longest segment up", "[hls]") {
     c.target_part_s = 0.2;
     c.target_segment_s = 3.0;
     playlist pl(c);
-    for (int i = 0; i < 15; ++i) pl.add_part(0.2, i == 0, t0);  // 3.0000000000000004 s
+    for (int i = 0; i < 15; ++i)
+      pl.add_part(0.2, i == 0, t0);  // 3.0000000000000004 s
     pl.add_part(0.2, true, t0);
     CHECK(with_prefix(pl.render(), "#EXTINF:") == std::vector<std::string>{"#EXTINF:3.00000,"});
     CHECK(td(pl) == 3);
@@ -202,7 +212,8 @@ TEST_CASE("hls: TARGETDURATION rounds the longest segment up", "[hls]") {
     playlist pl(c);
     gop(pl, 17, &clock);  // 4.25 s
     CHECK(td(pl) == 5);   // the open segment counts: it will be listed with its EXTINF
-    for (int i = 0; i < 6; ++i) gop(pl, 8, &clock);
+    for (int i = 0; i < 6; ++i)
+      gop(pl, 8, &clock);
     CHECK(pl.media_sequence() > 0);
     CHECK(td(pl) == 5);
   }
@@ -215,7 +226,8 @@ TEST_CASE("hls: PART-HOLD-BACK is at least three part targets", "[hls]") {
     playlist pl(c);
     pl.add_part(part, true, t0);
     const auto text = pl.render();
-    const double target = std::stod(attr(with_prefix(text, "#EXT-X-PART-INF:").at(0), "PART-TARGET"));
+    const double target =
+      std::stod(attr(with_prefix(text, "#EXT-X-PART-INF:").at(0), "PART-TARGET"));
     const auto control = with_prefix(text, "#EXT-X-SERVER-CONTROL:").at(0);
     CHECK(attr(control, "CAN-BLOCK-RELOAD") == "YES");
     CHECK(target == Approx(part).margin(1e-5));
@@ -226,7 +238,8 @@ TEST_CASE("hls: PART-HOLD-BACK is at least three part targets", "[hls]") {
 TEST_CASE("hls: PROGRAM-DATE-TIME per segment is its first part's time", "[hls]") {
   playlist pl({});
   pl.add_part(0.25, true, t0);
-  for (int i = 1; i < 8; ++i) pl.add_part(0.25, false, t0 + 250 * i);
+  for (int i = 1; i < 8; ++i)
+    pl.add_part(0.25, false, t0 + 250 * i);
   pl.add_part(0.25, true, t0 + 2000 + 5);  // a little jitter
   pl.add_part(0.25, false, t0 + 2250);
   CHECK(with_prefix(pl.render(), "#EXT-X-PROGRAM-DATE-TIME:") ==
@@ -302,7 +315,7 @@ TEST_CASE("hls: too_far() for blocking reload", "[hls]") {
     CHECK(pl.too_far(0, 15u));        // 13 ahead
     CHECK_FALSE(pl.too_far(1, 11u));  // at least 12 ahead
     CHECK(pl.too_far(1, 12u));
-    CHECK_FALSE(pl.too_far(0, 0u));   // old part: answered at once
+    CHECK_FALSE(pl.too_far(0, 0u));  // old part: answered at once
   }
   SECTION("part target of 1 s or more: limit of 3 parts") {
     playlist_config c;
@@ -325,10 +338,9 @@ TEST_CASE("hls: window slides and expired files are listed once", "[hls]") {
   c.window_segments = 3;
   playlist pl(c);
   std::int64_t clock = t0;
-  auto media_sequence = [&] {
-    return with_prefix(pl.render(), "#EXT-X-MEDIA-SEQUENCE:");
-  };
-  for (int i = 0; i < 3; ++i) gop(pl, 8, &clock);
+  auto media_sequence = [&] { return with_prefix(pl.render(), "#EXT-X-MEDIA-SEQUENCE:"); };
+  for (int i = 0; i < 3; ++i)
+    gop(pl, 8, &clock);
   gop(pl, 2, &clock);  // segments 0..2 complete, 3 open
   CHECK(media_sequence() == std::vector<std::string>{"#EXT-X-MEDIA-SEQUENCE:0"});
   CHECK(pl.take_expired().empty());
@@ -365,7 +377,8 @@ TEST_CASE("hls: a window shorter than 3 segments is raised to 3", "[hls]") {
   c.window_segments = 1;
   playlist pl(c);
   std::int64_t clock = t0;
-  for (int i = 0; i < 4; ++i) gop(pl, 8, &clock);
+  for (int i = 0; i < 4; ++i)
+    gop(pl, 8, &clock);
   gop(pl, 1, &clock);
   CHECK(with_prefix(pl.render(), "#EXTINF:").size() == 3);
   CHECK(pl.media_sequence() == 1);
@@ -374,7 +387,8 @@ TEST_CASE("hls: a window shorter than 3 segments is raised to 3", "[hls]") {
 TEST_CASE("hls: parts only within three target durations of the end", "[hls]") {
   playlist pl({});  // 6 segments, target 2 s: parts of the last 3 complete ones and the open one
   std::int64_t clock = t0;
-  for (int i = 0; i < 6; ++i) gop(pl, 8, &clock);
+  for (int i = 0; i < 6; ++i)
+    gop(pl, 8, &clock);
   gop(pl, 2, &clock);
   const auto text = pl.render();
   CHECK(text.find("seg2.p0.m4s") == std::string::npos);
@@ -389,7 +403,8 @@ TEST_CASE("hls: end() completes the open segment, adds ENDLIST, drops the hint",
   c.window_segments = 3;
   playlist pl(c);
   std::int64_t clock = t0;
-  for (int i = 0; i < 3; ++i) gop(pl, 8, &clock);
+  for (int i = 0; i < 3; ++i)
+    gop(pl, 8, &clock);
   gop(pl, 3, &clock);  // open segment 3
   pl.take_expired();
   pl.end();

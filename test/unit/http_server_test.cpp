@@ -69,7 +69,7 @@ struct recorder {
 class echo_handler : public ws_handler {
 public:
   echo_handler(std::shared_ptr<recorder> rec, std::shared_ptr<ws_connection> conn)
-    : rec_(std::move(rec)), conn_(std::move(conn)) {}
+      : rec_(std::move(rec)), conn_(std::move(conn)) {}
   void on_text(std::string text) override {
     rec_->update([&] { rec_->texts.push_back(text); });
     if (text == "close") {
@@ -217,7 +217,8 @@ http::response<http::string_body> get(std::uint16_t port, std::string target,
 
 struct ws_client {
   beast::error_code open(std::uint16_t port, std::string target = "/socket/websocket?vsn=2.0.0") {
-    if (auto ec = wait_for(ioc, [&](auto h) { beast::get_lowest_layer(ws).async_connect(local(port), h); }))
+    if (auto ec =
+          wait_for(ioc, [&](auto h) { beast::get_lowest_layer(ws).async_connect(local(port), h); }))
       return ec;
     return wait_for(ioc, [&](auto h) { ws.async_handshake(response, "127.0.0.1", target, h); });
   }
@@ -270,8 +271,7 @@ TEST_CASE("healthz and metrics", "[http]") {
   CHECK(m.body().find("# TYPE vr_frames_in_total counter\n") != std::string::npos);
   CHECK(m.body().find("vr_http_requests_total{path_class=\"healthz\"} 1\n") != std::string::npos);
 
-  CHECK(get(srv.port, "/healthz", http::verb::post).result() ==
-        http::status::method_not_allowed);
+  CHECK(get(srv.port, "/healthz", http::verb::post).result() == http::status::method_not_allowed);
   CHECK(get(srv.port, "/socket/websocket").result() == http::status::bad_request);
 }
 
@@ -346,7 +346,8 @@ TEST_CASE("WebSocket: text echo, server sends from any thread, binary frames, cl
   CHECK(eventually([&] { return srv.stats->get("vr_frames_out_total") == 102; }));
 
   SECTION("the client closes") {
-    REQUIRE_FALSE(wait_for(c.ioc, [&](auto h) { c.ws.async_close(websocket::close_code::normal, h); }));
+    REQUIRE_FALSE(
+      wait_for(c.ioc, [&](auto h) { c.ws.async_close(websocket::close_code::normal, h); }));
   }
   SECTION("the handler closes after its last words") {
     REQUIRE_FALSE(c.write("close"));
@@ -388,8 +389,10 @@ TEST_CASE("WebSocket: a message in fragments counts as a whole against the limit
   ws_client c;
   REQUIRE_FALSE(c.open(srv.port));
   std::string part(600, 'x');
-  REQUIRE_FALSE(wait_for(c.ioc, [&](auto h) { c.ws.async_write_some(false, net::buffer(part), h); }));
-  REQUIRE_FALSE(wait_for(c.ioc, [&](auto h) { c.ws.async_write_some(true, net::buffer(part), h); }));
+  REQUIRE_FALSE(
+    wait_for(c.ioc, [&](auto h) { c.ws.async_write_some(false, net::buffer(part), h); }));
+  REQUIRE_FALSE(
+    wait_for(c.ioc, [&](auto h) { c.ws.async_write_some(true, net::buffer(part), h); }));
   CHECK(c.close_code() == 1009);
 }
 
@@ -449,7 +452,8 @@ TEST_CASE("max_connections: beyond it HTTP gets 503 and upgrades are refused", "
   CHECK(refused.open(srv.port) == websocket::error::upgrade_declined);
   CHECK(refused.response.result() == http::status::service_unavailable);
 
-  REQUIRE_FALSE(wait_for(c.ioc, [&](auto h) { c.ws.async_close(websocket::close_code::normal, h); }));
+  REQUIRE_FALSE(
+    wait_for(c.ioc, [&](auto h) { c.ws.async_close(websocket::close_code::normal, h); }));
   REQUIRE(srv.rec->wait([&] { return srv.rec->closed == 1; }));
   CHECK(get(srv.port, "/healthz").result() == http::status::ok);
 }

@@ -14,7 +14,8 @@ TEST_CASE("quote escapes what JSON needs escaped", "[json]") {
 }
 
 TEST_CASE("typed getters refuse other types", "[json]") {
-  auto doc = json::parse(R"({"s":"x","b":true,"i":5,"n":-9007199254740993,"d":1.5,"o":{},"a":[],"z":null})");
+  auto doc =
+    json::parse(R"({"s":"x","b":true,"i":5,"n":-9007199254740993,"d":1.5,"o":{},"a":[],"z":null})");
   REQUIRE(doc);
   CHECK(json::get_string(*doc, "s") == "x");
   CHECK_FALSE(json::get_string(*doc, "b"));
@@ -40,7 +41,7 @@ TEST_CASE("the depth limit counts objects and arrays", "[json]") {
   CHECK_FALSE(json::parse("[[[1]]]", 2));
   CHECK_FALSE(json::parse(R"({"a":{"b":{}}})", 2));
   CHECK(json::parse(R"({"a":[],"b":{},"c":[{}]})", 3));  // siblings do not add up
-  CHECK(json::parse("1", 0));                              // scalars have no depth
+  CHECK(json::parse("1", 0));                            // scalars have no depth
   CHECK(json::to_string(*json::parse(R"( { "a" : [ 1 , 2 ] } )")) == R"({"a":[1,2]})");
 }
 
@@ -62,10 +63,10 @@ TEST_CASE("hostile input is refused without recursion", "[json]") {
 
 TEST_CASE("only well-formed UTF-8 JSON is accepted", "[json]") {
   CHECK(json::parse("\"Zo\xc3\xab\""));
-  CHECK_FALSE(json::parse("\"\xff\""));              // never valid
-  CHECK_FALSE(json::parse("\"\xc3\""));              // truncated sequence
-  CHECK_FALSE(json::parse("\"\xc0\xaf\""));          // overlong '/'
-  CHECK_FALSE(json::parse("\"\xed\xa0\x80\""));      // encoded surrogate
+  CHECK_FALSE(json::parse("\"\xff\""));                  // never valid
+  CHECK_FALSE(json::parse("\"\xc3\""));                  // truncated sequence
+  CHECK_FALSE(json::parse("\"\xc0\xaf\""));              // overlong '/'
+  CHECK_FALSE(json::parse("\"\xed\xa0\x80\""));          // encoded surrogate
   CHECK_FALSE(json::parse(std::string("[1]\0[2]", 7)));  // NUL: nothing is cut off
   CHECK_FALSE(json::parse(""));
   CHECK_FALSE(json::parse("[1] [2]"));

@@ -49,16 +49,16 @@ TEST_CASE("malformed media events are refused", "[media_event]") {
   CHECK_FALSE(me::decode_payload(R"({"data":"[1]"})"));
   CHECK_FALSE(me::decode_payload(R"({"data":"{\"type\":\"join\",\"data\":null}"})"));
   CHECK_FALSE(me::decode_payload(R"({"data":"{\"type\":\"join\"} x"})"));  // trailing text
-  CHECK_FALSE(me::decode_payload(R"(["{\"type\":\"join\"}"])"));          // payload not an object
+  CHECK_FALSE(me::decode_payload(R"(["{\"type\":\"join\"}"])"));           // payload not an object
   CHECK_FALSE(me::decode_payload("{\"data\":\"{\\\"type\\\":\\\"\xff\\\"}\"}"));  // bad UTF-8
   CHECK_FALSE(me::decode_payload("not json"));
-  std::string deep = R"({"type":"join","data":{"a":)" + std::string(64, '[') +
-                     std::string(64, ']') + "}}";
+  std::string deep =
+    R"({"type":"join","data":{"a":)" + std::string(64, '[') + std::string(64, ']') + "}}";
   CHECK_FALSE(me::decode(deep));
   CHECK(me::decode(deep, 100));
   // Deep nesting inside the string is as hostile as outside it.
-  std::string very_deep = R"({"type":"join","data":{"a":)" + std::string(100000, '[') +
-                          std::string(100000, ']') + "}}";
+  std::string very_deep =
+    R"({"type":"join","data":{"a":)" + std::string(100000, '[') + std::string(100000, ']') + "}}";
   CHECK_FALSE(me::decode_payload(R"({"data":)" + json::quote(very_deep) + "}"));
 }
 

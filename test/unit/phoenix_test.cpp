@@ -49,9 +49,11 @@ TEST_CASE("null refs, whitespace and the protocol's other shapes", "[phoenix]") 
   CHECK(f.payload == R"({"data":"{}"})");
   CHECK(decoded(R"(["","","","",{}])").ref == "");  // empty strings are still strings
   // A join reply with its response, a phx_error push and a phx_close, as in protocol.md §1.
-  CHECK(phx::reply("3", "4", "room:a", "ok", R"({"peerId":"p1","role":"publisher"})") ==
-        R"(["3","4","room:a","phx_reply",{"status":"ok","response":{"peerId":"p1","role":"publisher"}}])");
-  CHECK(phx::encode({"3", "3", "room:a", "phx_error", "{}"}) == R"(["3","3","room:a","phx_error",{}])");
+  CHECK(
+    phx::reply("3", "4", "room:a", "ok", R"({"peerId":"p1","role":"publisher"})") ==
+    R"(["3","4","room:a","phx_reply",{"status":"ok","response":{"peerId":"p1","role":"publisher"}}])");
+  CHECK(phx::encode({"3", "3", "room:a", "phx_error", "{}"}) ==
+        R"(["3","3","room:a","phx_error",{}])");
   CHECK(phx::encode({"3", std::nullopt, "room:a", "phx_close", "{}"}) ==
         R"(["3",null,"room:a","phx_close",{}])");
   CHECK(phx::reply(std::nullopt, std::nullopt, "phoenix", "ok") ==
@@ -114,8 +116,8 @@ TEST_CASE("deep nesting is refused without recursion", "[phoenix]") {
   std::string deep(100000, '[');
   deep += std::string(100000, ']');
   CHECK_FALSE(refused(deep).ref);
-  std::string payload = R"(["j",1,"room:a","ev",{"a":)" + std::string(40, '[') +
-                        std::string(40, ']') + "}]";
+  std::string payload =
+    R"(["j",1,"room:a","ev",{"a":)" + std::string(40, '[') + std::string(40, ']') + "}]";
   CHECK_FALSE(refused(payload).ref);  // 42 levels > 32, and a numeric ref
   // A too-deep payload behind a usable ref and topic can still be answered.
   auto e = refused(R"(["j","1","room:a","ev",{"a":)" + std::string(100000, '[') +
@@ -125,8 +127,8 @@ TEST_CASE("deep nesting is refused without recursion", "[phoenix]") {
   CHECK(e.topic == "room:a");
   CHECK_FALSE(refused(R"([null,"2","room:b","ev",{"a": broken)").ref);  // not JSON: ignored
   CHECK_FALSE(refused(R"([null,"2",["x"],"room:b"])").topic);
-  auto ok = R"([null,"1","room:a","ev",{"a":)" + std::string(29, '[') +
-            std::string(29, ']') + "}]";  // 31 levels
+  auto ok = R"([null,"1","room:a","ev",{"a":)" + std::string(29, '[') + std::string(29, ']') +
+            "}]";  // 31 levels
   CHECK(std::holds_alternative<phx::frame>(phx::decode(ok)));
   CHECK(std::holds_alternative<phx::decode_error>(phx::decode(ok, {8})));
 }

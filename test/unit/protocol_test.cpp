@@ -54,8 +54,10 @@ TEST_CASE("a frame's refs, topic and event are decoded once", "[protocol]") {
 }
 
 TEST_CASE("a heartbeat is one only on the phoenix topic", "[protocol]") {
-  CHECK(std::holds_alternative<proto::heartbeat>(event_of(R"([null,"7","phoenix","heartbeat",{}])")));
-  CHECK(std::holds_alternative<proto::unknown_event>(event_of(R"([null,"7","room:a","heartbeat",{}])")));
+  CHECK(
+    std::holds_alternative<proto::heartbeat>(event_of(R"([null,"7","phoenix","heartbeat",{}])")));
+  CHECK(std::holds_alternative<proto::unknown_event>(
+    event_of(R"([null,"7","room:a","heartbeat",{}])")));
 }
 
 TEST_CASE("frames that are not Phoenix frames keep what answers them", "[protocol]") {
@@ -64,7 +66,8 @@ TEST_CASE("frames that are not Phoenix frames keep what answers them", "[protoco
   auto& err = std::get<vr::signaling::phoenix::decode_error>(d);
   CHECK(err.ref == "2");
   CHECK(err.topic == "room:a");
-  CHECK(std::holds_alternative<vr::signaling::phoenix::decode_error>(proto::decode_client("[1,2,3]")));
+  CHECK(
+    std::holds_alternative<vr::signaling::phoenix::decode_error>(proto::decode_client("[1,2,3]")));
   CHECK(std::holds_alternative<vr::signaling::phoenix::decode_error>(proto::decode_client("nope")));
 }
 
@@ -112,8 +115,9 @@ TEST_CASE("room requests are decoded with their payloads", "[protocol]") {
 }
 
 TEST_CASE("media events are decoded into their structs", "[protocol]") {
-  CHECK(as<proto::media_join>(media_of(R"({"type":"join","data":{"metadata":{"displayName":"a"}}})"))
-          .metadata.text == R"({"displayName":"a"})");
+  CHECK(
+    as<proto::media_join>(media_of(R"({"type":"join","data":{"metadata":{"displayName":"a"}}})"))
+      .metadata.text == R"({"displayName":"a"})");
   CHECK(as<proto::media_join>(media_of(R"({"type":"join","data":{}})")).metadata.text == "{}");
   CHECK(std::holds_alternative<proto::media_leave>(media_of(R"({"type":"leave"})")));
   auto offer = as<proto::publish_offer>(media_of(
@@ -121,32 +125,43 @@ TEST_CASE("media events are decoded into their structs", "[protocol]") {
   CHECK(offer.sdp == "v=0\r\n");
   CHECK(offer.track_metadata.at("0").text == R"({"n":1})");
   CHECK(offer.track_metadata.at("1").text == R"("x")");
-  CHECK(as<proto::subscribe_answer>(media_of(R"({"type":"subscribeAnswer","data":{"sdp":"s"}})")).sdp == "s");
+  CHECK(
+    as<proto::subscribe_answer>(media_of(R"({"type":"subscribeAnswer","data":{"sdp":"s"}})")).sdp ==
+    "s");
   auto cand = as<proto::ice_candidate>(media_of(
     R"({"type":"candidate","data":{"pc":"subscribe","candidate":"c","sdpMLineIndex":2,"sdpMid":"1"}})"));
   CHECK(cand.pc == proto::pc_kind::subscribe);
   CHECK(cand.candidate == "c");
   CHECK(cand.sdp_mline_index == 2);
   CHECK(cand.sdp_mid == "1");
-  auto relay = as<proto::relay_request>(media_of(R"({"type":"relay","data":{"to":"p","payload":{"a":[1]}}})"));
+  auto relay =
+    as<proto::relay_request>(media_of(R"({"type":"relay","data":{"to":"p","payload":{"a":[1]}}})"));
   CHECK(relay.to == "p");
   CHECK(relay.payload.text == R"({"a":[1]})");
   CHECK(as<proto::unknown_media_event>(media_of(R"({"type":"dance"})")).type == "dance");
 }
 
-TEST_CASE("a malformed media event keeps its kind, for the engine's order of checks", "[protocol]") {
+TEST_CASE("a malformed media event keeps its kind, for the engine's order of checks",
+          "[protocol]") {
   struct bad_case {
     const char* inner;
     proto::media_kind kind;
   };
   for (auto [inner, kind] : {
          bad_case{R"({"type":"join","data":{"metadata":3}})", proto::media_kind::join},
-         bad_case{R"({"type":"updatePeerMetadata","data":{"metadata":[]}})", proto::media_kind::update_peer_metadata},
+         bad_case{R"({"type":"updatePeerMetadata","data":{"metadata":[]}})",
+                  proto::media_kind::update_peer_metadata},
          bad_case{R"({"type":"publishOffer","data":{}})", proto::media_kind::publish_offer},
-         bad_case{R"({"type":"subscribeAnswer","data":{"sdp":1}})", proto::media_kind::subscribe_answer},
-         bad_case{R"({"type":"candidate","data":{"pc":"both","candidate":"c","sdpMLineIndex":0}})", proto::media_kind::candidate},
-         bad_case{R"({"type":"candidate","data":{"pc":"publish","candidate":"c","sdpMLineIndex":1001}})", proto::media_kind::candidate},
-         bad_case{R"({"type":"candidate","data":{"pc":"publish","candidate":"c","sdpMLineIndex":1.5}})", proto::media_kind::candidate},
+         bad_case{R"({"type":"subscribeAnswer","data":{"sdp":1}})",
+                  proto::media_kind::subscribe_answer},
+         bad_case{R"({"type":"candidate","data":{"pc":"both","candidate":"c","sdpMLineIndex":0}})",
+                  proto::media_kind::candidate},
+         bad_case{
+           R"({"type":"candidate","data":{"pc":"publish","candidate":"c","sdpMLineIndex":1001}})",
+           proto::media_kind::candidate},
+         bad_case{
+           R"({"type":"candidate","data":{"pc":"publish","candidate":"c","sdpMLineIndex":1.5}})",
+           proto::media_kind::candidate},
          bad_case{R"({"type":"relay","data":{"to":"p","payload":"x"}})", proto::media_kind::relay},
        }) {
     auto ev = media_of(inner);
@@ -158,14 +173,15 @@ TEST_CASE("a malformed media event keeps its kind, for the engine's order of che
 }
 
 TEST_CASE("a mediaEvent payload that is not the envelope is refused as such", "[protocol]") {
-  for (std::string frame : {std::string{R"(["1","2","room:a","mediaEvent",{}])"},
-                            std::string{R"(["1","2","room:a","mediaEvent",{"data":{}}])"},
-                            media_frame("not json"), media_frame("[]"), media_frame(R"({"type":1})"),
-                            media_frame(R"({"type":"join","data":[]})")})
+  for (std::string frame :
+       {std::string{R"(["1","2","room:a","mediaEvent",{}])"},
+        std::string{R"(["1","2","room:a","mediaEvent",{"data":{}}])"}, media_frame("not json"),
+        media_frame("[]"), media_frame(R"({"type":1})"),
+        media_frame(R"({"type":"join","data":[]})")})
     CHECK(std::holds_alternative<proto::bad_media_envelope>(event_of(frame)));
   // The inner JSON has the frame's depth limit of its own.
-  std::string deep = R"({"type":"join","data":{"metadata":)" + std::string(40, '[') +
-                     std::string(40, ']') + "}}";
+  std::string deep =
+    R"({"type":"join","data":{"metadata":)" + std::string(40, '[') + std::string(40, ']') + "}}";
   CHECK(std::holds_alternative<proto::bad_media_envelope>(event_of(media_frame(deep))));
 }
 
@@ -175,12 +191,15 @@ TEST_CASE("replies are written as Phoenix writes them", "[protocol]") {
   CHECK(proto::encode_reply("1", "2", "room:a", proto::reply_error{"room_full"}) ==
         R"(["1","2","room:a","phx_reply",{"status":"error","response":{"reason":"room_full"}}])");
   proto::join_reply j{"p1", vr::peer_role::publisher, vr::room_type::audio, std::nullopt};
-  CHECK(proto::encode_reply("1", "1", "room:a", j) ==
-        R"(["1","1","room:a","phx_reply",{"status":"ok","response":{"peerId":"p1","role":"publisher","roomType":"audio","ownerId":null}}])");
+  CHECK(
+    proto::encode_reply("1", "1", "room:a", j) ==
+    R"(["1","1","room:a","phx_reply",{"status":"ok","response":{"peerId":"p1","role":"publisher","roomType":"audio","ownerId":null}}])");
   j.owner_id = "p\"0";
-  CHECK(proto::encode_reply("1", "1", "room:a", j).find(R"("ownerId":"p\"0")") != std::string::npos);
+  CHECK(proto::encode_reply("1", "1", "room:a", j).find(R"("ownerId":"p\"0")") !=
+        std::string::npos);
   CHECK(proto::encode_close("1", "room:a") == R"(["1","1","room:a","phx_close",{}])");
-  CHECK(proto::encode_channel_error(std::nullopt, "room:a") == R"([null,null,"room:a","phx_error",{}])");
+  CHECK(proto::encode_channel_error(std::nullopt, "room:a") ==
+        R"([null,null,"room:a","phx_error",{}])");
 }
 
 TEST_CASE("channel pushes carry the channel's join ref and no ref", "[protocol]") {
@@ -205,20 +224,30 @@ TEST_CASE("server media events nest their JSON in the payload's data string", "[
     REQUIRE(decoded);
     return decoded->type + " " + decoded->data;
   };
-  proto::peer_desc other{"p2", {R"({"displayName":"b"})"}, vr::peer_role::viewer,
+  proto::peer_desc other{"p2",
+                         {R"({"displayName":"b"})"},
+                         vr::peer_role::viewer,
                          {{"p2:0", {proto::track_kind::video, {R"({"t":1})"}}}}};
-  proto::peer_accepted accepted{"p1", vr::peer_role::publisher, vr::room_type::group, "p1",
-                                {other}, {{"stun:h:1", std::nullopt, std::nullopt}, {"turn:h:2", "u", "p"}}, std::nullopt};
-  CHECK(inner(accepted) ==
-        R"(peerAccepted {"id":"p1","role":"publisher","roomType":"group","ownerId":"p1","peersInRoom":[{"id":"p2","metadata":{"displayName":"b"},"role":"viewer","tracks":{"p2:0":{"kind":"video","metadata":{"t":1}}}}],"iceServers":[{"urls":"stun:h:1"},{"urls":"turn:h:2","username":"u","credential":"p"}]})");
+  proto::peer_accepted accepted{"p1",
+                                vr::peer_role::publisher,
+                                vr::room_type::group,
+                                "p1",
+                                {other},
+                                {{"stun:h:1", std::nullopt, std::nullopt}, {"turn:h:2", "u", "p"}},
+                                std::nullopt};
+  CHECK(
+    inner(accepted) ==
+    R"(peerAccepted {"id":"p1","role":"publisher","roomType":"group","ownerId":"p1","peersInRoom":[{"id":"p2","metadata":{"displayName":"b"},"role":"viewer","tracks":{"p2:0":{"kind":"video","metadata":{"t":1}}}}],"iceServers":[{"urls":"stun:h:1"},{"urls":"turn:h:2","username":"u","credential":"p"}]})");
   accepted.hls_url = "/dev/live/p1/t/playlist.m3u8";
   accepted.peers_in_room.clear();
   accepted.owner_id.reset();
-  CHECK(inner(accepted) ==
-        R"(peerAccepted {"id":"p1","role":"publisher","roomType":"group","ownerId":null,"peersInRoom":[],"iceServers":[{"urls":"stun:h:1"},{"urls":"turn:h:2","username":"u","credential":"p"}],"hlsUrl":"/dev/live/p1/t/playlist.m3u8"})");
+  CHECK(
+    inner(accepted) ==
+    R"(peerAccepted {"id":"p1","role":"publisher","roomType":"group","ownerId":null,"peersInRoom":[],"iceServers":[{"urls":"stun:h:1"},{"urls":"turn:h:2","username":"u","credential":"p"}],"hlsUrl":"/dev/live/p1/t/playlist.m3u8"})");
   CHECK(inner(proto::peer_joined{other}).starts_with(R"(peerJoined {"peer":{"id":"p2",)"));
   CHECK(inner(proto::peer_left{"p2"}) == R"(peerLeft {"peerId":"p2"})");
-  CHECK(inner(proto::peer_updated{"p2", {R"({"x":1})"}}) == R"(peerUpdated {"peerId":"p2","metadata":{"x":1}})");
+  CHECK(inner(proto::peer_updated{"p2", {R"({"x":1})"}}) ==
+        R"(peerUpdated {"peerId":"p2","metadata":{"x":1}})");
   CHECK(inner(proto::tracks_added{"p2", other.tracks}) ==
         R"(tracksAdded {"peerId":"p2","tracks":{"p2:0":{"kind":"video","metadata":{"t":1}}}})");
   CHECK(inner(proto::tracks_removed{"p2", {"p2:0", "p2:1"}}) ==
@@ -235,5 +264,7 @@ TEST_CASE("server media events nest their JSON in the payload's data string", "[
         R"(error {"reason":"forbidden","message":"viewers cannot publish"})");
   // As a channel push: [join_ref, null, topic, "mediaEvent", {"data": "..."}].
   auto frame = proto::encode_push("1", "room:a", proto::server_media_event{proto::peer_left{"p"}});
-  CHECK(frame == R"(["1",null,"room:a","mediaEvent",{"data":"{\"type\":\"peerLeft\",\"data\":{\"peerId\":\"p\"}}"}])");
+  CHECK(
+    frame ==
+    R"(["1",null,"room:a","mediaEvent",{"data":"{\"type\":\"peerLeft\",\"data\":{\"peerId\":\"p\"}}"}])");
 }

@@ -11,9 +11,7 @@ using vr::rendezvous_owner;
 
 namespace {
 
-std::string room(int i) {
-  return "room-" + std::to_string(i);
-}
+std::string room(int i) { return "room-" + std::to_string(i); }
 
 }  // namespace
 

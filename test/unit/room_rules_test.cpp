@@ -21,8 +21,8 @@ void fill(room_state& r, int from, int to, std::optional<peer_role> wish = std::
 std::string snapshot(const room_state& r) {
   std::string s = "owner=" + r.owner().value_or("-");
   for (const auto& m : r.members())
-    s += " " + m.id + ":" + (m.role == peer_role::publisher ? "P" : "V") +
-         (m.hand_raised ? "^" : "");
+    s +=
+      " " + m.id + ":" + (m.role == peer_role::publisher ? "P" : "V") + (m.hand_raised ? "^" : "");
   return s;
 }
 
@@ -67,14 +67,13 @@ TEST_CASE("room topics name 1..64 characters of [A-Za-z0-9_-]", "[rules]") {
   CHECK_FALSE(room_id_from_topic("rooms:abc"));
   CHECK_FALSE(room_id_from_topic(" room:abc"));
   CHECK_FALSE(room_id_from_topic("room:room:abc"));
-  for (auto bad : {"room:a b", "room:a.b", "room:a/b", "room:a+b", "room:abc ", "room:ä",
-                   "room:a\tb"})
+  for (auto bad :
+       {"room:a b", "room:a.b", "room:a/b", "room:a+b", "room:abc ", "room:ä", "room:a\tb"})
     CHECK_FALSE(room_id_from_topic(bad));
   CHECK_FALSE(room_id_from_topic(std::string("room:a\0b", 8)));
 }
 
-TEST_CASE("display names are 1..64 code points, not blank, no control characters",
-          "[rules]") {
+TEST_CASE("display names are 1..64 code points, not blank, no control characters", "[rules]") {
   CHECK(valid_display_name("A"));
   CHECK(valid_display_name("  Ann Lee "));
   CHECK(valid_display_name(std::string(64, 'x')));
@@ -200,8 +199,7 @@ TEST_CASE("bad joins fail with invalid_params or room_type_mismatch and change n
   room_state r{"r", room_type::audio, {}};
   CHECK(r.join(id(0), "", std::nullopt, std::nullopt).error == "invalid_params");
   CHECK(r.join(id(0), "   ", std::nullopt, std::nullopt).error == "invalid_params");
-  CHECK(r.join(id(0), std::string(65, 'n'), std::nullopt, std::nullopt).error ==
-        "invalid_params");
+  CHECK(r.join(id(0), std::string(65, 'n'), std::nullopt, std::nullopt).error == "invalid_params");
   CHECK(r.join("", "a", std::nullopt, std::nullopt).error == "invalid_params");
   for (auto other : {room_type::group, room_type::broadcast, room_type::call})
     CHECK(r.join(id(0), "a", other, std::nullopt).error == "room_type_mismatch");
@@ -281,11 +279,11 @@ TEST_CASE("answer hand: the owner promotes or denies a viewer", "[rules]") {
   CHECK(r.raise_hand(id(3)).error.empty());
   const auto raised = snapshot(r);
   CHECK(raised == "owner=p0 p0:P p1:P p2:V^ p3:V^");
-  CHECK(r.answer_hand(id(1), id(2), true).error == "forbidden");   // a publisher, not the owner
-  CHECK(r.answer_hand(id(3), id(2), true).error == "forbidden");   // a viewer
+  CHECK(r.answer_hand(id(1), id(2), true).error == "forbidden");  // a publisher, not the owner
+  CHECK(r.answer_hand(id(3), id(2), true).error == "forbidden");  // a viewer
   CHECK(r.answer_hand("nobody", id(2), true).error == "forbidden");
   CHECK(r.answer_hand(id(0), "nobody", true).error == "not_found");
-  CHECK(r.answer_hand(id(0), id(1), true).error == "not_found");   // already a publisher
+  CHECK(r.answer_hand(id(0), id(1), true).error == "not_found");  // already a publisher
   CHECK(r.answer_hand(id(0), id(0), true).error == "not_found");
   // Seats are full: refused, and nothing changes.
   auto full = r.answer_hand(id(0), id(2), true);
@@ -312,8 +310,7 @@ TEST_CASE("answer hand: the owner promotes or denies a viewer", "[rules]") {
   CHECK(r.count(peer_role::publisher) == 2);
 }
 
-TEST_CASE("answer hand: promoting a viewer older than the owner moves the owner",
-          "[rules]") {
+TEST_CASE("answer hand: promoting a viewer older than the owner moves the owner", "[rules]") {
   room_state r{"r", room_type::audio, {}};
   fill(r, 0, 1, peer_role::viewer);  // p0 viewer, oldest member
   fill(r, 1, 2);                     // p1 publisher and owner
