@@ -28,6 +28,7 @@ import type {
   VadNotification,
 } from "./protocol";
 import { dispatchMediaEvent, displayNameOf } from "./protocol";
+import { canKick, canRaiseHand } from "./rules";
 import { RoomSignaling } from "./signaling";
 import { RoomUi } from "./ui";
 
@@ -96,18 +97,12 @@ const sig = new RoomSignaling(room, params);
 const isSelf = (id: string) => id === state.peerId;
 const peerFrom = (p: Peer): RoomPeer => ({ id: p.id, displayName: displayNameOf(p.metadata) ?? "?", role: p.role });
 
-// Protocol §3: publishers kick anyone in group/audio rooms, only viewers in
-// broadcast rooms, and nobody in calls.
-function canKick(target: RoomPeer): boolean {
-  if (state.role !== "publisher" || isSelf(target.id)) return false;
-  if (state.roomType === "group" || state.roomType === "audio") return true;
-  return state.roomType === "broadcast" && target.role === "viewer";
-}
+const mayKick = (target: RoomPeer) => canKick(state.roomType, { id: state.peerId, role: state.role }, target);
 
 function showPeer(p: RoomPeer): void {
   state.peers.set(p.id, p);
   const fresh = !ui.hasTile(p.id);
-  ui.tile(p.id, p.displayName, { viewer: p.role === "viewer", onKick: canKick(p) ? () => kick(p) : undefined });
+  ui.tile(p.id, p.displayName, { viewer: p.role === "viewer", onKick: mayKick(p) ? () => kick(p) : undefined });
   if (fresh && state.roomType === "audio") ui.placeholder(p.id, "🎙 audio only");
   ui.setOwner(state.ownerId);
 }
@@ -378,7 +373,7 @@ sig.onPush("ownerChanged", (p) => {
 sig.onPush("roleChanged", (p) => {
   if (isSelf(p.peerId)) {
     state.role = p.role;
-    ui.button("raise-hand").hidden = p.role !== "viewer" || !(state.roomType === "group" || state.roomType === "audio");
+    ui.button("raise-hand").hidden = !canRaiseHand(state.roomType, p.role);
     refreshPeers(); // own kick rights changed
     if (p.role === "publisher") {
       ui.status("connected");
@@ -428,7 +423,7 @@ sig.join({
     state.ownerId = reply.ownerId ?? null;
     state.error = null;
     ui.roomType(reply.roomType);
-    ui.button("raise-hand").hidden = !(reply.role === "viewer" && (reply.roomType === "group" || reply.roomType === "audio"));
+    ui.button("raise-hand").hidden = !canRaiseHand(reply.roomType, reply.role);
     ui.button("raise-hand").disabled = false;
     ui.status("joining media…");
     sig.sendMediaEvent("join", { metadata: { displayName } });
