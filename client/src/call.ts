@@ -7,6 +7,7 @@ import { isObject, type PeerId } from "./protocol";
 export type CallSignal = { description: RTCSessionDescriptionInit } | { candidate: RTCIceCandidateInit };
 
 const SDP_TYPES: readonly string[] = ["offer", "answer", "pranswer", "rollback"] satisfies RTCSdpType[];
+const isSdpType = (t: unknown): t is RTCSdpType => typeof t === "string" && SDP_TYPES.includes(t);
 
 // A relay payload comes from the other browser: untrusted until narrowed.
 export function parseCallSignal(payload: unknown): CallSignal | null {
@@ -14,9 +15,9 @@ export function parseCallSignal(payload: unknown): CallSignal | null {
   const { description, candidate } = payload;
   if (isObject(description)) {
     const { type, sdp } = description;
-    if (typeof type !== "string" || !SDP_TYPES.includes(type)) return null;
+    if (!isSdpType(type)) return null;
     if (sdp !== undefined && typeof sdp !== "string") return null;
-    return { description: { type: type as RTCSdpType, sdp } };
+    return { description: { type, sdp } };
   }
   if (isObject(candidate)) {
     const { candidate: c, sdpMid, sdpMLineIndex, usernameFragment } = candidate;
