@@ -7,9 +7,13 @@
 # needs the soname libsrtp2.so.1, and the dynamic linker gives it the copy the
 # executable already loaded (this one) instead of the system's.
 #
-# The source is Debian bookworm's (the version libsrtp2-1 has, so the ABI is the
-# same), fetched from Debian's archive and checked against its hash. With
-# -DVR_SRTP_OPENSSL=OFF (an offline build) the system's NSS build is used.
+# The source is the one Debian builds its libsrtp2-1 from, at the version
+# installed (so the ABI is the same), Debian's patches (security fixes
+# included) applied: cmake/fetch-debian-source.sh gets it through apt, from the
+# repositories the system's apt already uses, signature and hashes checked.
+# A Debian update of libsrtp2-1 rebuilds this copy at the new version on the
+# next configure (and the update itself makes the build configure again).
+# With -DVR_SRTP_OPENSSL=OFF (an offline build) the system's NSS build is used.
 option(VR_SRTP_OPENSSL "Build libsrtp2 on OpenSSL for the SRTP of every connection" ON)
 
 # Linked by vr_media, so by every executable that runs webrtcbin.
@@ -17,32 +21,48 @@ add_library(vr_srtp INTERFACE)
 if(VR_SRTP_OPENSSL)
   include(ExternalProject)
   find_package(OpenSSL 3 REQUIRED)
-  # A Debian update of libsrtp2-1 (say a security fix) should move this copy too.
-  set(vr_srtp_version 2.5.0)
-  execute_process(COMMAND dpkg-query -W -f=\${Version} libsrtp2-1
+  # The source package and its version (without a binNMU's +bN) of the
+  # libsrtp2-1 that GStreamer's srtp plugin was built against.
+  execute_process(COMMAND dpkg-query -W "-f=\${db:Status-Abbrev}|\${source:Package}|\${source:Version}" libsrtp2-1
     OUTPUT_VARIABLE vr_srtp_debian ERROR_QUIET RESULT_VARIABLE vr_dpkg_failed)
-  if(NOT vr_dpkg_failed AND NOT vr_srtp_debian MATCHES "^${vr_srtp_version}-")
-    message(WARNING "libsrtp2-1 is ${vr_srtp_debian}, the OpenSSL build is ${vr_srtp_version}: "
-                    "update the URL and hash in cmake/srtp.cmake")
+  if(vr_dpkg_failed OR NOT vr_srtp_debian MATCHES "^ii *\\|([^|]+)\\|([^|]+)$")
+    message(FATAL_ERROR "libsrtp2-1 is not installed (gstreamer1.0-plugins-bad brings it; "
+                        "scripts/run installs it). Without network access, configure with "
+                        "-DVR_SRTP_OPENSSL=OFF to use the system's libsrtp2 instead.")
   endif()
+  set(vr_srtp_package ${CMAKE_MATCH_1})
+  set(vr_srtp_version ${CMAKE_MATCH_2})
+  # Configure again when dpkg installs another libsrtp2-1 (its file list is rewritten).
+  file(GLOB vr_srtp_dpkg_list /var/lib/dpkg/info/libsrtp2-1.list /var/lib/dpkg/info/libsrtp2-1:*.list)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${vr_srtp_dpkg_list})
+  # Everything of one version (source, build, step stamps) in a directory named
+  # after it, so a new version is fetched and built from scratch; the library
+  # is then copied to the one path every executable links and loads.
+  string(REGEX REPLACE "[^A-Za-z0-9.+~-]" "_" vr_srtp_version_dir "${vr_srtp_version}")
   set(vr_srtp_dir ${PROJECT_BINARY_DIR}/_deps/libsrtp2)
+  set(vr_srtp_prefix ${vr_srtp_dir}/${vr_srtp_version_dir})
   set(VR_SRTP_LIBRARY ${vr_srtp_dir}/build/libsrtp2.so.1)
+  # Other versions' directories go: going back to one rebuilds (and copies) it.
+  file(GLOB vr_srtp_old LIST_DIRECTORIES true ${vr_srtp_dir}/*)
+  list(REMOVE_ITEM vr_srtp_old ${vr_srtp_prefix} ${vr_srtp_dir}/build)
+  if(vr_srtp_old)
+    file(REMOVE_RECURSE ${vr_srtp_old})
+  endif()
+  message(STATUS "libsrtp2 on OpenSSL: Debian's source package ${vr_srtp_package} ${vr_srtp_version}")
   ExternalProject_Add(libsrtp2_openssl
-    # Tried in order; the hash makes plain HTTP safe, HTTPS is there for
-    # networks that only let TLS through.
-    URL http://deb.debian.org/debian/pool/main/libs/libsrtp2/libsrtp2_${vr_srtp_version}.orig.tar.gz
-        https://deb.debian.org/debian/pool/main/libs/libsrtp2/libsrtp2_${vr_srtp_version}.orig.tar.gz
-    URL_HASH SHA256=8a43ef8e9ae2b665292591af62aa1a4ae41e468b6d98d8258f91478735da4e09
-    DOWNLOAD_EXTRACT_TIMESTAMP ON
-    DOWNLOAD_NO_PROGRESS ON
-    PREFIX ${vr_srtp_dir}
-    SOURCE_DIR ${vr_srtp_dir}/source
-    BINARY_DIR ${vr_srtp_dir}/build
+    PREFIX ${vr_srtp_prefix}
+    SOURCE_DIR ${vr_srtp_prefix}/source
+    BINARY_DIR ${vr_srtp_prefix}/build
+    DOWNLOAD_COMMAND ${CMAKE_CURRENT_LIST_DIR}/fetch-debian-source.sh
+                     ${vr_srtp_package} ${vr_srtp_version} <SOURCE_DIR>
     # Its own optimisation flags (-O3 -funroll-loops); only the library is built.
     CONFIGURE_COMMAND <SOURCE_DIR>/configure --enable-openssl --disable-pcap
     BUILD_COMMAND make -s shared_library
+          COMMAND ${CMAKE_COMMAND} -E make_directory ${vr_srtp_dir}/build
+          COMMAND ${CMAKE_COMMAND} -E copy <BINARY_DIR>/libsrtp2.so.1 ${VR_SRTP_LIBRARY}
     INSTALL_COMMAND ""
     BUILD_BYPRODUCTS ${VR_SRTP_LIBRARY}
+    LOG_DOWNLOAD ON
     LOG_CONFIGURE ON
     LOG_BUILD ON
     LOG_OUTPUT_ON_FAILURE ON)
