@@ -1,7 +1,9 @@
 # Sourced by scripts/run, scripts/test and scripts/bench: installs what is missing
-# (Debian and npm packages), then builds into build/. Idempotent and quiet when
-# nothing is missing; never asks a question (CI has no standard input).
+# (Debian and npm packages) and builds the client (vr_setup); each script then
+# builds into build/ what it needs (vr_build). Idempotent, one line on standard
+# error per stage; never asks a question (CI has no standard input).
 set -euo pipefail
+export CI=true DEBIAN_FRONTEND=noninteractive
 
 VR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export VR_ROOT
@@ -34,9 +36,8 @@ vr_install_apt() {
   command -v npm >/dev/null 2>&1 || missing+=(npm)
   [ ${#missing[@]} -eq 0 ] && return 0
   vr_log "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  vr_sudo apt-get update -qq
-  vr_sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  vr_sudo apt-get update -qq < /dev/null
+  vr_sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" < /dev/null >/dev/null
 }
 
 vr_install_npm() {
@@ -46,18 +47,20 @@ vr_install_npm() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   vr_log "installing npm packages"
   if [ -f package-lock.json ]; then
-    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    npm ci --no-audit --no-fund --loglevel=error < /dev/null >/dev/null
   else
-    npm install --no-audit --no-fund --loglevel=error >/dev/null
+    npm install --no-audit --no-fund --loglevel=error < /dev/null >/dev/null
   fi
   echo "$want" > "$stamp"
 }
 
 vr_build_client() {
-  npm run --silent build:client
+  vr_log "building client"
+  npm run --silent build:client < /dev/null
 }
 
-# vr_build DIR [CMAKE_ARGS...] [--target T...]: configures once, then builds.
+# vr_build DIR [CMAKE_ARGS...] [--target T...]: configures once, then builds
+# (everything, or only the targets named and what they need).
 vr_build() {
   local dir="${1:-build}"; shift || true
   local cmake_args=() build_args=()
@@ -66,15 +69,16 @@ vr_build() {
     cmake_args+=("$1"); shift
   done
   if [ ! -f "$dir/build.ninja" ]; then
-    cmake -S . -B "$dir" -G Ninja "${cmake_args[@]}" >/dev/null
+    cmake -S . -B "$dir" -G Ninja ${cmake_args[@]+"${cmake_args[@]}"} < /dev/null >/dev/null
   fi
   # Progress lines hidden; pipefail keeps the build's own exit status.
-  cmake --build "$dir" -j"$(nproc)" "${build_args[@]}" | { grep -vE '^\[[0-9]+/[0-9]+\] ' || true; }
+  cmake --build "$dir" -j"$(nproc)" ${build_args[@]+"${build_args[@]}"} < /dev/null \
+    | { grep -vE '^\[[0-9]+/[0-9]+\] ' || true; }
 }
 
+# vr_setup [EXTRA_DEBIAN_PACKAGES...]: packages and the client; no C++ build.
 vr_setup() {
   vr_install_apt "$@"
   vr_install_npm
   vr_build_client
-  vr_build build
 }
