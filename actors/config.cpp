@@ -49,7 +49,10 @@ config::config() {
     .add(ice_min_port, "min-port", "lowest UDP port for ICE (0 = any)")
     .add(ice_max_port, "max-port", "highest UDP port for ICE (0 = any)")
     .add(ice_stun_servers, "stun-servers", "stun://host:port")
-    .add(ice_turn_servers, "turn-servers", "turn://user:password@host:port");
+    .add(ice_turn_servers, "turn-servers", "turn://user:password@host:port")
+    .add(ice_turn_secret, "turn-secret",
+         "TURN REST API secret (coturn's static-auth-secret): time-limited credentials")
+    .add(ice_turn_ttl, "turn-ttl", "how long those TURN credentials stay valid");
   register_message_types(*this);
   // The work-stealing default polls for work with 50 µs sleeps: with media
   // flowing and few messages, that was 15% of the server's CPU. Actors here
@@ -159,6 +162,14 @@ std::string config::check_values() const {
   for (const auto& s : ice_turn_servers)
     if (s.rfind("turn://", 0) != 0 && s.rfind("turns://", 0) != 0)
       return "ice.turn-servers entries look like turn://user:password@host:port, not '" + s + "'";
+  if (!ice_turn_secret.empty() && ice_turn_servers.empty())
+    return "ice.turn-secret needs ice.turn-servers (e.g. turn://127.0.0.1:3478)";
+  if (ice_turn_ttl < std::chrono::seconds(60))
+    return "ice.turn-ttl must be at least 60 seconds";
+  for (const auto& s : ice_turn_servers)
+    if (ice_turn_secret.empty() && s.find('@') == std::string::npos)
+      return "ice.turn-servers entry '" + s +
+             "' has no user:password (or set ice.turn-secret for time-limited credentials)";
   return {};
 }
 

@@ -55,6 +55,10 @@ public:
   std::uint16_t ice_max_port = 0;
   std::vector<std::string> ice_stun_servers;  // stun://host:port
   std::vector<std::string> ice_turn_servers;  // turn://user:password@host:port
+  // coturn's static-auth-secret: browsers get time-limited credentials for the
+  // entries of ice_turn_servers that have no user:password ("" = off).
+  std::string ice_turn_secret;
+  caf::timespan ice_turn_ttl = std::chrono::seconds(86400);
 
 private:
   std::string check_file() const;

@@ -1,6 +1,7 @@
 #include "actors/settings.hpp"
 
 #include "actors/config.hpp"
+#include "actors/turn_credentials.hpp"
 #include "signaling/metrics.hpp"
 
 namespace vr {
@@ -14,15 +15,12 @@ signaling::protocol::ice_server turn_entry(const std::string& url) {
   auto scheme = url.substr(0, scheme_end);  // turn or turns
   auto rest = url.substr(scheme_end + 3);
   auto at = rest.rfind('@');
-  std::string user, pass, host = rest;
-  if (at != std::string::npos) {
-    auto creds = rest.substr(0, at);
-    host = rest.substr(at + 1);
-    auto colon = creds.find(':');
-    user = creds.substr(0, colon);
-    pass = colon == std::string::npos ? "" : creds.substr(colon + 1);
-  }
-  return {scheme + ":" + host, user, pass};
+  if (at == std::string::npos)  // no user: credentials per peer (ice.turn-secret)
+    return {scheme + ":" + rest, std::nullopt, std::nullopt};
+  auto creds = rest.substr(0, at);
+  auto colon = creds.find(':');
+  return {scheme + ":" + rest.substr(at + 1), creds.substr(0, colon),
+          colon == std::string::npos ? "" : creds.substr(colon + 1)};
 }
 
 }  // namespace
@@ -35,6 +33,15 @@ std::vector<signaling::protocol::ice_server> browser_ice_servers(
   for (const auto& t : turn)
     out.push_back(turn_entry(t));
   return out;
+}
+
+std::vector<signaling::protocol::ice_server> peer_ice_servers(
+  const node_settings& s, std::string_view peer_id, std::chrono::system_clock::time_point now) {
+  if (s.turn_secret.empty())
+    return s.ice_servers;
+  auto expiry =
+    std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()) + s.turn_ttl;
+  return with_turn_credentials(s.ice_servers, s.turn_secret, peer_id, expiry.count());
 }
 
 std::shared_ptr<node_settings> make_settings(const config& cfg,
@@ -54,7 +61,13 @@ std::shared_ptr<node_settings> make_settings(const config& cfg,
   s->ice_min_port = cfg.ice_min_port;
   s->ice_max_port = cfg.ice_max_port;
   s->stun_servers = cfg.ice_stun_servers;
-  s->turn_servers = cfg.ice_turn_servers;
+  // The server is the public side: its webrtcbin only uses TURN entries with a
+  // static user:password (those without are for browsers, ice.turn-secret).
+  for (const auto& t : cfg.ice_turn_servers)
+    if (t.find('@') != std::string::npos)
+      s->turn_servers.push_back(t);
+  s->turn_secret = cfg.ice_turn_secret;
+  s->turn_ttl = std::chrono::duration_cast<std::chrono::seconds>(cfg.ice_turn_ttl);
   s->metrics = std::move(m);
   return s;
 }

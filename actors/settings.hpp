@@ -10,10 +10,12 @@
 
 #include "media/hls/hls_playlist.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vr::signaling {
@@ -46,6 +48,9 @@ struct node_settings {
   std::uint16_t ice_min_port = 0;
   std::uint16_t ice_max_port = 0;
   std::vector<std::string> stun_servers, turn_servers;  // GStreamer's URL forms
+  // TURN REST API (ice.turn-secret, ice.turn-ttl): "" = static credentials only.
+  std::string turn_secret;
+  std::chrono::seconds turn_ttl{86400};
   std::shared_ptr<signaling::metrics> metrics;
   // This node's name in a cluster ("host:port" of cluster.host/node-port);
   // empty for a single node.
@@ -61,8 +66,16 @@ std::shared_ptr<node_settings> make_settings(const config& cfg,
                                              std::shared_ptr<signaling::metrics> m);
 
 // "stun://h:p" → {"urls":"stun:h:p"}; "turn://u:p@h:p" → {"urls":"turn:h:p",
-// "username":u,"credential":p}, as RTCPeerConnection's iceServers wants them.
+// "username":u,"credential":p}, as RTCPeerConnection's iceServers wants them;
+// "turn://h:p" → {"urls":"turn:h:p"} (credentials per peer: peer_ice_servers).
 std::vector<signaling::protocol::ice_server> browser_ice_servers(
   const std::vector<std::string>& stun, const std::vector<std::string>& turn);
+
+// peerAccepted.iceServers for one peer: ice_servers, where a turn_secret is set
+// with time-limited credentials ("EXPIRY:PEERID", EXPIRY = now + turn_ttl) on
+// the TURN entries that have no user:password of their own.
+std::vector<signaling::protocol::ice_server> peer_ice_servers(
+  const node_settings& s, std::string_view peer_id,
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 }  // namespace vr
