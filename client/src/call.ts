@@ -41,8 +41,9 @@ export class DirectCall {
     private local: MediaStream | null,
     private relay: (to: PeerId, payload: CallSignal) => void,
     onTrack: (track: MediaStreamTrack) => void,
+    iceTransportPolicy: RTCIceTransportPolicy = "all",  // "relay": the page's `&relay=1`
   ) {
-    this.pc = new RTCPeerConnection({ iceServers });
+    this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy });
     this.pc.onicecandidate = (e) => {
       if (e.candidate && e.candidate.candidate) this.relay(other, { candidate: e.candidate.toJSON() });
     };

@@ -28,6 +28,23 @@ export type RtpStats = {
   bytesSent?: number;
 };
 
+// The ICE candidate pair a connection sends on: the types of its two ends
+// ("host" | "srflx" | "prflx" | "relay").
+export type IcePath = { pc: "publish" | "subscribe"; local: string; remote: string };
+
+async function selectedPath(pc: RTCPeerConnection): Promise<{ local: string; remote: string } | null> {
+  const all = new Map<string, Record<string, unknown>>();
+  (await pc.getStats()).forEach((s: Record<string, unknown>) => all.set(s.id as string, s));
+  const transport = [...all.values()].find((s) => s.type === "transport" && s.selectedCandidatePairId);
+  const pair = transport
+    ? all.get(transport.selectedCandidatePairId as string)
+    : [...all.values()].find((s) => s.type === "candidate-pair" && s.nominated && s.state === "succeeded");
+  const local = pair && all.get(pair.localCandidateId as string);
+  const remote = pair && all.get(pair.remoteCandidateId as string);
+  if (!local || !remote) return null;
+  return { local: String(local.candidateType), remote: String(remote.candidateType) };
+}
+
 export class MediaSession {
   private publishPc?: RTCPeerConnection;
   private subscribePc?: RTCPeerConnection;
@@ -46,6 +63,8 @@ export class MediaSession {
     private iceServers: RTCIceServer[],
     private onTrack: TrackHandler,
     private onError: (message: string) => void,
+    // "relay" (the page's `&relay=1`): only TURN relay candidates, protocol.md §6.
+    private iceTransportPolicy: RTCIceTransportPolicy = "all",
   ) {}
 
   get publishing(): boolean {
@@ -55,7 +74,7 @@ export class MediaSession {
   // Publishes every track of `stream` once; later calls do nothing.
   async publish(stream: MediaStream): Promise<void> {
     if (this.publishPc || this.closed) return;
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
+    const pc = new RTCPeerConnection(this.rtcConfig());
     this.publishPc = pc;
     pc.onicecandidate = (e) => this.sendCandidate("publish", e.candidate);
     for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
@@ -144,6 +163,16 @@ export class MediaSession {
     return { inbound, outbound };
   }
 
+  // The candidate types of each connection's selected pair (tests: relay or not).
+  async icePaths(): Promise<IcePath[]> {
+    const out: IcePath[] = [];
+    for (const [pc, conn] of [["publish", this.publishPc], ["subscribe", this.subscribePc]] as const) {
+      const path = conn && (await selectedPath(conn));
+      if (path) out.push({ pc, ...path });
+    }
+    return out;
+  }
+
   close(): void {
     this.closed = true;
     this.publishPc?.close();
@@ -151,9 +180,13 @@ export class MediaSession {
     this.publishPc = this.subscribePc = undefined;
   }
 
+  private rtcConfig(): RTCConfiguration {
+    return { iceServers: this.iceServers, iceTransportPolicy: this.iceTransportPolicy, bundlePolicy: "max-bundle" };
+  }
+
   private subscribeConnection(): RTCPeerConnection {
     if (this.subscribePc) return this.subscribePc;
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
+    const pc = new RTCPeerConnection(this.rtcConfig());
     pc.onicecandidate = (e) => this.sendCandidate("subscribe", e.candidate);
     pc.ontrack = (e) => {
       const mid = e.transceiver.mid;

@@ -35,6 +35,8 @@ import { RoomUi } from "./ui";
 const room = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const query = new URLSearchParams(location.search);
 const displayName = (query.get("display_name") ?? "").trim() || "guest";
+// `&relay=1`: every RTCPeerConnection uses TURN relay candidates only (protocol.md §6).
+const iceTransportPolicy: RTCIceTransportPolicy = query.get("relay") === "1" ? "relay" : "all";
 const ui = new RoomUi(room);
 
 // What the page knows of another peer.
@@ -80,6 +82,9 @@ const sig = new RoomSignaling(room, params);
   get ownerId() { return state.ownerId; },
   get error() { return state.error; },
   peers: () => [...state.peers.values()].map((p) => ({ ...p })),
+  // Candidate types of the selected pair of each SFU connection, e.g.
+  // [{ pc: "publish", local: "relay", remote: "host" }].
+  icePaths: async () => (await media?.icePaths()) ?? [],
   stats: async () => {
     const parts = await Promise.all([media?.stats(), call?.pc?.stats()]);
     const inbound = parts.flatMap((s) => s?.inbound ?? []);
@@ -163,7 +168,7 @@ function directCall(peer: string): Promise<DirectCall | null> {
       if (mine !== epoch || call !== entry) return null;
       entry.pc = new DirectCall(peer, iceServers, stream,
         (to, payload) => sig.sendMediaEvent("relay", { to, payload }),
-        (t) => ui.addTrack(peer, t));
+        (t) => ui.addTrack(peer, t), iceTransportPolicy);
       return entry.pc;
     }),
   };
@@ -223,6 +228,7 @@ function onPeerAccepted(d: PeerAccepted): void {
       if (state.roomType === "broadcast" && state.role === "viewer") ui.notice(null);
     },
     (msg) => console.warn(msg),
+    iceTransportPolicy,
   );
   const others = (d.peersInRoom ?? []).filter((p) => !isSelf(p.id));
   for (const p of others) {
