@@ -17,7 +17,7 @@ VR_APT_PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-nice gstreamer1.0-tools libnice-dev libgoogle-perftools-dev
   libssl-dev dpkg-dev
-  chromium ffmpeg
+  chromium ffmpeg coturn clang-format
 )
 
 vr_log() { printf '[setup] %s\n' "$*" >&2; }
