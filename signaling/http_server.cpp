@@ -72,6 +72,8 @@ http_server::http_server(net::io_context& io, http_options opts, ws_factory on_w
   ctx->stats->describe("vr_frames_out_total", "counter", "WebSocket frames sent");
   ctx->stats->describe("vr_bad_frames_total", "counter", "Frames refused as malformed");
   ctx->stats->describe("vr_http_requests_total", "counter", "HTTP requests by path class");
+  ctx->stats->describe("vr_refused_total", "counter",
+                       "Connections, requests, frames and joins refused by a limit, by reason");
   impl_ = std::make_shared<impl>(io, std::move(ctx));
 }
 

@@ -5,8 +5,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <algorithm>
 #include <deque>
 
 namespace vr::signaling {
@@ -24,12 +26,24 @@ constexpr std::size_t read_chunk = 64 * 1024;
 // Time for the opening and the closing handshakes.
 constexpr auto handshake_timeout = std::chrono::seconds(10);
 
+// socket.max-messages-per-second is an average: the bucket holds this many
+// seconds' worth, so a burst (a page's first ICE candidates, a reconnect) passes.
+constexpr double burst_seconds = 5.0;
+
+template <class Stream>
 class websocket_session : public ws_connection,
                           public closable,
-                          public std::enable_shared_from_this<websocket_session> {
+                          public std::enable_shared_from_this<websocket_session<Stream>> {
+  using std::enable_shared_from_this<websocket_session<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<websocket_session<Stream>>::weak_from_this;
+
 public:
-  websocket_session(beast::tcp_stream stream, std::shared_ptr<server_context> ctx)
-      : ws_(std::move(stream)), ctx_(std::move(ctx)) {
+  websocket_session(Stream stream, std::shared_ptr<server_context> ctx, ip_counter::slot slot,
+                    std::shared_ptr<void> keep)
+      : ws_(std::move(stream)),
+        ctx_(std::move(ctx)),
+        slot_(std::move(slot)),
+        keep_(std::move(keep)) {
     beast::error_code ec;
     auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
     remote_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -129,6 +143,11 @@ private:
     }
     if (!ws_.is_message_done())
       return read();
+    if (!closing_ && !take_token()) {
+      ctx_->refused("message_rate");
+      buffer_.consume(buffer_.size());
+      return close_now(websocket::close_code::policy_error, "too many messages", true);
+    }
     if (!closing_) {  // once closing, what the peer says no longer matters
       arm_timer(ctx_->options.idle_timeout);
       ctx_->stats->add("vr_frames_in_total", 1);
@@ -141,6 +160,27 @@ private:
     }
     buffer_.consume(buffer_.size());
     read();
+  }
+
+  // Token bucket of socket.max-messages-per-second; false when it is empty.
+  bool take_token() {
+    const auto rate = static_cast<double>(ctx_->options.max_messages_per_second);
+    if (rate <= 0)
+      return true;
+    const double capacity = rate * burst_seconds;
+    auto now = std::chrono::steady_clock::now();
+    if (!bucket_started_) {
+      bucket_started_ = true;
+      tokens_ = capacity;
+    } else {
+      std::chrono::duration<double> elapsed = now - refilled_;
+      tokens_ = std::min(capacity, tokens_ + elapsed.count() * rate);
+    }
+    refilled_ = now;
+    if (tokens_ < 1)
+      return false;
+    tokens_ -= 1;
+    return true;
   }
 
   void enqueue(std::string text) {
@@ -213,8 +253,13 @@ private:
     handler_.reset();  // breaks the handler ↔ connection cycle
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   std::shared_ptr<server_context> ctx_;
+  ip_counter::slot slot_;
+  std::shared_ptr<void> keep_;  // the TLS context, for a TLS stream
+  double tokens_ = 0;
+  std::chrono::steady_clock::time_point refilled_;
+  bool bucket_started_ = false;
   net::steady_timer timer_{ws_.get_executor()};
   std::shared_ptr<ws_handler> handler_;
   beast::flat_buffer buffer_;
@@ -227,9 +272,19 @@ private:
 
 }  // namespace
 
-void run_websocket(beast::tcp_stream stream, http_request req,
-                   std::shared_ptr<server_context> ctx) {
-  std::make_shared<websocket_session>(std::move(stream), std::move(ctx))->run(std::move(req));
+template <class Stream>
+void run_websocket(Stream stream, http_request req, std::shared_ptr<server_context> ctx,
+                   ip_counter::slot slot, std::shared_ptr<void> keep) {
+  std::make_shared<websocket_session<Stream>>(std::move(stream), std::move(ctx), std::move(slot),
+                                              std::move(keep))
+    ->run(std::move(req));
 }
+
+template void run_websocket<beast::tcp_stream>(beast::tcp_stream, http_request,
+                                               std::shared_ptr<server_context>, ip_counter::slot,
+                                               std::shared_ptr<void>);
+template void run_websocket<beast::ssl_stream<beast::tcp_stream>>(
+  beast::ssl_stream<beast::tcp_stream>, http_request, std::shared_ptr<server_context>,
+  ip_counter::slot, std::shared_ptr<void>);
 
 }  // namespace vr::signaling
