@@ -19,7 +19,13 @@ config::config() {
     .add(http_static_dir, "static-dir", "built client files")
     .add(http_io_threads, "io-threads", "threads running the network I/O")
     .add(http_public_url, "public-url",
-         "this node's URL as browsers reach it, for links to files it serves (HLS)");
+         "this node's URL as browsers reach it, for links to files it serves (HLS)")
+    .add(http_tls_cert, "tls-cert", "PEM certificate chain: serve HTTPS/WSS (with tls-key)")
+    .add(http_tls_key, "tls-key", "PEM private key of tls-cert")
+    .add(http_max_header_bytes, "max-header-bytes", "largest request head (else 431)")
+    .add(http_max_body_bytes, "max-body-bytes", "largest request body (else 413)")
+    .add(http_request_timeout, "request-timeout",
+         "time to send a request (and between requests on a kept-alive connection)");
   opt_group{custom_options_, "rooms"}
     .add(rooms_default_type, "default-type", "type of a room whose creator names none")
     .add(rooms_max_publishers, "max-publishers", "publisher seats per room")
@@ -29,7 +35,11 @@ config::config() {
     .add(socket_max_frame_bytes, "max-frame-bytes", "larger frames close the socket (1009)")
     .add(socket_idle_timeout, "idle-timeout", "a socket silent this long is closed")
     .add(socket_max_json_depth, "max-json-depth", "deepest JSON nesting accepted in a frame")
-    .add(socket_max_connections, "max-connections", "open connections at most");
+    .add(socket_max_connections, "max-connections", "open connections at most")
+    .add(socket_max_connections_per_ip, "max-connections-per-ip",
+         "open connections from one IP address (0 = unlimited; else 429)")
+    .add(socket_max_messages_per_second, "max-messages-per-second",
+         "frames per second a WebSocket may send on average (0 = unlimited; else close 1008)");
   opt_group{custom_options_, "hls"}
     .add(hls_stage, "stage", "first path segment of HLS URLs")
     .add(hls_dir, "dir", "where LL-HLS files are written (empty: a new temp dir)")
@@ -156,6 +166,13 @@ std::string config::check_values() const {
     return "http.public-url looks like http(s)://host[:port][/path], without a trailing '/'";
   if (http_io_threads < 1)
     return "http.io-threads must be at least 1";
+  if (http_tls_cert.empty() != http_tls_key.empty())
+    return http_tls_cert.empty() ? "http.tls-key needs http.tls-cert (both or neither)"
+                                 : "http.tls-cert needs http.tls-key (both or neither)";
+  if (http_max_header_bytes < 1024)
+    return "http.max-header-bytes must be at least 1024";
+  if (http_request_timeout < std::chrono::milliseconds(100))
+    return "http.request-timeout must be at least 100ms";
   for (const auto& s : ice_stun_servers)
     if (s.rfind("stun://", 0) != 0)
       return "ice.stun-servers entries look like stun://host:port, not '" + s + "'";

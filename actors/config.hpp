@@ -26,6 +26,11 @@ public:
   std::string http_static_dir = "client/dist";
   std::size_t http_io_threads = 2;
   std::string http_public_url;  // e.g. https://node1.example.com; "" = relative URLs
+  std::string http_tls_cert;    // PEM certificate chain; with http_tls_key: HTTPS/WSS only
+  std::string http_tls_key;     // PEM private key
+  std::size_t http_max_header_bytes = 16 * 1024;
+  std::size_t http_max_body_bytes = 64 * 1024;
+  caf::timespan http_request_timeout = std::chrono::seconds(15);
   // rooms
   std::string rooms_default_type = "group";
   std::size_t rooms_max_publishers = 9;
@@ -36,6 +41,8 @@ public:
   caf::timespan socket_idle_timeout = std::chrono::seconds(60);
   std::size_t socket_max_json_depth = 32;
   std::size_t socket_max_connections = 10000;
+  std::size_t socket_max_connections_per_ip = 256;   // 0 = unlimited
+  std::size_t socket_max_messages_per_second = 200;  // 0 = unlimited
   // hls
   std::string hls_stage = "dev";
   std::string hls_dir;  // empty: a fresh directory under the system's temp dir

@@ -9,6 +9,7 @@
 #include "signaling/hls_board.hpp"
 #include "signaling/http_server.hpp"
 #include "signaling/metrics.hpp"
+#include "signaling/tls.hpp"
 
 #include <boost/asio/signal_set.hpp>
 #include <caf/all.hpp>
@@ -141,6 +142,12 @@ signaling::http_options http_options(const config& cfg) {
   o.max_frame_bytes = cfg.socket_max_frame_bytes;
   o.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.socket_idle_timeout);
   o.max_connections = cfg.socket_max_connections;
+  o.max_connections_per_ip = cfg.socket_max_connections_per_ip;
+  o.max_messages_per_second = cfg.socket_max_messages_per_second;
+  o.max_header_bytes = cfg.http_max_header_bytes;
+  o.max_body_bytes = cfg.http_max_body_bytes;
+  o.request_timeout =
+    std::chrono::duration_cast<std::chrono::milliseconds>(cfg.http_request_timeout);
   o.hls_stage = cfg.hls_stage;
   return o;
 }
@@ -164,6 +171,22 @@ int run_node(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "videoroom: hls.dir: " << e.what() << '\n';
     return 2;
+  }
+  // TLS before anything starts: a bad certificate or key stops start-up.
+  std::shared_ptr<signaling::tls_config> tls;
+  if (!cfg.http_tls_cert.empty()) {
+    try {
+      tls = std::make_shared<signaling::tls_config>(cfg.http_tls_cert, cfg.http_tls_key);
+    } catch (const signaling::tls_error& e) {
+      std::cerr << "videoroom: "
+                << (e.file() == cfg.http_tls_cert ? "http.tls-cert" : "http.tls-key") << ' '
+                << e.what() << '\n';
+      return 2;
+    } catch (const std::exception& e) {
+      std::cerr << "videoroom: TLS: " << e.what() << '\n';
+      return 2;
+    }
+    std::cerr << "videoroom: TLS certificate " << tls->describe() << '\n';
   }
   auto metrics = make_metrics();
   signaling::hls_options hls_options;
@@ -194,6 +217,7 @@ int run_node(int argc, char** argv) {
   }
   auto options = http_options(cfg);
   options.hls = hls;
+  options.tls = tls;
   if (cluster)
     options.health_detail = [view] { return view->get(); };
   signaling::http_server server{
@@ -213,17 +237,41 @@ int run_node(int argc, char** argv) {
       caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
     return 1;
   }
+  // SIGHUP reloads the certificate and key (renewed ones): new connections use
+  // them, open ones keep theirs; a bad file is logged and the old ones stay.
+  boost::asio::signal_set hangup{io};
+  std::function<void()> on_hangup = [&] {
+    hangup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec)
+        return;
+      try {
+        tls->reload();
+        std::cerr << "videoroom: SIGHUP: TLS certificate reloaded: " << tls->describe()
+                  << std::endl;
+      } catch (const std::exception& e) {
+        std::cerr << "videoroom: SIGHUP: TLS reload failed, keeping the old certificate: "
+                  << e.what() << std::endl;
+      }
+      on_hangup();
+    });
+  };
+  if (tls) {
+    hangup.add(SIGHUP);
+    on_hangup();
+  }
   boost::asio::signal_set signals{io, SIGINT, SIGTERM};
-  signals.async_wait([&server](const boost::system::error_code& ec, int sig) {
+  signals.async_wait([&server, &hangup](const boost::system::error_code& ec, int sig) {
     if (ec)
       return;
     std::cerr << "videoroom: signal " << sig << ", shutting down\n";
+    boost::system::error_code ignored;
+    hangup.cancel(ignored);
     server.stop();
   });
   // Which SRTP the connections run on: the OpenSSL build unless it was not built.
   std::cerr << "videoroom: SRTP by " << media::describe_srtp() << '\n';
-  std::cerr << "videoroom: listening on http://" << cfg.http_host << ':' << server.port() << "/"
-            << std::endl;
+  std::cerr << "videoroom: listening on " << (tls ? "https://" : "http://") << cfg.http_host << ':'
+            << server.port() << "/" << std::endl;
   std::vector<std::jthread> threads;
   for (std::size_t i = 1; i < cfg.http_io_threads; ++i)
     threads.emplace_back([&io] { io.run(); });
