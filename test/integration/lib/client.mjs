@@ -109,7 +109,8 @@ export const isMedia = (topic, type, dataPred = () => true) => (f) => {
 
 // A peer: one phoenix Socket (= one browser tab) on the `ws` transport.
 export class Peer {
-  constructor(url, name = "peer") {
+  // `wsOptions` go to ws's WebSocket (e.g. { ca } for a wss:// server).
+  constructor(url, name = "peer", wsOptions = undefined) {
     this.name = name;
     this.log = new FrameLog(name);
     this.closeEvent = null;
@@ -118,7 +119,7 @@ export class Peer {
     // The transport: ws's WebSocket, recording every text frame the server sends.
     class RecordingWebSocket extends WebSocket {
       constructor(address, protocols) {
-        super(address, protocols);
+        super(address, protocols, wsOptions);
         self.ws = this;
         this.on("message", (data, isBinary) => {
           if (!isBinary) log.add(data.toString());
@@ -141,7 +142,7 @@ export class Peer {
   }
 
   static async connect(srv, name) {
-    const p = new Peer(srv.socketUrl, name);
+    const p = new Peer(srv.socketUrl, name, srv.wsOptions);
     await p.open();
     return p;
   }
@@ -303,11 +304,11 @@ export class Peer {
 
 // A plain WebSocket client for hostile input: sends anything, records everything.
 export class RawWs {
-  constructor(url, name = "raw") {
+  constructor(url, name = "raw", wsOptions = {}) {
     this.name = name;
     this.log = new FrameLog(name);
     this.closeEvent = null;
-    this.ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
+    this.ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024, ...wsOptions });
     this.binaryFrames = 0;
     this.ws.on("message", (data, isBinary) => {
       if (isBinary) this.binaryFrames += 1;
@@ -329,8 +330,8 @@ export class RawWs {
     live.add(this);
   }
 
-  static async connect(url, name, { keepAliveMs = 0 } = {}) {
-    const c = new RawWs(url, name);
+  static async connect(url, name, { keepAliveMs = 0, wsOptions = {} } = {}) {
+    const c = new RawWs(url, name, wsOptions);
     await withTimeout(
       new Promise((resolve, reject) => {
         c.ws.once("open", resolve);

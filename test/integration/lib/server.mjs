@@ -8,6 +8,7 @@
 // `srv.dump()` (called by `guard()` when a test fails).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import https from "node:https";
 import net from "node:net";
 import path from "node:path";
 
@@ -33,11 +34,30 @@ export function freePort() {
   });
 }
 
-// fetch with a bounded time.
-export async function httpGet(url, timeoutMs = 5000) {
+// fetch with a bounded time. An https URL with `ca` (PEM) goes through node:https,
+// which trusts that CA (fetch cannot be given one).
+export async function httpGet(url, timeoutMs = 5000, { ca } = {}) {
+  if (ca && url.startsWith("https:")) return httpsGet(url, ca, timeoutMs);
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   const body = await res.text();
   return { status: res.status, headers: res.headers, body };
+}
+
+// GET over TLS trusting `ca`; also resolves the server certificate's SHA-256
+// fingerprint. A fresh connection each time (no agent).
+export function httpsGet(url, ca, timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, agent: false, timeout: timeoutMs }, (res) => {
+      const fingerprint = res.socket.getPeerCertificate()?.fingerprint256;
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body, fingerprint }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
+    req.on("error", reject);
+  });
 }
 
 // Prometheus text → Map("name{k="v",...}" → number) plus a get(name, labels) helper.
@@ -87,11 +107,16 @@ function splitKey(key) {
   return { name: key.slice(0, i), labels };
 }
 
-export async function startServer(overrides = {}, { readyTimeoutMs = 10000 } = {}) {
+// With `tls: { ca, cert, key }` (PEM text of the CA and the paths of the server's
+// files) the server serves HTTPS/WSS: the URLs are https/wss and clients trust `ca`
+// (srv.wsOptions for `ws`, srv.get for HTTP).
+export async function startServer(overrides = {}, { readyTimeoutMs = 10000, tls = null } = {}) {
   if (!existsSync(BIN))
     throw new Error(`server binary not found: ${BIN} (build it, or set VIDEOROOM_BIN)`);
   const port = await freePort();
   const args = [`--config-file=config/test.conf`, `--http.port=${port}`];
+  if (tls) args.push(`--http.tls-cert=${tls.cert}`, `--http.tls-key=${tls.key}`);
+  const s = tls ? "s" : "";
   for (const [k, v] of Object.entries(overrides)) args.push(`--${k}=${v}`);
   const proc = spawn(BIN, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
@@ -113,9 +138,11 @@ export async function startServer(overrides = {}, { readyTimeoutMs = 10000 } = {
   const srv = {
     port,
     args,
-    httpUrl: `http://127.0.0.1:${port}`,
-    socketUrl: `ws://127.0.0.1:${port}/socket`,
-    wsUrl: `ws://127.0.0.1:${port}/socket/websocket?vsn=2.0.0`,
+    httpUrl: `http${s}://127.0.0.1:${port}`,
+    socketUrl: `ws${s}://127.0.0.1:${port}/socket`,
+    wsUrl: `ws${s}://127.0.0.1:${port}/socket/websocket?vsn=2.0.0`,
+    wsOptions: tls ? { ca: tls.ca } : undefined,
+    get: (url, timeoutMs = 5000) => httpGet(url, timeoutMs, { ca: tls?.ca }),
     proc,
     get exited() {
       return exited;
@@ -127,7 +154,7 @@ export async function startServer(overrides = {}, { readyTimeoutMs = 10000 } = {
       );
     },
     async metrics() {
-      const r = await httpGet(`${srv.httpUrl}/metrics`);
+      const r = await srv.get(`${srv.httpUrl}/metrics`);
       if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`);
       return parseMetrics(r.body);
     },
@@ -157,7 +184,7 @@ export async function startServer(overrides = {}, { readyTimeoutMs = 10000 } = {
       throw new Error(`server exited at start-up with ${JSON.stringify(exited)}`);
     }
     try {
-      const r = await httpGet(`${srv.httpUrl}/healthz`, 1000);
+      const r = await srv.get(`${srv.httpUrl}/healthz`, 1000);
       if (r.status === 200) break;
       lastErr = `status ${r.status}`;
     } catch (e) {
