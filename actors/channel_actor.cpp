@@ -1,5 +1,6 @@
 #include "actors/channel_actor.hpp"
 
+#include "actors/join_token.hpp"
 #include "actors/messages.hpp"
 #include "signaling/metrics.hpp"
 #include "signaling/protocol/encode.hpp"
@@ -94,6 +95,30 @@ channel_api::behavior_type joined(self_ptr self) {
   };
 }
 
+// The join as the room is to see it. Open (no auth.secret): the params as
+// sent, any token ignored. With auth.secret: the token must verify for this
+// room; its claims give the name, the viewer-only role and the type it may
+// create. nullopt: unauthorized.
+std::optional<join_request> admit(const node_settings& s, const std::string& room_id,
+                                  proto::join_params params) {
+  join_request req;
+  if (s.auth_secret.empty()) {
+    params.token.reset();
+    req.params = std::move(params);
+    return req;
+  }
+  auto check = verify_join_token(params.token.value_or(""), s.auth_secret, room_id, unix_now());
+  if (!check.claims)
+    return std::nullopt;
+  auto& c = *check.claims;
+  params.token.reset();
+  params.display_name = c.name;
+  req.viewer_only = c.role == peer_role::viewer;
+  req.create_type = c.type;
+  req.params = std::move(params);
+  return req;
+}
+
 void try_join(self_ptr self, std::string room_id, join_request req, opt_ref ref, int attempts) {
   auto& st = self->state;
   self->request(st.registry, st.settings->request_timeout, find_room{room_id, req})
@@ -147,15 +172,23 @@ channel_api::behavior_type channel_actor(self_ptr self, socket_api socket, chann
     self->quit();
     return channel_api::behavior_type::make_empty_behavior();
   }
-  if (!args.join.params) {
-    reply(self, args.ref, proto::reply_error{"invalid_params"});
+  auto refuse = [&](const char* reason) {
+    reply(self, args.ref, proto::reply_error{reason});
     self->quit();
     return channel_api::behavior_type::make_empty_behavior();
+  };
+  if (!args.join.params)
+    return refuse("invalid_params");
+  auto req = admit(*st.settings, *room_id, std::move(*args.join.params));
+  if (!req) {
+    metrics->add("vr_refused_total", 1, {{"reason", "unauthorized"}});
+    return refuse("unauthorized");
   }
+  if (req->params.display_name.empty())  // open mode: a token does not stand for displayName
+    return refuse("invalid_params");
   // Client pushes and room pushes that arrive before the join reply wait their turn.
   self->set_default_handler(caf::skip);
-  try_join(self, std::move(*room_id), join_request{std::move(*args.join.params)},
-           std::move(args.ref), 3);
+  try_join(self, std::move(*room_id), std::move(*req), std::move(args.ref), 3);
   return {
     [](client_push&) -> caf::result<void> { return caf::skip(); },
     [](push&) -> caf::result<void> { return caf::skip(); },

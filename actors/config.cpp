@@ -30,7 +30,13 @@ config::config() {
     .add(rooms_default_type, "default-type", "type of a room whose creator names none")
     .add(rooms_max_publishers, "max-publishers", "publisher seats per room")
     .add(rooms_max_viewers, "max-viewers", "viewers per room (0 = unlimited)")
-    .add(rooms_request_timeout, "request-timeout", "timeout of requests between actors");
+    .add(rooms_request_timeout, "request-timeout", "timeout of requests between actors")
+    .add(rooms_max_rooms, "max-rooms", "rooms on this node (0 = unlimited)")
+    .add(rooms_max_peers, "max-peers", "peers per room (0 = unlimited)")
+    .add(rooms_max_joins_per_second_per_ip, "max-joins-per-second-per-ip",
+         "joins per second from one IP address (0 = unlimited)");
+  opt_group{custom_options_, "auth"}.add(
+    auth_secret, "secret", "HS256 secret of join tokens (empty: open, no token needed)");
   opt_group{custom_options_, "socket"}
     .add(socket_max_frame_bytes, "max-frame-bytes", "larger frames close the socket (1009)")
     .add(socket_idle_timeout, "idle-timeout", "a socket silent this long is closed")
@@ -129,6 +135,8 @@ std::string config::check_file() const {
 std::string config::check_values() const {
   if (!parse_room_type(rooms_default_type))
     return "rooms.default-type must be one of group, audio, broadcast, call";
+  if (!auth_secret.empty() && auth_secret.size() < 16)
+    return "auth.secret must be at least 16 characters (or empty: no tokens)";
   if (rooms_max_publishers < 1)
     return "rooms.max-publishers must be at least 1";
   if (ice_min_port > ice_max_port)

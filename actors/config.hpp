@@ -36,6 +36,11 @@ public:
   std::size_t rooms_max_publishers = 9;
   std::size_t rooms_max_viewers = 0;  // 0 = unlimited
   caf::timespan rooms_request_timeout = std::chrono::seconds(5);
+  std::size_t rooms_max_rooms = 1000;                  // rooms on this node, 0 = unlimited
+  std::size_t rooms_max_peers = 1000;                  // peers per room, 0 = unlimited
+  std::size_t rooms_max_joins_per_second_per_ip = 20;  // 0 = unlimited
+  // auth
+  std::string auth_secret;  // HS256 key of join tokens; "" = open, no token needed
   // socket
   std::size_t socket_max_frame_bytes = 1 << 20;
   caf::timespan socket_idle_timeout = std::chrono::seconds(60);

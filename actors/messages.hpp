@@ -60,7 +60,11 @@ struct push {
 // ---- room_api ----
 
 struct join_request {
-  proto::join_params params;
+  proto::join_params params;  // with a token: its name; its token dropped once verified
+  // From a verified join token (auth.secret): a viewer whatever it asks, and
+  // the only room type it may create (unauthorized otherwise).
+  bool viewer_only = false;
+  std::optional<room_type> create_type;
 };
 // The room's answer: the join reply (ok or error) and, on success, the room.
 struct join_result {
@@ -201,7 +205,7 @@ typename Inspector::result_type inspect(Inspector& f, push& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_request& x) {
-  return f(meta::type_name("vr::join_request"), x.params);
+  return f(meta::type_name("vr::join_request"), x.params, x.viewer_only, opt(x.create_type));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_result& x) {

@@ -46,6 +46,9 @@ std::shared_ptr<signaling::metrics> make_metrics() {
   m->describe("vr_channels", "gauge", "Open channels (joined topics)");
   m->describe("vr_bad_frames_total", "counter", "Frames refused as malformed");
   m->describe("vr_errors_total", "counter", "Channels that ended with an error");
+  m->describe("vr_refused_total", "counter",
+              "Refusals by a limit or by auth, by reason (join_rate, max_rooms, "
+              "max_peers, unauthorized)");
   m->describe("vr_tracks", "gauge", "Published tracks being forwarded");
   m->describe("vr_media_elements", "gauge", "GStreamer elements in all room pipelines");
   m->describe("vr_forwarded_packets_total", "counter", "RTP packets forwarded to subscribers");

@@ -115,7 +115,7 @@ typename Inspector::result_type inspect(Inspector& f, raw_json& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_params& x) {
-  return f(meta::type_name("join_params"), x.display_name, opt(x.type), opt(x.role));
+  return f(meta::type_name("join_params"), x.display_name, opt(x.type), opt(x.role), opt(x.token));
 }
 
 template <class Inspector>

@@ -60,7 +60,7 @@ registry_state::entry& local_room(self_ptr self, const std::string& id, const jo
   auto& st = self->state;
   if (auto it = st.rooms.find(id); it != st.rooms.end())
     return it->second;
-  auto type = req.params.type.value_or(st.settings->default_type);
+  auto type = req.params.type.value_or(req.create_type.value_or(st.settings->default_type));
   auto room = spawn_room(self->system(), self, id, type, self, st.settings);
   st.remote_rooms.erase(id);
   count_remote(self);
@@ -84,9 +84,29 @@ registry_api placement(self_ptr self, const std::string& id) {
   return node == st.nodes.end() ? registry_api{} : node->second;
 }
 
+// Why a join may not make room `id` here: rooms.max-rooms reached
+// (unavailable), or a join token that may not create a room of this type
+// (unauthorized); nullptr when it may, or the room exists.
+const char* refuse_new_room(self_ptr self, const std::string& id, const join_request& req) {
+  auto& st = self->state;
+  if (st.rooms.count(id) != 0)
+    return nullptr;
+  if (st.settings->max_rooms != 0 && st.rooms.size() >= st.settings->max_rooms) {
+    st.settings->metrics->add("vr_refused_total", 1, {{"reason", "max_rooms"}});
+    return "unavailable";
+  }
+  auto type = req.params.type.value_or(req.create_type.value_or(st.settings->default_type));
+  if (req.create_type && type != *req.create_type) {
+    st.settings->metrics->add("vr_refused_total", 1, {{"reason", "unauthorized"}});
+    return "unauthorized";
+  }
+  return nullptr;
+}
+
 // Joins the room here, making it if need be (counted for the empty check).
-caf::delegated<join_result> join_here(self_ptr self, const std::string& id,
-                                      const join_request& req) {
+caf::result<join_result> join_here(self_ptr self, const std::string& id, const join_request& req) {
+  if (auto reason = refuse_new_room(self, id, req))
+    return join_result{proto::reply_error{reason}, room_api{}};
   auto& e = local_room(self, id, req);
   ++e.joins_sent;
   return self->delegate(e.room, req);
@@ -108,7 +128,7 @@ registry_api::behavior_type registry_actor(self_ptr self, settings_ptr settings)
       self->quit(em.reason);
   });
   return {
-    [self](const find_room& m) {
+    [self](const find_room& m) -> caf::result<join_result> {
       if (auto remote = placement(self, m.room_id))
         return self->delegate(remote, placed_join{m.room_id, m.join});
       return join_here(self, m.room_id, m.join);

@@ -110,8 +110,12 @@ join_result join(self_ptr self, const join_request& req) {
   if (!channel)
     return r;
   auto& p = req.params;
-  auto out = st.room->join(new_peer_id(st.rng), p.display_name, p.type, p.role);
+  auto out = st.room->join(new_peer_id(st.rng), p.display_name, p.type, p.role, req.viewer_only);
   if (!out.error.empty()) {
+    if (out.over_max_peers)
+      st.settings->metrics->add("vr_refused_total", 1, {{"reason", "max_peers"}});
+    else if (out.error == "unauthorized")  // a viewer token in a call room
+      st.settings->metrics->add("vr_refused_total", 1, {{"reason", "unauthorized"}});
     r.reply = proto::reply_error{out.error};
     tell_registry_if_empty(self);  // a room made by a failed first join must not linger
     return r;

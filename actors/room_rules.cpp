@@ -33,7 +33,7 @@ std::size_t room_state::count(peer_role r) const {
 
 join_outcome room_state::join(std::string peer_id, std::string display_name,
                               std::optional<room_type> requested_type,
-                              std::optional<peer_role> wish) {
+                              std::optional<peer_role> wish, bool viewer_only) {
   join_outcome out;
   if (peer_id.empty() || find(peer_id) != nullptr || !valid_display_name(display_name)) {
     out.error = "invalid_params";
@@ -41,6 +41,15 @@ join_outcome room_state::join(std::string peer_id, std::string display_name,
   }
   if (requested_type && *requested_type != type_) {
     out.error = "room_type_mismatch";
+    return out;
+  }
+  if (limits_.max_peers != 0 && members_.size() >= limits_.max_peers) {
+    out.error = "room_full";
+    out.over_max_peers = true;
+    return out;
+  }
+  if (viewer_only && type_ == room_type::call) {
+    out.error = "unauthorized";
     return out;
   }
   bool publisher_seat = count(peer_role::publisher) < limits_.max_publishers;
@@ -61,6 +70,8 @@ join_outcome room_state::join(std::string peer_id, std::string display_name,
       role = peer_role::publisher;
       break;
   }
+  if (viewer_only)
+    role = peer_role::viewer;
   if (role == peer_role::viewer && limits_.max_viewers != 0 &&
       count(peer_role::viewer) >= limits_.max_viewers) {
     out.error = "room_full";

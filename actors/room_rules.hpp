@@ -17,6 +17,7 @@ namespace vr {
 struct room_limits {
   std::size_t max_publishers = 9;
   std::size_t max_viewers = 0;  // 0 = unlimited
+  std::size_t max_peers = 0;    // 0 = unlimited (rooms.max-peers)
 };
 
 struct member {
@@ -33,6 +34,7 @@ struct join_outcome {
   std::string error;
   member joined;
   bool owner_changed = false;
+  bool over_max_peers = false;  // room_full because of limits.max_peers
 };
 
 struct request_outcome {
@@ -56,9 +58,12 @@ public:
 
   // A join with a server-made `peer_id`. `requested_type` is the roomType the
   // client named, if any (room_type_mismatch when it differs); `wish` the role asked.
-  // Errors: invalid_params, room_type_mismatch, room_full.
+  // `viewer_only` (a viewer token): a viewer whatever the wish or the room's
+  // rules, refused (unauthorized) in call rooms, which have no viewers.
+  // Errors: invalid_params, room_type_mismatch, room_full, unauthorized.
   join_outcome join(std::string peer_id, std::string display_name,
-                    std::optional<room_type> requested_type, std::optional<peer_role> wish);
+                    std::optional<room_type> requested_type, std::optional<peer_role> wish,
+                    bool viewer_only = false);
 
   // Removes a member (leave, kick, or its channel died). Returns whether the
   // owner changed; false when the peer was not there.

@@ -1,6 +1,7 @@
 #include "actors/settings.hpp"
 
 #include "actors/config.hpp"
+#include "actors/rate_limiter.hpp"
 #include "actors/turn_credentials.hpp"
 #include "signaling/metrics.hpp"
 
@@ -47,9 +48,14 @@ std::vector<signaling::protocol::ice_server> peer_ice_servers(
 std::shared_ptr<node_settings> make_settings(const config& cfg,
                                              std::shared_ptr<signaling::metrics> m) {
   auto s = std::make_shared<node_settings>();
-  s->limits = {cfg.rooms_max_publishers, cfg.rooms_max_viewers};
+  s->limits = {cfg.rooms_max_publishers, cfg.rooms_max_viewers, cfg.rooms_max_peers};
   s->default_type = parse_room_type(cfg.rooms_default_type).value_or(room_type::group);
   s->request_timeout = cfg.rooms_request_timeout;
+  s->auth_secret = cfg.auth_secret;
+  s->max_rooms = cfg.rooms_max_rooms;
+  if (cfg.rooms_max_joins_per_second_per_ip != 0)
+    s->join_limiter =
+      std::make_shared<rate_limiter>(static_cast<double>(cfg.rooms_max_joins_per_second_per_ip));
   s->max_json_depth = cfg.socket_max_json_depth;
   s->hls_stage = cfg.hls_stage;
   s->http_public_url = cfg.http_public_url;

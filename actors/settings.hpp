@@ -25,11 +25,17 @@ class metrics;
 namespace vr {
 
 class config;
+class rate_limiter;
 
 struct node_settings {
   room_limits limits;
   room_type default_type = room_type::group;
   caf::timespan request_timeout = std::chrono::seconds(5);
+  // auth.secret: when set, every join needs a token signed with it (join_token.hpp).
+  std::string auth_secret;
+  std::size_t max_rooms = 0;  // rooms on this node, 0 = unlimited
+  // Joins per second per IP, node-wide (socket_actor; thread-safe). Null = unlimited.
+  std::shared_ptr<rate_limiter> join_limiter;
   std::size_t max_json_depth = 32;
   std::string hls_stage = "dev";
   std::string http_public_url;  // "" = URLs relative to the page's node

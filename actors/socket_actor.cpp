@@ -2,6 +2,7 @@
 
 #include "actors/channel_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/rate_limiter.hpp"
 #include "signaling/metrics.hpp"
 #include "signaling/protocol/decode.hpp"
 #include "signaling/protocol/encode.hpp"
@@ -23,6 +24,7 @@ struct socket_state {
     std::optional<std::string> join_ref;
   };
   std::shared_ptr<signaling::ws_connection> conn;
+  std::string address;  // the client's IP address, the key of the join rate limit
   registry_api registry;
   settings_ptr settings;
   std::map<std::string, joined> topics;
@@ -42,8 +44,14 @@ void count_bad_frame(self_ptr self) {
 }
 
 // phx_join: a second join of a topic replaces the first channel, as Phoenix does.
+// A join over rooms.max-joins-per-second-per-ip is refused (`rate_limited`)
+// before it changes anything.
 void join(self_ptr self, proto::client_frame& f, proto::phx_join& j) {
   auto& st = self->state;
+  if (st.settings->join_limiter && !st.settings->join_limiter->allow(st.address)) {
+    st.settings->metrics->add("vr_refused_total", 1, {{"reason", "join_rate"}});
+    return reply(self, f, proto::reply_error{"rate_limited"});
+  }
   if (auto it = st.topics.find(f.topic); it != st.topics.end()) {
     self->demonitor(it->second.channel.address());
     self->send_exit(it->second.channel, caf::exit_reason::user_shutdown);
@@ -86,6 +94,7 @@ socket_api::behavior_type socket_actor(self_ptr self,
                                        registry_api registry, settings_ptr settings) {
   auto& st = self->state;
   st.conn = std::move(conn);
+  st.address = address_of(st.conn->remote());
   st.registry = std::move(registry);
   st.settings = std::move(settings);
   self->set_down_handler([self](caf::down_msg& dm) {

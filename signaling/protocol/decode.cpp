@@ -10,13 +10,18 @@ using value = rapidjson::Value;
 
 raw_json raw(const value& v) { return {json::to_string(v)}; }
 
-// {"displayName": 1..64 chars, "roomType"?: TYPE, "role"?: ROLE}
+// {"displayName": 1..64 chars, "roomType"?: TYPE, "role"?: ROLE, "token"?: JWT}.
+// With a token, the name comes from the token: displayName may then be
+// missing or invalid (display_name ""); the channel decides.
 std::optional<join_params> decode_join_params(const value& v) {
   join_params p;
+  if (v.HasMember("token"))
+    p.token = std::string{json::get_string(v, "token").value_or("")};
   auto name = json::get_string(v, "displayName");
-  if (!name || !valid_display_name(*name))
+  if (name && valid_display_name(*name))
+    p.display_name = *name;
+  else if (!p.token)
     return std::nullopt;
-  p.display_name = *name;
   if (v.HasMember("roomType")) {
     auto type = json::get_string(v, "roomType");
     p.type = type ? parse_room_type(*type) : std::nullopt;

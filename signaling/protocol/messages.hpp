@@ -34,11 +34,13 @@ enum class track_kind {
 
 // ---- Client to server: channel events (section 1-3) ------------------------
 
-// {"displayName", "roomType"?, "role"?}
+// {"displayName", "roomType"?, "role"?, "token"?}
 struct join_params {
-  std::string display_name;
+  std::string display_name;  // "" only when a token was sent without a valid displayName
   std::optional<room_type> type;
   std::optional<peer_role> role;
+  // A signed join token (auth.secret); a member "token" that is not a string is "".
+  std::optional<std::string> token;
 };
 
 struct heartbeat {};  // topic "phoenix"
