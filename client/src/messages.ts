@@ -9,6 +9,7 @@ export const JOIN_ERRORS: Record<string, string> = {
   invalid_params: "Your display name must be 1 to 64 characters.",
   unauthorized: "You may not join this room.",
   unavailable: "The room is not available right now. Please try again in a moment.",
+  rate_limited: "Too many joins from your address. Please wait a moment and try again.",
 } satisfies Record<JoinErrorReason, string>;
 export const REQUEST_ERRORS: Record<string, string> = {
   forbidden: "not allowed",

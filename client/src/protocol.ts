@@ -49,7 +49,22 @@ export function reasonOf(response: unknown): string {
 
 // ---- Section 2: rooms (phx_join on topic room:ROOM) --------------------------
 
-export type JoinParams = { displayName: string; roomType?: RoomType; role?: Role };
+// `token`: a signed join token (protocol.md §6), required when the server has
+// auth.secret; its `name` claim then replaces displayName.
+export type JoinParams = { displayName: string; roomType?: RoomType; role?: Role; token?: string };
+
+// The `name` claim of a join token, read without verifying (the server does):
+// only to show the name the server will use.
+export function tokenName(token: string): string | undefined {
+  try {
+    const b64 = (token.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/");
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    return isObject(claims) && typeof claims.name === "string" ? claims.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 // `response` of the `ok` reply to phx_join.
 export type JoinReply = { peerId: PeerId; role: Role; roomType: RoomType; ownerId: PeerId | null };
@@ -60,7 +75,8 @@ export type JoinErrorReason =
   | "room_full"
   | "room_type_mismatch"
   | "unauthorized"
-  | "unavailable";
+  | "unavailable"
+  | "rate_limited";
 
 // ---- Section 3: room requests, their replies, and the server's pushes --------
 

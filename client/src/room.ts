@@ -27,14 +27,16 @@ import type {
   TracksRemoved,
   VadNotification,
 } from "./protocol";
-import { dispatchMediaEvent, displayNameOf } from "./protocol";
+import { dispatchMediaEvent, displayNameOf, tokenName } from "./protocol";
 import { canKick, canRaiseHand } from "./rules";
 import { RoomSignaling } from "./signaling";
 import { RoomUi } from "./ui";
 
 const room = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const query = new URLSearchParams(location.search);
-const displayName = (query.get("display_name") ?? "").trim() || "guest";
+// `&token=JWT`: the signed join token (auth.secret); its name is the one the server uses.
+const token = query.get("token") ?? undefined;
+const displayName = (token && tokenName(token)) || (query.get("display_name") ?? "").trim() || "guest";
 // `&relay=1`: every RTCPeerConnection uses TURN relay candidates only (protocol.md §6).
 const iceTransportPolicy: RTCIceTransportPolicy = query.get("relay") === "1" ? "relay" : "all";
 const ui = new RoomUi(room);
@@ -71,6 +73,7 @@ let localPromise: Promise<MediaStream | null> | null = null;
 const params: JoinParams = { displayName };
 if (query.get("type")) params.roomType = query.get("type") as RoomType;
 if (query.get("role")) params.role = query.get("role") as Role;
+if (token) params.token = token;
 const sig = new RoomSignaling(room, params);
 
 // Test hook for end-to-end tests (read by Playwright).
