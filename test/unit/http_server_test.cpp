@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -481,4 +482,106 @@ TEST_CASE("stop() closes open sockets with 1001 and lets run() return", "[http][
   tcp::socket s{ioc};
   s.connect(local(srv.port), ec);
   CHECK(ec);  // nobody listens any more
+}
+
+// Sends `text` on a fresh connection and returns what the server sent until it
+// closed (or 10 s passed).
+std::string raw_exchange(std::uint16_t port, std::string_view text) {
+  net::io_context ioc;
+  beast::tcp_stream s{ioc};
+  REQUIRE_FALSE(wait_for(ioc, [&](auto h) { s.async_connect(local(port), h); }));
+  REQUIRE_FALSE(wait_for(ioc, [&](auto h) { net::async_write(s, net::buffer(text), h); }));
+  std::string got;
+  std::array<char, 4096> chunk;
+  for (;;) {
+    std::size_t n = 0;
+    auto ec = wait_for(ioc, [&](auto h) {
+      s.async_read_some(net::buffer(chunk), [&n, h](beast::error_code ec, std::size_t k) mutable {
+        n = k;
+        h(ec);
+      });
+    });
+    got.append(chunk.data(), n);
+    if (ec)
+      break;
+  }
+  return got;
+}
+
+TEST_CASE("limits: request head and body sizes get 431 and 413, counted", "[http][limits]") {
+  http_options o;
+  o.max_header_bytes = 1024;
+  o.max_body_bytes = 100;
+  server_fixture srv{o};
+  auto ok =
+    raw_exchange(srv.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(500, 'a') +
+                             "\r\nConnection: close\r\n\r\n");
+  CHECK(ok.starts_with("HTTP/1.1 200 "));
+  auto head = raw_exchange(
+    srv.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(3000, 'a') + "\r\n\r\n");
+  CHECK(head.starts_with("HTTP/1.1 431 "));
+  CHECK(head.find("request head larger than 1024 bytes") != std::string::npos);
+  auto body =
+    raw_exchange(srv.port, "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n" +
+                             std::string(500, 'b'));
+  CHECK(body.starts_with("HTTP/1.1 413 "));
+  CHECK(srv.stats->get("vr_refused_total", {{"reason", "header_size"}}) == 1);
+  CHECK(srv.stats->get("vr_refused_total", {{"reason", "body_size"}}) == 1);
+  CHECK(get(srv.port, "/healthz").result() == http::status::ok);
+}
+
+TEST_CASE("limits: a stalled request head is dropped after request_timeout", "[http][limits]") {
+  http_options o;
+  o.request_timeout = 300ms;
+  server_fixture srv{o};
+  auto t0 = std::chrono::steady_clock::now();
+  auto got = raw_exchange(srv.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n");  // never ends
+  auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(got.empty());
+  CHECK(took >= 250ms);
+  CHECK(took < 3s);
+  CHECK(eventually([&] {
+    return srv.stats->get("vr_refused_total", {{"reason", "request_timeout"}}) == 1;
+  }));
+  CHECK(get(srv.port, "/healthz").result() == http::status::ok);
+}
+
+TEST_CASE("limits: connections per IP beyond the limit get 429", "[http][limits]") {
+  http_options o;
+  o.max_connections_per_ip = 2;
+  server_fixture srv{o};
+  ws_client a;
+  REQUIRE_FALSE(a.open(srv.port));
+  http_client idle{srv.port};
+  REQUIRE(srv.rec->wait([&] { return srv.rec->opened == 1; }));
+  CHECK(get(srv.port, "/healthz").result() == http::status::too_many_requests);
+  ws_client refused;
+  CHECK(refused.open(srv.port) == websocket::error::upgrade_declined);
+  CHECK(refused.response.result() == http::status::too_many_requests);
+  CHECK(srv.stats->get("vr_refused_total", {{"reason", "connections_per_ip"}}) == 2);
+  REQUIRE_FALSE(a.write("still"));
+  CHECK(a.read() == "echo:still");
+  REQUIRE_FALSE(
+    wait_for(a.ioc, [&](auto h) { a.ws.async_close(websocket::close_code::normal, h); }));
+  REQUIRE(srv.rec->wait([&] { return srv.rec->closed == 1; }));
+  CHECK(eventually([&] {
+    return http_client{srv.port}.request(http::verb::get, "/healthz").result() == http::status::ok;
+  }));
+}
+
+TEST_CASE("limits: a WebSocket over max_messages_per_second is closed with 1008",
+          "[http][ws][limits]") {
+  http_options o;
+  o.max_messages_per_second = 10;  // bursts of 50
+  server_fixture srv{o};
+  ws_client steady, flood;
+  REQUIRE_FALSE(steady.open(srv.port));
+  REQUIRE_FALSE(flood.open(srv.port));
+  for (int i = 0; i < 200; ++i)
+    REQUIRE_FALSE(flood.write("x"));
+  CHECK(flood.close_code() == 1008);
+  CHECK(flood.ws.reason().reason == "too many messages");
+  CHECK(srv.stats->get("vr_refused_total", {{"reason", "message_rate"}}) == 1);
+  REQUIRE_FALSE(steady.write("fine"));
+  CHECK(steady.read() == "echo:fine");
 }
