@@ -99,6 +99,13 @@ export class DirectCall {
     }
   }
 
+  // A new camera or microphone on the sender of its kind (no new offer).
+  async replaceTrack(track: MediaStreamTrack): Promise<void> {
+    const sender = this.pc.getTransceivers()
+      .find((t) => t.sender.track?.kind === track.kind || (!t.sender.track && t.receiver.track.kind === track.kind && t.direction === "sendrecv"))?.sender;
+    await sender?.replaceTrack(track);
+  }
+
   async stats(): Promise<{ inbound: InboundStat[]; outbound: OutboundStat[] }> {
     const inbound: InboundStat[] = [];
     const outbound: OutboundStat[] = [];

@@ -1,5 +1,6 @@
 // The camera and microphone. A missing camera still leaves the microphone;
 // a refusal leaves the user a receiver, told why.
+import { permissionMessage } from "./devices";
 import type { RoomUi } from "./ui";
 
 export async function openCamera(video: boolean, ui: RoomUi): Promise<MediaStream | null> {
@@ -16,11 +17,7 @@ export async function openCamera(video: boolean, ui: RoomUi): Promise<MediaStrea
         /* fall through to the message below */
       }
     }
-    ui.notice(
-      name === "NotAllowedError"
-        ? "Camera and microphone access was denied: you can watch and listen, but others cannot see or hear you."
-        : `Camera and microphone unavailable (${name}): you can watch and listen, but others cannot see or hear you.`,
-    );
+    ui.notice(`${permissionMessage(e)} Others cannot see or hear you.`);
     return null;
   }
 }

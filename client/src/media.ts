@@ -94,6 +94,16 @@ export class MediaSession {
     this.send("publishOffer", { sdp: pc.localDescription!.sdp, trackMetadata });
   }
 
+  // Sends `track` instead of the published track of its kind, on the same
+  // sender: no new offer (RTCRtpSender.replaceTrack). False when none is published.
+  async replaceTrack(track: MediaStreamTrack): Promise<boolean> {
+    const sender = this.publishPc?.getTransceivers()
+      .find((t) => (t.sender.track?.kind ?? t.receiver.track.kind) === track.kind)?.sender;
+    if (!sender) return false;
+    await sender.replaceTrack(track);
+    return true;
+  }
+
   onPublishAnswer(sdp: string): void {
     const pc = this.publishPc;
     if (!pc) return;

@@ -28,6 +28,8 @@ import type {
   VadNotification,
 } from "./protocol";
 import { dispatchMediaEvent, displayNameOf, tokenName } from "./protocol";
+import { runLobby } from "./lobby";
+import { setupMeeting } from "./meeting";
 import { canKick, canRaiseHand } from "./rules";
 import { RoomSignaling } from "./signaling";
 import { RoomUi } from "./ui";
@@ -36,7 +38,9 @@ const room = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const query = new URLSearchParams(location.search);
 // `&token=JWT`: the signed join token (auth.secret); its name is the one the server uses.
 const token = query.get("token") ?? undefined;
-const displayName = (token && tokenName(token)) || (query.get("display_name") ?? "").trim() || "guest";
+// Without `display_name` the lobby (lobby.ts) asks for it before anything is sent.
+const needsLobby = !query.has("display_name");
+let displayName = (token && tokenName(token)) || (query.get("display_name") ?? "").trim() || "guest";
 // `&relay=1`: every RTCPeerConnection uses TURN relay candidates only (protocol.md §6).
 const iceTransportPolicy: RTCIceTransportPolicy = query.get("relay") === "1" ? "relay" : "all";
 const ui = new RoomUi(room);
@@ -135,6 +139,12 @@ function kick(p: RoomPeer): void {
 
 function localMedia(): Promise<MediaStream | null> {
   localPromise ??= openCamera(state.roomType !== "audio", ui);
+  // The lobby opened the camera before the room type was known: audio rooms send none.
+  if (state.roomType === "audio")
+    localPromise = localPromise.then((s) => {
+      s?.getVideoTracks().forEach((t) => (t.stop(), s.removeTrack(t)));
+      return s;
+    });
   return localPromise;
 }
 
@@ -148,6 +158,33 @@ function showLocalTracks(stream: MediaStream | null): void {
   if (stream.getVideoTracks().length === 0) ui.placeholder(state.peerId, "🎙 audio only");
   for (const [id, kind] of [["mute-audio", "audio"], ["mute-video", "video"]] as const)
     ui.button(id).disabled = !stream.getTracks().some((t) => t.kind === kind);
+  // "Join muted" from the lobby: the tracks come disabled.
+  for (const kind of ["audio", "video"] as const) {
+    const tracks = stream.getTracks().filter((t) => t.kind === kind);
+    if (tracks.length > 0) showMuted(kind, !tracks.some((t) => t.enabled));
+  }
+}
+
+// Puts a newly chosen camera or microphone in place of the old one: the publish
+// connection's sender (replaceTrack, no renegotiation), the call's, and the own tile.
+async function replaceLocalTrack(fresh: MediaStreamTrack): Promise<void> {
+  const stream = await localPromise;
+  if (!stream) {
+    fresh.stop();
+    return;
+  }
+  const old = stream.getTracks().find((t) => t.kind === fresh.kind);
+  fresh.enabled = old?.enabled ?? true;
+  await media?.replaceTrack(fresh);
+  await call?.pc?.replaceTrack(fresh);
+  if (old) {
+    stream.removeTrack(old);
+    old.stop();
+    if (state.peerId) ui.removeTrack(state.peerId, old);
+  }
+  stream.addTrack(fresh);
+  if (state.peerId) ui.addTrack(state.peerId, fresh);
+  if (fresh.kind === "video" && !fresh.enabled && state.peerId) ui.showVideo(state.peerId, false);
 }
 
 async function startPublishing(): Promise<void> {
@@ -415,7 +452,9 @@ sig.onPush("kicked", (p) => {
 
 // Connection drops: phoenix reconnects the socket and rejoins the channel by itself.
 const lost = () => {
-  if (state.state === "joined") ui.status("reconnecting…", "warn");
+  if (state.state !== "joined") return;
+  ui.status("reconnecting…", "warn");
+  ui.reconnecting(true);
 };
 sig.socket.onError(lost);
 sig.socket.onClose(lost);
@@ -423,8 +462,10 @@ sig.channel.onError(lost);
 
 // The ok hook runs again on every automatic rejoin: start the media session anew
 // (the server forgot the old peer, so the old connections are useless).
+function joinRoom(): void {
 sig.join({
   ok: (reply) => {
+    ui.reconnecting(false);
     resetSession();
     state.peerId = reply.peerId;
     state.role = reply.role;
@@ -443,9 +484,27 @@ sig.join({
       ui.status("reconnecting…", "warn");
       return;
     }
+    ui.reconnecting(false);
     fail(reason, JOIN_ERRORS[reason] ?? `Could not join the room: ${reason}`);
   },
 });
+}
+
+setupMeeting({ room, localStream: () => localPromise, replaceLocalTrack, toast: (t) => ui.toast(t) });
+if (needsLobby) {
+  void runLobby(room, (token && tokenName(token)) || undefined).then((choice) => {
+    displayName = choice.name;
+    params.displayName = choice.name;
+    const stream = choice.stream;
+    stream?.getAudioTracks().forEach((t) => (t.enabled = !choice.audioMuted));
+    stream?.getVideoTracks().forEach((t) => (t.enabled = !choice.videoMuted));
+    localPromise = Promise.resolve(stream);
+    if (!stream) ui.notice("Camera and microphone unavailable: you can watch and listen, but others cannot see or hear you.");
+    joinRoom();
+  });
+} else {
+  joinRoom();
+}
 
 ui.button("raise-hand").onclick = () => {
   ui.button("raise-hand").disabled = true;
@@ -468,16 +527,28 @@ ui.button("leave").onclick = async () => {
   }
   location.href = "/";
 };
-for (const [id, kind, on, off] of [["mute-audio", "audio", "Mute mic", "Unmute mic"], ["mute-video", "video", "Camera off", "Camera on"]] as const) {
-  ui.button(id).onclick = async () => {
+const MUTE_BUTTONS = {
+  audio: { id: "mute-audio", on: "Mute mic", off: "Unmute mic" },
+  video: { id: "mute-video", on: "Camera off", off: "Camera on" },
+} as const;
+
+// The mute buttons and the own tile show whether a kind is muted.
+function showMuted(kind: "audio" | "video", muted: boolean): void {
+  const b = MUTE_BUTTONS[kind];
+  ui.button(b.id).textContent = muted ? b.off : b.on;
+  ui.button(b.id).setAttribute("aria-pressed", String(muted));
+  if (kind === "video" && state.peerId) {
+    ui.placeholder(state.peerId, "camera off");
+    ui.showVideo(state.peerId, !muted);
+  }
+}
+
+for (const kind of ["audio", "video"] as const) {
+  ui.button(MUTE_BUTTONS[kind].id).onclick = async () => {
     const tracks = (await localPromise)?.getTracks().filter((t) => t.kind === kind) ?? [];
+    if (tracks.length === 0) return;
     const enable = !tracks.some((t) => t.enabled);
     tracks.forEach((t) => (t.enabled = enable));  // keeps the connection; sends silence/black
-    ui.button(id).textContent = enable ? on : off;
-    ui.button(id).setAttribute("aria-pressed", String(!enable));
-    if (kind === "video" && state.peerId && tracks.length > 0) {
-      ui.placeholder(state.peerId, "camera off");
-      ui.showVideo(state.peerId, enable);
-    }
+    showMuted(kind, !enable);
   };
 }

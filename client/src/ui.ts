@@ -28,6 +28,11 @@ export class RoomUi {
     el.className = `status ${kind}`;
   }
 
+  // The banner while the connection is lost and phoenix reconnects.
+  reconnecting(on: boolean): void {
+    byId("banner").hidden = !on;
+  }
+
   roomType(type: string | null): void {
     const el = byId("room-type");
     el.textContent = type ?? "";

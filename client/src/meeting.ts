@@ -1,0 +1,112 @@
+// The room page's meeting controls around the media: the grid that fills the
+// window, keyboard shortcuts (m: mic, v: camera), the invite link, the device
+// panel (camera and microphone switched with replaceTrack, speaker with setSinkId).
+import { canPickSpeaker, fillSelect, openTrack, permissionMessage, trackDevice, type TrackKind } from "./devices";
+import { fitGrid } from "./layout";
+
+export type MeetingHooks = {
+  room: string;
+  // The local camera and microphone stream, once asked for.
+  localStream: () => Promise<MediaStream | null> | null;
+  // Puts `fresh` in place of the local track of its kind (no renegotiation).
+  replaceLocalTrack: (fresh: MediaStreamTrack) => Promise<void>;
+  toast: (text: string) => void;
+};
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+// The room's link to share: no name, no token, no personal options.
+export const inviteLink = (room: string) => `${location.origin}/room/${encodeURIComponent(room)}`;
+
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Plain http on a LAN has no clipboard API: the old way.
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand("copy");
+    area.remove();
+    return ok;
+  }
+}
+
+export function setupMeeting(h: MeetingHooks): void {
+  const grid = byId("grid");
+  fitGrid(grid);
+
+  // Keyboard shortcuts, not while typing and not with modifiers.
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || document.body.classList.contains("in-lobby")) return;
+    const t = e.target as HTMLElement | null;
+    if (t && (t.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(t.tagName))) return;
+    const id = { m: "mute-audio", v: "mute-video" }[e.key.toLowerCase()];
+    const b = id ? byId<HTMLButtonElement>(id) : null;
+    if (b && !b.disabled) {
+      e.preventDefault();
+      b.click();
+    }
+  });
+
+  byId("copy-link").onclick = async () => {
+    const link = inviteLink(h.room);
+    h.toast((await copyText(link)) ? `Link copied: ${link}` : `Share this link: ${link}`);
+  };
+
+  // Devices panel.
+  const panel = byId("devices");
+  const toggle = byId<HTMLButtonElement>("devices-toggle");
+  const selects: Record<TrackKind, HTMLSelectElement> = { video: byId("camera-select"), audio: byId("mic-select") };
+  const speaker = byId<HTMLSelectElement>("speaker-select");
+  byId("speaker-row").hidden = !canPickSpeaker();
+  let sinkId = "";
+
+  const refresh = async () => {
+    const stream = await h.localStream();
+    await fillSelect(selects.video, "videoinput", trackDevice(stream?.getVideoTracks()[0]));
+    await fillSelect(selects.audio, "audioinput", trackDevice(stream?.getAudioTracks()[0]));
+    if (canPickSpeaker()) await fillSelect(speaker, "audiooutput", sinkId);
+  };
+  toggle.onclick = () => {
+    panel.hidden = !panel.hidden;
+    toggle.setAttribute("aria-expanded", String(!panel.hidden));
+    if (!panel.hidden) void refresh();
+  };
+  navigator.mediaDevices?.addEventListener?.("devicechange", () => {
+    if (!panel.hidden) void refresh();
+  });
+
+  for (const kind of ["video", "audio"] as const) {
+    selects[kind].onchange = async () => {
+      const stream = await h.localStream();
+      if (!stream?.getTracks().some((t) => t.kind === kind)) {
+        h.toast(`You joined without a ${kind === "video" ? "camera" : "microphone"}: rejoin to use one.`);
+        return;
+      }
+      try {
+        await h.replaceLocalTrack(await openTrack(kind, selects[kind].value));
+      } catch (e) {
+        h.toast(permissionMessage(e));
+      }
+    };
+  }
+
+  // The speaker: every remote video element (they carry the sound), new ones too.
+  type Sinkable = HTMLMediaElement & { setSinkId(id: string): Promise<void> };
+  const applySink = () => {
+    if (!sinkId) return;
+    for (const v of grid.querySelectorAll<HTMLVideoElement>("video[data-remote]"))
+      void (v as Sinkable).setSinkId(sinkId).catch(() => undefined);
+  };
+  speaker.onchange = () => {
+    sinkId = speaker.value;
+    applySink();
+  };
+  new MutationObserver(applySink).observe(grid, { childList: true });
+}
