@@ -3,6 +3,7 @@
 // be answered yet waits on a timer of its connection's strand, which the
 // board's next update cancels.
 #include "signaling/hls_board.hpp"
+#include "signaling/hls_query.hpp"
 #include "signaling/metrics.hpp"
 #include "signaling/server_context.hpp"
 
@@ -10,7 +11,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http.hpp>
 
-#include <charconv>
 #include <optional>
 
 namespace vr::signaling {
@@ -23,73 +23,10 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-std::optional<std::uint64_t> number(std::string_view s) {
-  std::uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size() || s.empty())
-    return std::nullopt;
-  return v;
-}
-
-// "segN.m4s" → (N, none); "segN.pK.m4s" → (N, K); "init.mp4" and others → nullopt.
-struct file_name {
-  enum {
-    init,
-    segment,
-    part
-  } kind;
-  std::uint64_t msn = 0;
-  std::optional<std::uint32_t> part_index;
-};
-std::optional<file_name> parse_file(std::string_view name) {
-  if (name == "init.mp4")
-    return file_name{file_name::init, 0, std::nullopt};
-  if (name.substr(0, 3) != "seg" || name.size() < 8 || name.substr(name.size() - 4) != ".m4s")
-    return std::nullopt;
-  auto body = name.substr(3, name.size() - 7);
-  auto dot = body.find(".p");
-  auto msn = number(body.substr(0, dot));
-  if (!msn)
-    return std::nullopt;
-  if (dot == std::string_view::npos)
-    return file_name{file_name::segment, *msn, std::nullopt};
-  auto part = number(body.substr(dot + 2));
-  if (!part || *part > 100000)
-    return std::nullopt;
-  return file_name{file_name::part, *msn, static_cast<std::uint32_t>(*part)};
-}
-
-struct query {
-  std::optional<std::uint64_t> msn;
-  std::optional<std::uint32_t> part;
-  bool bad = false;
-};
-query parse_query(std::string_view target) {
-  query q;
-  auto mark = target.find('?');
-  if (mark == std::string_view::npos)
-    return q;
-  auto rest = target.substr(mark + 1);
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    auto pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-    auto eq = pair.find('=');
-    auto key = pair.substr(0, eq);
-    auto value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    if (key == "_HLS_msn") {
-      q.msn = number(value);
-      q.bad |= !q.msn;
-    } else if (key == "_HLS_part") {
-      auto p = number(value);
-      q.bad |= !p || *p > 100000;
-      if (p)
-        q.part = static_cast<std::uint32_t>(*p);
-    }
-  }
-  q.bad |= q.part.has_value() && !q.msn;
-  return q;
-}
+using hls_query::file_name;
+using hls_query::parse_file;
+using hls_query::parse_query;
+using hls_query::query;
 
 // One HLS request, alive until answered.
 class hls_request : public std::enable_shared_from_this<hls_request> {
@@ -251,9 +188,9 @@ private:
 void serve_hls(http_request req, std::string_view rest, std::shared_ptr<server_context> ctx,
                net::any_io_executor ex, hls_reply reply) {
   // rest: "PUB/STREAM/NAME"
-  auto slash = rest.rfind('/');
-  std::string stream{slash == std::string_view::npos ? std::string_view{} : rest.substr(0, slash)};
-  std::string name{slash == std::string_view::npos ? rest : rest.substr(slash + 1)};
+  auto path = hls_query::split_path(rest);
+  std::string stream{path.stream};
+  std::string name{path.name};
   auto r =
     std::make_shared<hls_request>(std::move(req), hls_board::valid_stream(stream) ? stream : "",
                                   name, std::move(ctx), std::move(ex), std::move(reply));
