@@ -85,8 +85,11 @@ inline std::string caps_kind(const GstCaps* caps) {
   return media ? media : "";
 }
 
-// Parses SDP text; nullptr if it is not SDP.
+// Parses SDP text; nullptr if it is not SDP. Empty text is not (and
+// gst_sdp_message_parse_buffer would log a GLib critical for it).
 inline sdp_ptr parse_sdp(const std::string& text) {
+  if (text.empty())
+    return nullptr;
   GstSDPMessage* msg = nullptr;
   if (gst_sdp_message_new(&msg) != GST_SDP_OK)
     return nullptr;
