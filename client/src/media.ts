@@ -11,6 +11,10 @@ export type InboundStat = {
   framesDecoded: number;
   packetsReceived: number;
   bytesReceived: number;
+  // For the network-quality dot (meeting.ts); absent where a browser has none.
+  packetsLost?: number;
+  framesPerSecond?: number;
+  rtt?: number; // seconds, of the connection's selected candidate pair
 };
 export type OutboundStat = { kind: string | undefined; packetsSent: number; bytesSent: number };
 
@@ -26,6 +30,12 @@ export type RtpStats = {
   bytesReceived?: number;
   packetsSent?: number;
   bytesSent?: number;
+  packetsLost?: number;
+  framesPerSecond?: number;
+  // candidate-pair entries
+  nominated?: boolean;
+  state?: string;
+  currentRoundTripTime?: number;
 };
 
 // The ICE candidate pair a connection sends on: the types of its two ends
@@ -152,7 +162,9 @@ export class MediaSession {
   async stats(): Promise<{ inbound: InboundStat[]; outbound: OutboundStat[] }> {
     const inbound: InboundStat[] = [];
     const outbound: OutboundStat[] = [];
+    let rtt: number | undefined;
     (await this.subscribePc?.getStats())?.forEach((s: RtpStats) => {
+      if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") rtt = s.currentRoundTripTime;
       if (s.type !== "inbound-rtp") return;
       const trackId =
         (s.mid != null ? this.midToTrack.get(String(s.mid)) : undefined) ??
@@ -164,8 +176,11 @@ export class MediaSession {
         framesDecoded: s.framesDecoded ?? 0,
         packetsReceived: s.packetsReceived ?? 0,
         bytesReceived: s.bytesReceived ?? 0,
+        packetsLost: s.packetsLost,
+        framesPerSecond: s.framesPerSecond,
       });
     });
+    for (const i of inbound) i.rtt = rtt;
     (await this.publishPc?.getStats())?.forEach((s: RtpStats) => {
       if (s.type === "outbound-rtp")
         outbound.push({ kind: s.kind ?? s.mediaType, packetsSent: s.packetsSent ?? 0, bytesSent: s.bytesSent ?? 0 });

@@ -3,6 +3,7 @@
 // panel (camera and microphone switched with replaceTrack, speaker with setSinkId).
 import { canPickSpeaker, fillSelect, openTrack, permissionMessage, trackDevice, type TrackKind } from "./devices";
 import { fitGrid } from "./layout";
+import type { InboundStat } from "./media";
 
 export type MeetingHooks = {
   room: string;
@@ -11,6 +12,8 @@ export type MeetingHooks = {
   // Puts `fresh` in place of the local track of its kind (no renegotiation).
   replaceLocalTrack: (fresh: MediaStreamTrack) => Promise<void>;
   toast: (text: string) => void;
+  // Inbound stats per remote track, with the peer that sends it.
+  inboundStats: () => Promise<(InboundStat & { peerId: string | null })[]>;
 };
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -109,4 +112,55 @@ export function setupMeeting(h: MeetingHooks): void {
     applySink();
   };
   new MutationObserver(applySink).observe(grid, { childList: true });
+
+  watchQuality(grid, h.inboundStats);
+}
+
+export type Quality = "good" | "fair" | "poor";
+
+// Network quality of one peer's media from what arrived since the last look:
+// packet loss, round-trip time and video frame rate.
+export function quality(loss: number, rtt: number | undefined, fps: number | undefined): Quality {
+  if (loss > 0.08 || (rtt ?? 0) > 0.6 || (fps !== undefined && fps < 5)) return "poor";
+  if (loss > 0.02 || (rtt ?? 0) > 0.3 || (fps !== undefined && fps < 12)) return "fair";
+  return "good";
+}
+
+// A dot on each remote tile, from getStats every 2 seconds.
+function watchQuality(grid: HTMLElement, read: MeetingHooks["inboundStats"]): void {
+  const last = new Map<string, { lost: number; received: number }>();
+  const tick = async () => {
+    const all = await read().catch(() => []);
+    const byPeer = new Map<string, typeof all>();
+    for (const s of all) if (s.peerId) byPeer.set(s.peerId, [...(byPeer.get(s.peerId) ?? []), s]);
+    for (const tile of grid.querySelectorAll<HTMLElement>(".tile:not(.self)")) {
+      const peer = tile.dataset.peerId ?? "";
+      const tracks = byPeer.get(peer);
+      if (!tracks) continue;
+      const lost = tracks.reduce((a, t) => a + (t.packetsLost ?? 0), 0);
+      const received = tracks.reduce((a, t) => a + t.packetsReceived, 0);
+      const prev = last.get(peer) ?? { lost: 0, received: 0 };
+      last.set(peer, { lost, received });
+      const dLost = Math.max(0, lost - prev.lost);
+      const dReceived = Math.max(0, received - prev.received);
+      const loss = dLost + dReceived > 0 ? dLost / (dLost + dReceived) : 0;
+      const video = tracks.find((t) => t.kind === "video" && t.framesPerSecond !== undefined);
+      const rtt = tracks.find((t) => t.rtt !== undefined)?.rtt;
+      const q = quality(loss, rtt, video?.framesPerSecond);
+      let dot = tile.querySelector<HTMLElement>(".quality");
+      if (!dot) {
+        dot = document.createElement("span");
+        dot.className = "quality";
+        dot.setAttribute("role", "img");
+        tile.append(dot);
+      }
+      const text = `network ${q}: ${(loss * 100).toFixed(1)}% loss` +
+        (rtt !== undefined ? `, ${Math.round(rtt * 1000)} ms` : "") +
+        (video?.framesPerSecond !== undefined ? `, ${Math.round(video.framesPerSecond)} fps` : "");
+      dot.dataset.quality = q;
+      dot.title = text;
+      dot.setAttribute("aria-label", text);
+    }
+  };
+  setInterval(() => void tick(), 2000);
 }

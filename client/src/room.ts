@@ -81,7 +81,7 @@ if (token) params.token = token;
 const sig = new RoomSignaling(room, params);
 
 // Test hook for end-to-end tests (read by Playwright).
-(window as Window & { videoroom?: unknown }).videoroom = {
+const testHook = {
   get state() { return state.state; },
   get peerId() { return state.peerId; },
   get role() { return state.role; },
@@ -105,6 +105,7 @@ const sig = new RoomSignaling(room, params);
     };
   },
 };
+(window as Window & { videoroom?: unknown }).videoroom = testHook;
 
 const isSelf = (id: string) => id === state.peerId;
 const peerFrom = (p: Peer): RoomPeer => ({ id: p.id, displayName: displayNameOf(p.metadata) ?? "?", role: p.role });
@@ -490,7 +491,13 @@ sig.join({
 });
 }
 
-setupMeeting({ room, localStream: () => localPromise, replaceLocalTrack, toast: (t) => ui.toast(t) });
+setupMeeting({
+  room,
+  localStream: () => localPromise,
+  replaceLocalTrack,
+  toast: (t) => ui.toast(t),
+  inboundStats: async () => (await testHook.stats()).inbound,
+});
 if (needsLobby) {
   void runLobby(room, (token && tokenName(token)) || undefined).then((choice) => {
     displayName = choice.name;

@@ -153,6 +153,9 @@ test("four people fill half the window at 1280x720, and a phone gets one column"
   await poll(() => tileCover(page), (c) => c >= 0.5, "4 tiles covering half of 1280x720");
   const ratios = await page.$$eval("#grid .tile", (ts) => ts.map((t) => t.clientWidth / t.clientHeight));
   assert.ok(ratios.every((r) => Math.abs(r - 16 / 9) < 0.02), `16:9 tiles: ${ratios}`);
+  // Each other person's tile has a network-quality dot from getStats.
+  await page.waitForFunction(() => document.querySelectorAll("#grid .tile:not(.self) .quality[data-quality]").length === 3,
+    null, { timeout: 10000 });
 
   await page.setViewportSize({ width: 390, height: 844 });
   await poll(() => page.$$eval("#grid .tile", (ts) => new Set(ts.map((t) => Math.round(t.getBoundingClientRect().left))).size),
