@@ -65,10 +65,40 @@ test("the lobby previews the camera, lists the devices and sends no phx_join unt
   assert.match(await page.textContent(".tile.self .name"), /Lobby Lu/);
   assert.equal(await page.textContent("[data-testid=mute-audio]"), "Unmute mic", "joined muted");
 
+  // Keyboard shortcuts m and v; the invite link has neither name nor token.
+  await page.keyboard.press("m");
+  assert.equal(await page.textContent("[data-testid=mute-audio]"), "Mute mic", "m unmutes");
+  await page.keyboard.press("v");
+  assert.equal(await page.textContent("[data-testid=mute-video]"), "Camera on", "v turns the camera off");
+  assert.equal(await page.getAttribute("[data-testid=mute-video]", "aria-pressed"), "true");
+  await page.click("[data-testid=copy-link]");
+  const toast = await page.textContent(".toast");
+  assert.ok(toast.includes(`${srv.httpUrl}/room/e2e_lobby`) && !/display_name|token/.test(toast), toast);
+
   // Next visit: the name is filled in.
   await page.goto(`${srv.httpUrl}/room/e2e_lobby`);
   await page.waitForSelector("[data-testid=lobby]:not([hidden])");
   assert.equal(await page.inputValue("[data-testid=lobby-name]"), "Lobby Lu");
+  await page.setViewportSize({ width: 390, height: 844 });
+  const w = await page.evaluate(() => [document.scrollingElement.scrollWidth, innerWidth]);
+  assert.ok(w[0] <= w[1], `the lobby fits a phone's width: ${w}`);
+  await ctx.close();
+}));
+
+test("a refused camera and microphone get a message that says what to do", guard(() => servers, async () => {
+  const ctx = await browser.newContext();
+  await ctx.addInitScript(() => {
+    navigator.mediaDevices.getUserMedia = async () => {
+      throw new DOMException("Permission denied", "NotAllowedError");
+    };
+  });
+  const page = await ctx.newPage();
+  await page.goto(`${srv.httpUrl}/room/e2e_denied`);
+  await page.waitForSelector("#lobby-error:not([hidden])");
+  assert.match(await page.textContent("#lobby-error"), /denied.*allow them for this site.*reload/s);
+  await page.fill("[data-testid=lobby-name]", "Den");
+  await page.click("[data-testid=join]");
+  await page.waitForFunction(() => window.videoroom?.state === "joined", null, { timeout: 15000 });
   await ctx.close();
 }));
 
