@@ -74,7 +74,10 @@ export class LevelMeter {
     const analyser = ctx.createAnalyser();
     analyser.fftSize = 512;
     ctx.createMediaStreamSource(new MediaStream([track])).connect(analyser);
-    void ctx.resume().catch(() => undefined);
+    // Before the first click or key press the browser may keep the context suspended.
+    const resume = () => void ctx.resume().catch(() => undefined);
+    resume();
+    for (const ev of ["pointerdown", "keydown"]) document.addEventListener(ev, resume, { once: true });
     const data = new Float32Array(analyser.fftSize);
     const bar = this.meter.firstElementChild as HTMLElement | null;
     this.timer = window.setInterval(() => {

@@ -52,6 +52,10 @@ test("the lobby previews the camera, lists the devices and sends no phx_join unt
   assert.ok(mics.length >= 1 && mics.every((id) => devices.some(([k, d]) => k === "audioinput" && d === id)), `microphones ${mics}`);
   assert.ok(await page.$eval("[data-testid=lobby-camera]", (s) => s.selectedOptions[0]?.textContent.length > 0), "camera named");
 
+  // The level meter moves with the fake microphone's beeps (after a click, as a person would).
+  await page.click("[data-testid=lobby-name]");
+  await poll(() => page.getAttribute("[data-testid=mic-level]", "aria-valuenow"), (v) => Number(v) > 0, "the mic level meter", 8000);
+
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal(joins.n, 0, "no phx_join before Join");
   assert.equal(await page.evaluate(() => window.videoroom.state), "joining");
