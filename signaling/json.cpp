@@ -54,9 +54,8 @@ std::optional<rapidjson::Document> parse(std::string_view text, std::size_t max_
     rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in{ms};
     depth_guard<rapidjson::Document> guard{handler, max_depth};
     rapidjson::Reader reader;
-    constexpr unsigned flags = rapidjson::kParseIterativeFlag |
-                               rapidjson::kParseValidateEncodingFlag |
-                               rapidjson::kParseFullPrecisionFlag;
+    constexpr unsigned flags =
+      rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
     ok = !reader.Parse<flags>(in, guard).IsError();
     return ok;
   };

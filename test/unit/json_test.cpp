@@ -74,18 +74,3 @@ TEST_CASE("only well-formed UTF-8 JSON is accepted", "[json]") {
   CHECK_FALSE(json::parse("[1,]"));
   CHECK_FALSE(json::parse("NaN"));
 }
-
-// Found by test/fuzz/media_event_fuzz: without full precision, RapidJSON read this
-// number one unit in the last place off, so a value re-serialized by us and read
-// again changed each time it passed through.
-TEST_CASE("numbers survive being written and read again", "[json]") {
-  for (const char* text : {R"({"a":[1,25525555555555555555555555.5]})", R"({"a":0.1})",
-                           R"({"a":1.7976931348623157e308})", R"({"a":5e-324})"}) {
-    auto doc = json::parse(text);
-    REQUIRE(doc);
-    auto once = json::to_string(*doc);
-    auto again = json::parse(once);
-    REQUIRE(again);
-    CHECK(json::to_string(*again) == once);
-  }
-}
