@@ -331,12 +331,36 @@ private:
 
 // The first bytes of a connection to a TLS port: a TLS handshake goes on as
 // HTTPS, anything else is answered 400 in plain HTTP.
-class tls_detector : public std::enable_shared_from_this<tls_detector> {
+// Registered (beyond max_connections: the session after it enforces that) so
+// that stop() ends a handshake in progress too.
+class tls_detector : public closable, public std::enable_shared_from_this<tls_detector> {
 public:
   tls_detector(tcp::socket socket, std::shared_ptr<server_context> ctx, ip_counter::slot slot)
-      : stream_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)) {}
+      : stream_(std::move(socket)),
+        executor_(stream_.get_executor()),
+        ctx_(std::move(ctx)),
+        slot_(std::move(slot)) {}
+
+  ~tls_detector() override {
+    if (registered_)
+      ctx_->sessions.remove(this);
+  }
+
+  void shutdown() override {
+    net::post(executor_, [self = shared_from_this()] {
+      if (self->handed_over_)
+        return;
+      auto& s = self->tls_ ? beast::get_lowest_layer(*self->tls_) : self->stream_;
+      beast::error_code ec;
+      s.socket().shutdown(tcp::socket::shutdown_both, ec);
+      s.close();
+    });
+  }
 
   void run() {
+    registered_ = ctx_->sessions.add(shared_from_this(), static_cast<std::size_t>(-1));
+    if (!registered_)
+      return;  // stopping
     stream_.expires_after(ctx_->options.request_timeout);
     beast::async_detect_ssl(
       stream_, buffer_, beast::bind_front_handler(&tls_detector::on_detect, shared_from_this()));
@@ -350,6 +374,7 @@ private:
       return;
     }
     if (!is_tls) {
+      hand_over();
       std::make_shared<http_session<plain_stream>>(std::move(stream_), ctx_, std::move(slot_),
                                                    std::move(buffer_), nullptr, true)
         ->run();
@@ -370,17 +395,28 @@ private:
       return;
     }
     buffer_.consume(used);
+    hand_over();
     std::make_shared<http_session<tls_stream>>(std::move(*tls_), ctx_, std::move(slot_),
                                                std::move(buffer_), std::move(keep_), false)
       ->run();
   }
 
+  // The session that takes the connection over registers itself.
+  void hand_over() {
+    handed_over_ = true;
+    if (registered_)
+      ctx_->sessions.remove(this);
+    registered_ = false;
+  }
+
   beast::tcp_stream stream_;
+  net::any_io_executor executor_;  // the connection's strand
   std::shared_ptr<server_context> ctx_;
   ip_counter::slot slot_;
   beast::flat_buffer buffer_;
   std::optional<tls_stream> tls_;
   std::shared_ptr<void> keep_;
+  bool registered_ = false, handed_over_ = false;
 };
 
 }  // namespace

@@ -212,3 +212,20 @@ TEST_CASE("TLS: HTTPS answers, plain HTTP gets 400, reload reaches new connectio
   CHECK(old.get("/healthz").body() == "ok\n");
   CHECK(old.common_name() == "first");
 }
+
+TEST_CASE("TLS: stop() ends connections still in detection or handshake", "[tls][http]") {
+  temp_dir d;
+  make_cert(d.path, "c");
+  auto tls = std::make_shared<tls_config>((d.path / "c.crt").string(), (d.path / "c.key").string());
+  net::io_context ioc;
+  tcp::socket silent{ioc}, half{ioc};
+  auto srv = std::make_unique<tls_server>(tls);
+  silent.connect(local(srv->port));
+  half.connect(local(srv->port));
+  net::write(half, net::buffer(std::string{"\x16\x03\x01", 3}));  // a handshake begun
+  std::this_thread::sleep_for(100ms);
+  auto t0 = std::chrono::steady_clock::now();
+  srv.reset();  // stop() and join the io thread (request_timeout is 15 s)
+  auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took < 3s);
+}
