@@ -9,6 +9,17 @@ namespace vr::signaling::json {
 
 namespace {
 
+// True if `s` holds an encoded UTF-16 surrogate (ED A0..BF xx). Raw input bytes
+// are validated by the reader, but RapidJSON 1.1.0 decodes an escaped lone low
+// surrogate ("\udc00") into these bytes: text we would pass on to browsers as
+// invalid UTF-8 (which fails their WebSocket) and refuse ourselves when read again.
+bool has_surrogate(const char* s, rapidjson::SizeType n) {
+  for (rapidjson::SizeType i = 0; i + 1 < n; i++)
+    if (static_cast<unsigned char>(s[i]) == 0xED && static_cast<unsigned char>(s[i + 1]) >= 0xA0)
+      return true;
+  return false;
+}
+
 // Forwards SAX events to the document, refusing nesting deeper than `max`.
 // With the iterative reader this keeps hostile input off the call stack.
 template <class Handler>
@@ -27,8 +38,12 @@ struct depth_guard {
   bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
     return h.RawNumber(s, n, copy);
   }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) { return h.String(s, n, copy); }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return h.Key(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) {
+    return !has_surrogate(s, n) && h.String(s, n, copy);
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    return !has_surrogate(s, n) && h.Key(s, n, copy);
+  }
   bool StartObject() { return ++depth <= max && h.StartObject(); }
   bool EndObject(rapidjson::SizeType n) {
     --depth;

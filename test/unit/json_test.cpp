@@ -74,3 +74,16 @@ TEST_CASE("only well-formed UTF-8 JSON is accepted", "[json]") {
   CHECK_FALSE(json::parse("[1,]"));
   CHECK_FALSE(json::parse("NaN"));
 }
+
+// Found by test/fuzz/media_event_fuzz: RapidJSON decoded an escaped lone low
+// surrogate into invalid UTF-8, which we would have passed on to browsers.
+TEST_CASE("escaped lone surrogates are refused, pairs accepted", "[json]") {
+  CHECK_FALSE(json::parse(R"(["\uddaa"])"));
+  CHECK_FALSE(json::parse(R"({"\udc00":1})"));
+  CHECK_FALSE(json::parse(R"(["\ud800"])"));
+  CHECK_FALSE(json::parse(R"(["a\udc00\ud800b"])"));
+  auto pair = json::parse(R"(["\ud83d\ude00"])");  // U+1F600
+  REQUIRE(pair);
+  CHECK(json::to_string(*pair) == "[\"\xf0\x9f\x98\x80\"]");
+  CHECK(json::parse(R"(["\u00e9\ud7ff\ue000"])"));  // around the surrogate block
+}
