@@ -16,7 +16,7 @@ VR_APT_PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-nice gstreamer1.0-tools libnice-dev libgoogle-perftools-dev
-  libssl-dev dpkg-dev libjwt-dev
+  libssl-dev openssl dpkg-dev libjwt-dev
   chromium ffmpeg coturn clang-format
 )
 
