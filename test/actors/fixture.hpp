@@ -43,7 +43,8 @@ inline channel_api join_channel(caf::actor_system& sys, const registry_api& regi
                                 const frames& out, const std::string& name,
                                 const std::string& topic, settings_ptr settings) {
   auto probe = sys.spawn(socket_probe, out);
-  signaling::protocol::join_params params{name, std::nullopt, std::nullopt};
+  signaling::protocol::join_params params;
+  params.display_name = name;
   return spawn_channel(sys, probe, {topic, "1", "1", {params}}, registry, std::move(settings));
 }
 

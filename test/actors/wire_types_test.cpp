@@ -76,7 +76,10 @@ TEST_CASE("client events and join results survive serialization between nodes", 
   auto no_ref = round_trip(fx.sys, client_frame(R"(["1",null,"room:a","kick",{"peerId":"x"}])"));
   CHECK_FALSE(no_ref.ref);
 
-  find_room join{"r1", {proto::join_params{"carol", room_type::audio, std::nullopt}}};
+  find_room join;
+  join.room_id = "r1";
+  join.join.params.display_name = "carol";
+  join.join.params.type = room_type::audio;
   auto j = round_trip(fx.sys, join);
   CHECK(j.room_id == "r1");
   CHECK(j.join.params.display_name == "carol");
