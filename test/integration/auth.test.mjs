@@ -2,11 +2,14 @@
 // phoenix client: with auth.secret every bad token case is refused `unauthorized`
 // and a good one (minted by scripts/token) joins; rooms.max-joins-per-second-per-ip,
 // rooms.max-rooms and rooms.max-peers are each hit while other clients are served,
-// and every refusal is counted in vr_refused_total{reason}.
+// and every refusal is counted in vr_refused_total{reason}. The token server
+// serves WSS (a scripts/dev-cert certificate), as a deployed node does.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { startServer, guard, sleep, BIN, ROOT } from "./lib/server.mjs";
 import { Peer, roomTopic, closeAll } from "./lib/client.mjs";
@@ -15,10 +18,15 @@ const SECRET = "integration-secret-0123456789";
 let authSrv; // auth.secret set
 let rateSrv; // 3 joins per second per IP
 let capSrv; // 2 rooms, 2 peers per room
+let certDir;
 
 before(async () => {
+  certDir = mkdtempSync(path.join(os.tmpdir(), "vr-auth-"));
+  execFileSync(path.join(ROOT, "scripts", "dev-cert"), [certDir], { stdio: "ignore" });
+  const tls = { ca: readFileSync(path.join(certDir, "cert.pem"), "utf8"),
+                cert: path.join(certDir, "cert.pem"), key: path.join(certDir, "key.pem") };
   [authSrv, rateSrv, capSrv] = await Promise.all([
-    startServer({ "auth.secret": SECRET }),
+    startServer({ "auth.secret": SECRET }, { tls }),
     startServer({ "rooms.max-joins-per-second-per-ip": 3 }),
     startServer({ "rooms.max-rooms": 2, "rooms.max-peers": 2 }),
   ]);
@@ -27,6 +35,7 @@ before(async () => {
 after(async () => {
   await closeAll();
   for (const s of [authSrv, rateSrv, capSrv]) if (s && !s.exited) await s.stop(2000);
+  if (certDir) rmSync(certDir, { recursive: true, force: true });
 });
 
 const T = (name, fn) => test(name, guard(() => [authSrv, rateSrv, capSrv], fn));
@@ -59,6 +68,7 @@ async function expectJoin(peer, topic, params, status, reason) {
 }
 
 T("with auth.secret every bad token is refused unauthorized, a good one joins", async () => {
+  assert.ok(authSrv.wsUrl.startsWith("wss://"), "the phoenix client speaks WSS");
   const p = await Peer.connect(authSrv, "auth");
   const topic = roomTopic("auth");
   const room = roomOf(topic);
