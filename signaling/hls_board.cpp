@@ -83,10 +83,12 @@ void hls_board::forget(const std::string& stream) {
     wake_all(it->second, wake);
     if (it->second.reaper)
       it->second.reaper->cancel();
+    // Files first, under the lock: once a request can get 404 for the stream,
+    // its files are gone (they were removed after it, a race under load).
+    remove_dir(stream);
     streams_.erase(it);
     count_streams();
   }
-  remove_dir(stream);
   for (auto& w : wake)
     w();
 }
