@@ -5,6 +5,7 @@
 #include "signaling/tls.hpp"
 #include "signaling/http_server.hpp"
 #include "signaling/metrics.hpp"
+#include "test/support/hls_files.hpp"
 
 #include <openssl/x509.h>
 #include <boost/asio/io_context.hpp>
@@ -14,8 +15,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <catch2/catch.hpp>
-
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -37,18 +36,9 @@ using vr::signaling::tls_error;
 
 namespace {
 
-struct temp_dir {
-  temp_dir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("vr-tls-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path path;
+// The shared temp_dir (test/support), created at once: openssl writes into it.
+struct temp_dir : vr::test::temp_dir {
+  temp_dir() : vr::test::temp_dir("vr-tls-test-") { fs::create_directories(path); }
 };
 
 // A self-signed pair NAME.crt / NAME.key in `dir` (openssl command).
