@@ -131,7 +131,7 @@ public:
     // PLI/FIR sent to publishers, and requests folded into them by the throttle.
     std::uint64_t keyframe_requests = 0, keyframe_requests_coalesced = 0;
     std::size_t peers = 0, tracks = 0, elements = 0;  // elements: all, recursively (leak checks)
-    std::uint64_t hls_updates = 0;  // LL-HLS playlist updates (one per part written)
+    std::uint64_t hls_updates = 0;     // LL-HLS playlist updates (one per part written)
     std::size_t recording_tracks = 0;  // tracks being written to files now
   };
   stats get_stats() const;

@@ -30,8 +30,12 @@ void manifest::add_peer(const std::string& id, const std::string& display_name) 
 std::string to_json(const manifest& m) {
   rapidjson::StringBuffer buf;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
-  auto str = [&w](const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); };
-  auto opt_int = [&w](const std::optional<std::int64_t>& v) { v ? (void)w.Int64(*v) : (void)w.Null(); };
+  auto str = [&w](const std::string& s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  };
+  auto opt_int = [&w](const std::optional<std::int64_t>& v) {
+    v ? (void)w.Int64(*v) : (void)w.Null();
+  };
   w.StartObject();
   w.Key("room");
   str(m.room);
@@ -100,7 +104,8 @@ std::tm utc(std::chrono::system_clock::time_point t) {
 
 std::string utc_iso8601(std::chrono::system_clock::time_point t) {
   auto tm = utc(t);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  auto ms =
+    std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));

@@ -20,11 +20,11 @@ struct manifest_peer {
 };
 
 struct manifest_track {
-  std::string id;       // "<peer>:<mid>"
+  std::string id;  // "<peer>:<mid>"
   std::string peer_id;
-  std::string kind;     // "audio" | "video"
-  std::string codec;    // "VP8", "OPUS", "H264" ...
-  std::string file;     // relative to the manifest's directory
+  std::string kind;                             // "audio" | "video"
+  std::string codec;                            // "VP8", "OPUS", "H264" ...
+  std::string file;                             // relative to the manifest's directory
   std::optional<std::int64_t> start_offset_ms;  // of its first frame; none until it has one
   std::optional<std::int64_t> end_offset_ms;    // set when its file was closed
 };

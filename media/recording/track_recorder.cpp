@@ -42,7 +42,8 @@ std::string depayloader(const std::string& codec) {
   if (codec == "H264")
     return "rtph264depay request-keyframe=true ! h264parse ! "
            "video/x-h264,stream-format=avc,alignment=au ! identity name=last";
-  return "rtpopusdepay name=last";
+  // webmmux wants the rate in the caps, which only opusparse adds.
+  return "rtpopusdepay ! opusparse name=last";
 }
 
 // Video starts at a keyframe; the first buffer written tells the start time.
@@ -64,6 +65,22 @@ GstPadProbeReturn on_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   if (st.on_first)
     st.on_first(running);
   return GST_PAD_PROBE_OK;
+}
+
+// The tee src pad: buffers go into the branch from here and OK goes back
+// upstream whatever the branch returns. A failing recording (a full disk, a
+// caps problem) must never stop the publisher's track for everybody.
+GstPadProbeReturn isolate(GstPad* pad, GstPadProbeInfo* info, gpointer) {
+  pad_ptr peer{gst_pad_get_peer(pad)};
+  if (!peer)
+    return GST_PAD_PROBE_DROP;  // being released
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    gst_pad_chain(peer.get(), GST_PAD_PROBE_INFO_BUFFER(info));
+  else
+    gst_pad_chain_list(peer.get(), GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+  info->data = nullptr;  // ownership went to the chain call
+  GST_PAD_PROBE_INFO_FLOW_RETURN(info) = GST_FLOW_OK;
+  return GST_PAD_PROBE_HANDLED;
 }
 
 GstPadProbeReturn on_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
@@ -140,6 +157,10 @@ track_recorder::track_recorder(GstBin* pipeline, source& src, const std::filesys
   tee_src_.reset(gst_element_request_pad_simple(tee_.get(), "src_%u"));
   pad_ptr sink_pad{gst_element_get_static_pad(bin_.get(), "sink")};
   gst_pad_link(tee_src_.get(), sink_pad.get());
+  gst_pad_add_probe(
+    tee_src_.get(),
+    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+    &isolate, nullptr, nullptr);
   if (st_->video)
     src.request_keyframe();
 }

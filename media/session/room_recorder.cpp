@@ -68,9 +68,9 @@ void session::impl::record_track(peer& p, const std::string& mid) {
   auto format = recording::format_for(caps.get());
   if (!format) {
     gchar_ptr text{caps ? gst_caps_to_string(caps.get()) : nullptr};
-    return emit_error(p.id, "recording_failed",
-                      "cannot record " + (text ? std::string(text.get()) : "?") +
-                        " without transcoding");
+    return emit_error(
+      p.id, "recording_failed",
+      "cannot record " + (text ? std::string(text.get()) : "?") + " without transcoding");
   }
   // A replaced track (new SSRC) gets a new file: the number keeps names apart.
   const std::string file = file_safe(p.id) + "-" + file_safe(mid) + "-" +
@@ -82,7 +82,8 @@ void session::impl::record_track(peer& p, const std::string& mid) {
         if (!self->recording)
           return;
         if (auto* t = self->recording->manifest.find_track(file)) {
-          t->start_offset_ms = std::max<std::int64_t>(0, ms_between(self->recording->started, first));
+          t->start_offset_ms =
+            std::max<std::int64_t>(0, ms_between(self->recording->started, first));
           self->write_manifest();
         }
       });
@@ -95,8 +96,8 @@ void session::impl::record_track(peer& p, const std::string& mid) {
   }
   recording->files[tid] = file;
   recording->manifest.add_peer(p.id, p.display_name);
-  recording->manifest.tracks.push_back({tid, p.id, it->second.kind, format->codec, file,
-                                        std::nullopt, std::nullopt});
+  recording->manifest.tracks.push_back(
+    {tid, p.id, it->second.kind, format->codec, file, std::nullopt, std::nullopt});
   recording_count = recording->tracks.size();
   write_manifest();
 }
@@ -139,7 +140,8 @@ void session::impl::stop_room_recording() {
 // A small file, rewritten on the media thread (never on an actor's).
 void session::impl::write_manifest() {
   if (recording && !recording::write(recording->manifest, recording->out.dir))
-    emit_error("", "recording_failed", "cannot write the manifest in " + recording->out.dir.string());
+    emit_error("", "recording_failed",
+               "cannot write the manifest in " + recording->out.dir.string());
 }
 
 void session::impl::reap_closed() {

@@ -6,16 +6,16 @@
 #include "test/media/room_fixture.hpp"
 #include "test/support/hls_files.hpp"
 
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
+#include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace vr;
 using namespace vr::test;
@@ -58,8 +58,9 @@ listed read_manifest(const fs::path& dir) {
 // The end of the last packet ffprobe reads: a file's duration even when the
 // muxer never wrote one (a killed process).
 double last_packet_end(const fs::path& file) {
-  auto out = run_command("ffprobe -v error -show_entries packet=pts_time,duration_time -of csv=p=0 '" +
-                         file.string() + "' 2>/dev/null");
+  auto out =
+    run_command("ffprobe -v error -show_entries packet=pts_time,duration_time -of csv=p=0 '" +
+                file.string() + "' 2>/dev/null");
   double end = 0;
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) {
@@ -144,8 +145,9 @@ TEST_CASE("a VP8 + Opus publisher is recorded to WebM files ffprobe decodes, wit
   CHECK(r.errors().empty());
 }
 
-TEST_CASE("a track published while recording is recorded from when it appears, and a left "
-          "peer's files are finished") {
+TEST_CASE(
+  "a track published while recording is recorded from when it appears, and a left "
+  "peer's files are finished") {
   temp_dir dir("vr-recording-test-");
   room r;
   media::recording_output out{dir.path / "rec", "lobby"};
