@@ -53,6 +53,9 @@ config::config() {
     .add(hls_segment_target, "segment-target", "LL-HLS segment duration, seconds")
     .add(hls_window, "window", "complete segments kept in the playlist")
     .add(hls_linger, "linger", "how long an ended stream stays served");
+  opt_group{custom_options_, "recording"}
+    .add(recording_enabled, "enabled", "owners may record group and audio rooms")
+    .add(recording_dir, "dir", "where recordings go, a directory per recording");
   opt_group{custom_options_, "cluster"}
     .add(cluster_node_port, "node-port", "TCP port for other nodes (0 = a single node)")
     .add(cluster_host, "host", "address other nodes reach this node at (and bound)")
@@ -151,6 +154,8 @@ std::string config::check_values() const {
     return "hls.part-target must be between 0.1 and 2 seconds";
   if (!(hls_segment_target >= 2 * hls_part_target && hls_segment_target <= 20.0))
     return "hls.segment-target must be at least two part targets and at most 20 seconds";
+  if (recording_enabled && recording_dir.empty())
+    return "recording.dir must name a directory when recording.enabled";
   if (hls_window < 3)
     return "hls.window must be at least 3 segments";
   if (hls_stage.empty() ||
