@@ -9,6 +9,9 @@
 #include <caf/io/middleman.hpp>
 
 #include <fstream>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace vr {
 
@@ -81,8 +84,29 @@ config::config() {
 }
 
 std::string config::load(int argc, char** argv) {
-  if (auto err = parse(argc, argv))
+  // CAF 0.17 takes a boolean on the command line only as a bare flag (true):
+  // `--KEY=true|false` of our boolean keys is applied after the parse instead.
+  const std::pair<std::string, bool*> booleans[] = {{"--recording.enabled=", &recording_enabled}};
+  std::vector<char*> args;
+  std::vector<std::pair<bool*, bool>> set_after;
+  for (int i = 0; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    bool taken = false;
+    for (const auto& [prefix, field] : booleans)
+      if (i > 0 && arg.starts_with(prefix)) {
+        auto value = arg.substr(prefix.size());
+        if (value != "true" && value != "false")
+          return "invalid command line: " + std::string(arg) + " (true or false)";
+        set_after.emplace_back(field, value == "true");
+        taken = true;
+      }
+    if (!taken)
+      args.push_back(argv[i]);
+  }
+  if (auto err = parse(static_cast<int>(args.size()), args.data()))
     return "invalid command line: " + render(err);
+  for (auto [field, value] : set_after)
+    *field = value;
   if (cli_helptext_printed)
     return {};
   if (auto msg = check_file(); !msg.empty())

@@ -287,8 +287,7 @@ typename Inspector::result_type inspect(Inspector& f, recording_status& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_reply& x) {
-  return f(meta::type_name("join_reply"), x.peer_id, x.role, x.type, opt(x.owner_id),
-           x.recording);
+  return f(meta::type_name("join_reply"), x.peer_id, x.role, x.type, opt(x.owner_id), x.recording);
 }
 
 template <class Inspector>

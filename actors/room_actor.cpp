@@ -22,7 +22,7 @@ struct room_actor_state {
   registry_api registry;
   settings_ptr settings;
   proto::recording_status recording;  // the engine records while active
-  std::uint64_t joins_seen = 0;  // lets the registry tell a join in flight
+  std::uint64_t joins_seen = 0;       // lets the registry tell a join in flight
   std::mt19937_64 rng{std::random_device{}()};
   static inline const char* name = "room_actor";
 };

@@ -197,8 +197,9 @@ TEST_CASE("replies are written as Phoenix writes them", "[protocol]") {
     proto::encode_reply("1", "1", "room:a", j) ==
     R"(["1","1","room:a","phx_reply",{"status":"ok","response":{"peerId":"p1","role":"publisher","roomType":"audio","ownerId":null,"recording":{"active":false,"by":null}}}])");
   j.recording = {true, "p1"};
-  CHECK(proto::encode_reply("1", "1", "room:a", j).find(R"("recording":{"active":true,"by":"p1"})") !=
-        std::string::npos);
+  CHECK(
+    proto::encode_reply("1", "1", "room:a", j).find(R"("recording":{"active":true,"by":"p1"})") !=
+    std::string::npos);
   j.owner_id = "p\"0";
   CHECK(proto::encode_reply("1", "1", "room:a", j).find(R"("ownerId":"p\"0")") !=
         std::string::npos);
