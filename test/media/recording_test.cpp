@@ -171,6 +171,68 @@ TEST_CASE(
   CHECK(m.peers[0].first == "bob");
 }
 
+TEST_CASE("the end of the session stops the recording and finishes its files") {
+  temp_dir dir("vr-recording-test-");
+  media::recording_output out{dir.path / "rec", "lobby"};
+  std::chrono::steady_clock::time_point started;
+  {
+    room r;
+    auto a = r.join("alice", true);
+    REQUIRE(wait_until([&] { return r.tracks_of("alice").size() == 2; }, 20s));
+    r.session().start_recording(out);
+    started = std::chrono::steady_clock::now();
+    REQUIRE(wait_until([&] { return both_started(out.dir); }, 10s));
+    std::this_thread::sleep_until(started + 2s);
+  }  // the room ends: its session is destroyed while recording
+  const double recorded = seconds_since(started);
+  auto m = read_manifest(out.dir);
+  CHECK(m.stopped);
+  REQUIRE(m.tracks.size() == 2);
+  for (auto& t : m.tracks) {
+    auto probe = ffprobe((out.dir / t.file).string());
+    INFO(t.file << "\n" << probe.raw);
+    // A duration only a finished file has (the muxer writes it on EOS).
+    CHECK(probe.duration_s == Approx(recorded - t.start_ms / 1000.0).margin(1.0));
+  }
+}
+
+TEST_CASE("an H264 publisher is recorded to fragmented MP4 without transcoding") {
+  temp_dir dir("vr-recording-test-");
+  auto cfg = loopback_config();
+  cfg.prefer_h264 = true;
+  room r(cfg);
+  peer_options opts;
+  opts.video_codec = "H264";
+  opts.audio = false;
+  auto a = r.join("alice", true, opts);
+  REQUIRE(wait_until([&] { return r.tracks_of("alice").size() == 1; }, 20s));
+  media::recording_output out{dir.path / "rec", "lobby"};
+  r.session().start_recording(out);
+  auto started = std::chrono::steady_clock::now();
+  REQUIRE(wait_until(
+    [&] {
+      auto m = read_manifest(out.dir);
+      return m.tracks.size() == 1 && m.tracks[0].has_start;
+    },
+    10s));
+  std::this_thread::sleep_until(started + 3s);
+  r.session().stop_recording();
+  const double recorded = seconds_since(started);
+  auto m = read_manifest(out.dir);
+  REQUIRE(m.tracks.size() == 1);
+  auto& t = m.tracks[0];
+  CHECK(t.codec == "H264");
+  CHECK(fs::path(t.file).extension() == ".mp4");
+  REQUIRE(wait_until([&] { return read_manifest(out.dir).stopped; }, 5s));
+  // The muxer finishes after stop: wait for the frames to be all there.
+  REQUIRE(
+    wait_until([&] { return ffprobe((out.dir / t.file).string()).video_frames >= 15 * 2; }, 10s));
+  auto probe = ffprobe((out.dir / t.file).string());
+  INFO(probe.raw);
+  CHECK(probe.video_codec == "h264");
+  CHECK(probe.duration_s == Approx(recorded - t.start_ms / 1000.0).margin(1.0));
+}
+
 // The child half of the crash test: records until it is killed (SIGKILL: no
 // destructor, no EOS, nothing flushed). Hidden: run only by the test below.
 TEST_CASE("recording child: killed while recording", "[.recording-child]") {
