@@ -94,6 +94,7 @@ struct room_recording {
   std::map<std::string, std::unique_ptr<recording::track_recorder>> tracks;  // by track id
   std::map<std::string, std::string> files;  // track id → its file (manifest key)
   unsigned next_file = 1;
+  std::uint64_t serial = 0;  // tells a late event of an earlier recording from this one
 };
 
 }  // namespace session_detail
@@ -121,6 +122,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   // Stopped track recorders until their EOS went through (then destroyed).
   std::vector<std::unique_ptr<recording::track_recorder>> closing;
   std::atomic<std::size_t> recording_count{0};
+  std::uint64_t recording_serial = 0;
 
   GstBin* bin() const { return GST_BIN(pipeline.get()); }
 

@@ -44,6 +44,7 @@ void session::impl::start_room_recording(recording_output out) {
     return emit_error("", "recording_failed", out.dir.string() + ": " + ec.message());
   recording = std::make_unique<session_detail::room_recording>();
   recording->started = running_time();
+  recording->serial = ++recording_serial;
   recording->manifest.room = out.room;
   recording->manifest.started_at = recording::utc_iso8601(std::chrono::system_clock::now());
   recording->out = std::move(out);
@@ -76,10 +77,10 @@ void session::impl::record_track(peer& p, const std::string& mid) {
   const std::string file = file_safe(p.id) + "-" + file_safe(mid) + "-" +
                            std::to_string(recording->next_file++) + "." + format->extension;
   std::weak_ptr<impl> weak = weak_from_this();
-  auto on_first = [weak, file](GstClockTime first) {
+  auto on_first = [weak, file, serial = recording->serial](GstClockTime first) {
     if (auto self = weak.lock())
-      self->rt->post([self, file, first] {
-        if (!self->recording)
+      self->rt->post([self, file, first, serial] {
+        if (!self->recording || self->recording->serial != serial)
           return;
         if (auto* t = self->recording->manifest.find_track(file)) {
           t->start_offset_ms =
