@@ -208,13 +208,14 @@ void report_stats(engine_state& st, bool ending) {
     return;
   auto now = st.media->get_stats();
   if (ending)
-    now.tracks = now.elements = 0;
+    now.tracks = now.elements = now.recording_tracks = 0;
   auto& m = *st.settings->metrics;
   auto delta = [](auto a, auto b) { return static_cast<double>(a) - static_cast<double>(b); };
   m.add("vr_forwarded_packets_total", delta(now.forwarded_packets, st.reported.forwarded_packets));
   m.add("vr_forwarded_bytes_total", delta(now.forwarded_bytes, st.reported.forwarded_bytes));
   m.add("vr_dropped_packets_total", delta(now.dropped_packets, st.reported.dropped_packets));
   m.add("vr_tracks", delta(now.tracks, st.reported.tracks));
+  m.add("vr_recording_tracks", delta(now.recording_tracks, st.reported.recording_tracks));
   m.add("vr_media_elements", delta(now.elements, st.reported.elements));
   st.reported = now;
 }

@@ -63,11 +63,13 @@ test("the owner records two browsers: every track's file decodes with the record
   assert.deepEqual((await owner.waitEvent("room:e2e_rec", "recordingChanged", { since: mark }))[4], { active: true, by: joined.response.peerId });
   // The pages' tracks are being written: all four have their first frame.
   await poll(manifest, (m) => m?.tracks.length === 4 && m.tracks.every((t) => t.startOffsetMs !== null), "four tracks started", 10000);
+  await poll(() => srv.metrics(), (x) => x.get("vr_recording_tracks") === 4, "vr_recording_tracks 4", 5000);
   await sleep(Math.max(0, 4000 - (Date.now() - started)));
   assert.equal((await owner.request(joined.channel, "recordStop", {})).status, "ok");
   const recorded = (Date.now() - started) / 1000;
 
   const m = await poll(manifest, (x) => typeof x?.stoppedAt === "string", "the manifest closed", 10000);
+  await poll(() => srv.metrics(), (x) => x.get("vr_recording_tracks") === 0, "vr_recording_tracks 0", 5000);
   assert.deepEqual(m.peers.map((p) => [p.id, p.displayName]).sort(), [[ids[0], "Ann"], [ids[1], "Bob"]].sort());
   for (const id of ids)
     assert.deepEqual(m.tracks.filter((t) => t.peerId === id).map((t) => t.kind).sort(), ["audio", "video"], `tracks of ${id}`);
