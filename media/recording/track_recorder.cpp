@@ -155,12 +155,12 @@ track_recorder::track_recorder(GstBin* pipeline, source& src, const std::filesys
   gst_bin_add(pipeline_, bin_.get());
   gst_element_sync_state_with_parent(bin_.get());
   tee_src_.reset(gst_element_request_pad_simple(tee_.get(), "src_%u"));
-  pad_ptr sink_pad{gst_element_get_static_pad(bin_.get(), "sink")};
-  gst_pad_link(tee_src_.get(), sink_pad.get());
-  gst_pad_add_probe(
+  gst_pad_add_probe(  // before the link: no buffer passes unisolated
     tee_src_.get(),
     static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
     &isolate, nullptr, nullptr);
+  pad_ptr sink_pad{gst_element_get_static_pad(bin_.get(), "sink")};
+  gst_pad_link(tee_src_.get(), sink_pad.get());
   if (st_->video)
     src.request_keyframe();
 }
