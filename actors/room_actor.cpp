@@ -1,11 +1,14 @@
 #include "actors/room_actor.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/rate_limiter.hpp"
 #include "signaling/metrics.hpp"
 
 #include <caf/all.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <random>
 
@@ -23,10 +26,16 @@ struct room_actor_state {
   settings_ptr settings;
   std::uint64_t joins_seen = 0;  // lets the registry tell a join in flight
   std::mt19937_64 rng{std::random_device{}()};
+  // The last chat messages, oldest first: the room's memory only, gone with it.
+  std::deque<proto::chat_message> chat;
+  // Per peer: 5 messages a second, 10 at once.
+  rate_limiter chat_limiter{5, 10};
   static inline const char* name = "room_actor";
 };
 
 using self_ptr = room_api::stateful_pointer<room_actor_state>;
+
+constexpr std::size_t chat_history = 50;  // messages a join reply carries
 
 // 128 random bits: peer ids are made here, never by clients.
 std::string new_peer_id(std::mt19937_64& rng) {
@@ -127,7 +136,8 @@ join_result join(self_ptr self, const join_request& req) {
   self->send(st.engine, add_peer{peer_info{m.id, m.display_name, m.role}, channel});
   if (out.owner_changed)
     owner_changed(self, m.id);
-  r.reply = proto::join_reply{m.id, m.role, st.room->type(), st.room->owner()};
+  r.reply = proto::join_reply{
+    m.id, m.role, st.room->type(), st.room->owner(), {st.chat.begin(), st.chat.end()}};
   return r;
 }
 
@@ -169,6 +179,21 @@ proto::reply kick(self_ptr self, const std::string& from, const proto::kick& req
   if (!out.error.empty())
     return error_reply(out.error);
   forget(self, req.peer_id, role, out.owner_changed, from);
+  return proto::reply_ok{};
+}
+
+// chat: any member, in every room type; all members get it, the sender too.
+proto::reply chat(self_ptr self, const std::string& from, const proto::send_chat& req) {
+  auto& st = self->state;
+  if (!st.chat_limiter.allow(from))
+    return error_reply("rate_limited");
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  proto::chat_message msg{from, st.room->find(from)->display_name, req.text,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(now).count()};
+  push_all(self, msg);
+  st.chat.push_back(std::move(msg));
+  if (st.chat.size() > chat_history)
+    st.chat.pop_front();
   return proto::reply_ok{};
 }
 
@@ -232,6 +257,8 @@ room_api::behavior_type room_actor(self_ptr self, std::string id, room_type type
             return raise_hand(self, from);
           else if constexpr (std::is_same_v<T, proto::answer_hand>)
             return answer_hand(self, from, req);
+          else if constexpr (std::is_same_v<T, proto::send_chat>)
+            return chat(self, from, req);
           else
             return kick(self, from, req);
         },

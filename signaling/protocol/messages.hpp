@@ -58,7 +58,11 @@ struct answer_hand {
 struct kick {
   std::string peer_id;
 };
-using room_request = std::variant<raise_hand, answer_hand, kick>;
+// chat {"text"}: already trimmed and checked (valid_chat_text) when decoded.
+struct send_chat {
+  std::string text;
+};
+using room_request = std::variant<raise_hand, answer_hand, kick, send_chat>;
 // A room request whose payload is not of its shape (invalid_params).
 struct invalid_request {};
 
@@ -69,6 +73,11 @@ struct media_join {
 };
 struct media_leave {};
 struct update_peer_metadata {
+  raw_json metadata;
+};
+// updateTrackMetadata {"trackId", "trackMetadata": object}
+struct update_track_metadata {
+  std::string track_id;
   raw_json metadata;
 };
 struct publish_offer {
@@ -96,6 +105,7 @@ enum class media_kind {
   join,
   leave,
   update_peer_metadata,
+  update_track_metadata,
   publish_offer,
   subscribe_answer,
   candidate,
@@ -114,7 +124,8 @@ struct unknown_media_event {
 
 using client_media_event =
   std::variant<media_join, media_leave, update_peer_metadata, publish_offer, subscribe_answer,
-               ice_candidate, relay_request, invalid_media_event, unknown_media_event>;
+               ice_candidate, relay_request, invalid_media_event, unknown_media_event,
+               update_track_metadata>;
 
 media_kind kind_of(const client_media_event& ev);
 
@@ -169,6 +180,12 @@ struct peer_updated {
   std::string peer_id;
   raw_json metadata;
 };
+// trackUpdated {"peerId", "trackId", "metadata"}
+struct track_updated {
+  std::string peer_id;
+  std::string track_id;
+  raw_json metadata;
+};
 struct tracks_added {
   std::string peer_id;
   track_map tracks;
@@ -198,7 +215,7 @@ struct media_error {
 
 using server_media_event =
   std::variant<peer_accepted, peer_joined, peer_left, peer_updated, tracks_added, tracks_removed,
-               sdp_message, ice_candidate, relay_message, media_error>;
+               sdp_message, ice_candidate, relay_message, media_error, track_updated>;
 
 // ---- Server to client: channel pushes (section 3) --------------------------
 
@@ -219,9 +236,17 @@ struct hand_answered {
 struct kicked {
   std::string by;
 };
+// chat {"from", "name", "text", "at"}: also an entry of the join reply's history.
+struct chat_message {
+  std::string from;  // peer id
+  std::string name;  // its displayName
+  std::string text;
+  std::int64_t at = 0;  // unix ms, when the room took it
+  friend bool operator==(const chat_message&, const chat_message&) = default;
+};
 
-using server_push =
-  std::variant<owner_changed, role_changed, hand_raised, hand_answered, kicked, server_media_event>;
+using server_push = std::variant<owner_changed, role_changed, hand_raised, hand_answered, kicked,
+                                 server_media_event, chat_message>;
 
 // ---- Server to client: replies ---------------------------------------------
 
@@ -230,6 +255,7 @@ struct join_reply {
   peer_role role = peer_role::viewer;
   room_type type = room_type::group;
   std::optional<std::string> owner_id;
+  std::vector<chat_message> chat;  // the room's last chat messages, oldest first
 };
 struct reply_ok {};  // {"status":"ok","response":{}}
 struct reply_error {
