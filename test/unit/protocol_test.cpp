@@ -253,7 +253,7 @@ TEST_CASE("replies are written as Phoenix writes them", "[protocol]") {
         R"([null,"7","phoenix","phx_reply",{"status":"ok","response":{}}])");
   CHECK(proto::encode_reply("1", "2", "room:a", proto::reply_error{"room_full"}) ==
         R"(["1","2","room:a","phx_reply",{"status":"error","response":{"reason":"room_full"}}])");
-  proto::join_reply j{"p1", vr::peer_role::publisher, vr::room_type::audio, std::nullopt};
+  proto::join_reply j{"p1", vr::peer_role::publisher, vr::room_type::audio, std::nullopt, {}};
   CHECK(
     proto::encode_reply("1", "1", "room:a", j) ==
     R"(["1","1","room:a","phx_reply",{"status":"ok","response":{"peerId":"p1","role":"publisher","roomType":"audio","ownerId":null,"chat":[]}}])");
