@@ -111,6 +111,9 @@ media::session_events session_events(engine_api engine, const engine_state& st) 
   ev.tracks_removed = [engine](std::string peer, std::vector<std::string> ids) {
     caf::anon_send(engine, session_tracks_removed{std::move(peer), std::move(ids)});
   };
+  ev.voice_activity = [engine](std::string peer, std::string track_id, bool speech) {
+    caf::anon_send(engine, session_vad{std::move(peer), {std::move(track_id), speech}});
+  };
   ev.error = [engine](std::string peer, std::string reason, std::string message) {
     caf::anon_send(engine, session_error{std::move(peer), {std::move(reason), std::move(message)}});
   };
@@ -371,6 +374,18 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id, room_
       auto it = self->state.peers.find(m.peer_id);
       if (it != self->state.peers.end())
         send_event(self, it->second, std::move(m.error));
+    },
+    [self](session_vad& m) {
+      // Everyone in the media session hears who speaks, the speaker too (its
+      // own tile lights up as the others see it).
+      auto& st = self->state;
+      auto speaker = st.peers.find(m.peer_id);
+      if (speaker == st.peers.end() || !speaker->second.tracks.count(m.vad.track_id))
+        return;  // its tracks were removed meanwhile
+      for (auto& [id, p] : st.peers)
+        if (p.joined)
+          send_event(self, p, m.vad);
+      st.settings->metrics->add("vr_vad_notifications_total", 1);
     },
     [self](stats_tick&) {
       report_stats(self->state, false);

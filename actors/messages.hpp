@@ -133,6 +133,11 @@ struct session_error {
   std::string peer_id;  // may be ""
   proto::media_error error;
 };
+// An audio track of `peer_id` started or stopped carrying speech.
+struct session_vad {
+  std::string peer_id;
+  proto::vad_notification vad;
+};
 struct stats_tick {};
 
 // ---- registry_api ----
@@ -270,6 +275,10 @@ typename Inspector::result_type inspect(Inspector& f, session_tracks_removed& x)
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_error& x) {
   return f(meta::type_name("vr::session_error"), x.peer_id, x.error);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_vad& x) {
+  return f(meta::type_name("vr::session_vad"), x.peer_id, x.vad);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, find_room& x) {

@@ -53,6 +53,7 @@ TEST_CASE("server pushes survive serialization between nodes", "[actors][wire]")
     {proto::server_media_event{proto::ice_candidate{proto::pc_kind::subscribe, "c", 3, "0"}}},
     {proto::server_media_event{proto::tracks_removed{"p2", {"p2:0"}}}},
     {proto::server_media_event{proto::media_error{"forbidden", "no"}}},
+    {proto::server_media_event{proto::vad_notification{"p2:0", true}}},
   };
   for (auto& p : pushes) {
     auto back = round_trip(fx.sys, p);
