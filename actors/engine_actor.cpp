@@ -130,6 +130,8 @@ media::session_config session_config(const engine_state& st) {
   c.audio_only = st.type == room_type::audio;
   c.prefer_h264 = st.type == room_type::broadcast;
   c.playback_timing = st.type == room_type::broadcast;  // recorded as LL-HLS
+  c.voice = {static_cast<std::uint8_t>(st.settings->vad_threshold_dbov),
+             st.settings->vad_speech_after, st.settings->vad_silence_after};
   return c;
 }
 
