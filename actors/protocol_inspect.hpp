@@ -174,6 +174,11 @@ typename Inspector::result_type inspect(Inspector& f, relay_request& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_target_track_variant& x) {
+  return f(meta::type_name("set_target_track_variant"), x.track_id, x.variant);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, invalid_media_event& x) {
   return f(meta::type_name("invalid_media_event"), x.kind, x.message);
 }
@@ -247,6 +252,17 @@ typename Inspector::result_type inspect(Inspector& f, relay_message& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, media_error& x) {
   return f(meta::type_name("media_error"), x.reason, x.message);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, track_variant_switched& x) {
+  return f(meta::type_name("track_variant_switched"), x.peer_id, x.track_id, x.variant);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, track_variant_availability& x) {
+  return f(meta::type_name("track_variant_availability"), x.enabled, x.peer_id, x.track_id,
+           x.variant);
 }
 
 template <class Inspector>

@@ -14,6 +14,7 @@
 #include "media/peer_connection.hpp"
 #include "media/sdp.hpp"
 #include "media/session.hpp"
+#include "media/simulcast/variant.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -80,6 +81,7 @@ struct peer {
     awaiting_answer
   } sub_state = neg::idle;
   bool sub_connected = false;
+  std::map<std::string, simulcast::variant> target_variants;  // by track id (setTargetTrackVariant)
 };
 
 }  // namespace session_detail

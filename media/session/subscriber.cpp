@@ -24,6 +24,7 @@ std::uint32_t caps_ssrc(const GstCaps* caps) {
 void session::impl::remove_track_everywhere(const std::string& tid) {
   for (auto& [id, q] : peers) {
     std::erase(q->pending_adds, tid);
+    q->target_variants.erase(tid);
     for (auto& s : q->slots) {
       if (s->track != tid)
         continue;

@@ -136,6 +136,18 @@ struct media_writer {
     field(w, "message", e.message);
     return "error";
   }
+  std::string_view operator()(const track_variant_switched& e) const {
+    field(w, "peerId", e.peer_id);
+    field(w, "trackId", e.track_id);
+    field(w, "variant", e.variant);
+    return "trackVariantSwitched";
+  }
+  std::string_view operator()(const track_variant_availability& e) const {
+    field(w, "peerId", e.peer_id);
+    field(w, "trackId", e.track_id);
+    field(w, "variant", e.variant);
+    return e.enabled ? "trackVariantEnabled" : "trackVariantDisabled";
+  }
 };
 
 // Channel pushes: the event name and its payload object's fields.
