@@ -22,6 +22,9 @@ struct publish_mline {
   bool sending = false;    // the browser offers to send (sendonly/sendrecv)
   bool accepted = false;   // we will receive it (codec supported, allowed by room)
   std::string refusal;     // why not accepted, when the browser wanted to send
+  // Simulcast (codec_policy::simulcast only): the offer's `a=rid:<id> send`,
+  // in its `a=simulcast:send` order; accepted in the answer as `recv`.
+  std::vector<std::string> rids;
 };
 
 struct publish_plan {
@@ -32,14 +35,19 @@ struct publish_plan {
 struct codec_policy {
   bool audio_only = false;
   bool prefer_h264 = false;
+  // Accept a=simulcast / a=rid in answers. webrtcbin 1.22 writes neither, so
+  // without this the browser sends one encoding (media/README.md, Simulcast).
+  bool simulcast = false;
 };
 
 // nullopt if the offer has no m-line mids (required by BUNDLE and by us).
 std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec_policy);
 
 // webrtcbin's answer → the browser's answer: m-lines we do not receive become
-// `inactive` (or port 0 where the browser stopped them). Updates `plan` with
-// m-lines webrtcbin itself rejected.
+// `inactive` (or port 0 where the browser stopped them); accepted m-lines
+// with rids get `a=rid:<id> recv` and `a=simulcast:recv`, and the offer's
+// mid/rid header extensions. Updates `plan` with m-lines webrtcbin itself
+// rejected.
 sdp_ptr answer_for_browser(const GstSDPMessage& answer, publish_plan& plan);
 
 struct mline_ssrcs {

@@ -42,6 +42,9 @@ struct session_config {
   ice_config ice;
   bool audio_only = false;   // video m-lines of publish offers are answered `inactive`
   bool prefer_h264 = false;  // answer H264 before VP8 (broadcast rooms, for HLS)
+  // Answer browsers' simulcast offers with a=simulcast:recv (sdp::codec_policy).
+  // Off by default: the layers are not yet forwarded per subscriber.
+  bool simulcast = false;
   std::chrono::milliseconds keyframe_throttle{500};  // per published video track
   // Jitterbuffer on publish connections. Packets in order pass at once (no
   // clock sync on the forwarding path); this only bounds how long a gap waits
