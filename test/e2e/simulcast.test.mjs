@@ -25,9 +25,11 @@ after(async () => {
 test("a simulcast publisher is decoded by a default and a ?video=low subscriber", guard(() => servers, async () => {
   const pub = await openRoom(browser, srv.httpUrl, "e2e_simulcast", "Pub", "&simulcast=1");
   const sub = await openRoom(browser, srv.httpUrl, "e2e_simulcast", "Sub");
-  const low = await openRoom(browser, srv.httpUrl, "e2e_simulcast", "Low", "&video=low");
-  const errors = [];  // the page logs refused media events as "media error"
-  low.on("console", (m) => m.type() === "warning" && m.text().includes("media error") && errors.push(m.text()));
+  // Listening from the start: the page logs refused media events as "media error".
+  const errors = [];
+  const low = await (await browser.newContext()).newPage();
+  low.on("console", (m) => m.text().includes("media error") && errors.push(m.text()));
+  await low.goto(`${srv.httpUrl}/room/e2e_simulcast?display_name=Low&video=low`);
   const id = await peerId(pub);
   for (const page of [sub, low])
     await waitStats(page, (s) => received(s, id, "video", "framesDecoded") > 30, "frames from the simulcast publisher");
