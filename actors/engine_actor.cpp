@@ -321,6 +321,12 @@ struct media_handler {
     st().media->add_candidate(p.info.id, media_pc(c.pc), std::move(c.candidate), c.sdp_mline_index);
   }
   void operator()(proto::relay_request&) const {}  // the room handles relay
+  void operator()(proto::set_target_track_variant& t) const {
+    for (auto& [id, other] : st().peers)
+      if (id != p.info.id && other.tracks.contains(t.track_id))
+        return st().media->set_target_variant(p.info.id, t.track_id, t.variant);
+    send_error(self, p, "invalid_params", "no such remote track");
+  }
   void operator()(proto::invalid_media_event& e) const {
     send_error(self, p, "invalid_params", std::move(e.message));
   }
@@ -348,7 +354,8 @@ void on_media(self_ptr self, peer_media& m) {
   if (!p.joined)
     return send_error(self, p, "not_joined", "send the join media event first");
   using k = proto::media_kind;
-  if (kind == k::publish_offer || kind == k::subscribe_answer || kind == k::candidate) {
+  if (kind == k::publish_offer || kind == k::subscribe_answer || kind == k::candidate ||
+      kind == k::set_target_track_variant) {
     if (!st.media)
       return send_error(self, p, "forbidden", "call rooms carry media browser to browser");
     if (kind == k::publish_offer && p.info.role != peer_role::publisher)

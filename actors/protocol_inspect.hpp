@@ -185,6 +185,11 @@ typename Inspector::result_type inspect(Inspector& f, relay_request& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_target_track_variant& x) {
+  return f(meta::type_name("set_target_track_variant"), x.track_id, x.variant);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, invalid_media_event& x) {
   return f(meta::type_name("invalid_media_event"), x.kind, x.message);
 }
@@ -268,6 +273,17 @@ typename Inspector::result_type inspect(Inspector& f, media_error& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, vad_notification& x) {
   return f(meta::type_name("vad_notification"), x.track_id, x.speech);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, track_variant_switched& x) {
+  return f(meta::type_name("track_variant_switched"), x.peer_id, x.track_id, x.variant);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, track_variant_availability& x) {
+  return f(meta::type_name("track_variant_availability"), x.enabled, x.peer_id, x.track_id,
+           x.variant);
 }
 
 template <class Inspector>

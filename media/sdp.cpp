@@ -210,6 +210,72 @@ void restore_h264_profile(GstSDPMedia* answer, const GstSDPMedia* offer) {
   }
 }
 
+// `a=rid:<id> send` of an m-line with `a=simulcast:send <id>;<id>...`, in the
+// simulcast order (alternatives "a,b" and paused "~a" are taken as listed).
+std::vector<std::string> offered_rids(const GstSDPMedia* m) {
+  std::set<std::string> sent;
+  std::string simulcast;
+  for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, i);
+    if (!a->value)
+      continue;
+    std::string v = a->value;
+    if (!std::strcmp(a->key, "rid")) {
+      auto sp = v.find(' ');
+      if (sp != std::string::npos && v.compare(sp + 1, 4, "send") == 0)
+        sent.insert(v.substr(0, sp));
+    } else if (!std::strcmp(a->key, "simulcast") && v.rfind("send ", 0) == 0) {
+      simulcast = v.substr(5);
+    }
+  }
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= simulcast.size() && !simulcast.empty()) {
+    auto end = simulcast.find_first_of(";, ", pos);
+    std::string id = simulcast.substr(pos, end == std::string::npos ? end : end - pos);
+    if (!id.empty() && id[0] == '~')
+      id.erase(0, 1);
+    if (sent.count(id) && std::find(out.begin(), out.end(), id) == out.end())
+      out.push_back(id);
+    if (end == std::string::npos || simulcast[end] == ' ')
+      break;
+    pos = end + 1;
+  }
+  return out;
+}
+
+bool has_extmap(const GstSDPMedia* m, const char* uri) {
+  for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, i);
+    if (!std::strcmp(a->key, "extmap") && a->value && std::strstr(a->value, uri))
+      return true;
+  }
+  return false;
+}
+
+// The answer's side of simulcast: webrtcbin 1.22 writes none of it.
+void accept_simulcast(GstSDPMedia* answer, const GstSDPMedia* offer,
+                      const std::vector<std::string>& rids) {
+  // The layers are told apart by these extensions: answer them as offered.
+  for (const char* uri :
+       {"urn:ietf:params:rtp-hdrext:sdes:mid", "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+        "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"}) {
+    if (has_extmap(answer, uri))
+      continue;
+    for (guint i = 0; i < gst_sdp_media_attributes_len(offer); i++) {
+      const GstSDPAttribute* a = gst_sdp_media_get_attribute(offer, i);
+      if (!std::strcmp(a->key, "extmap") && a->value && std::strstr(a->value, uri))
+        gst_sdp_media_add_attribute(answer, "extmap", a->value);
+    }
+  }
+  std::string list;
+  for (auto& rid : rids) {
+    gst_sdp_media_add_attribute(answer, "rid", (rid + " recv").c_str());
+    list += (list.empty() ? "" : ";") + rid;
+  }
+  gst_sdp_media_add_attribute(answer, "simulcast", ("recv " + list).c_str());
+}
+
 }  // namespace
 
 unsigned extmap_id(const GstSDPMedia& m, const std::string& uri) {
@@ -278,6 +344,8 @@ std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec
       ml.refusal.clear();
     if (ml.kind == "audio")
       ml.audio_level_id = extmap_id(*m, audio_level_uri);
+    if (policy.simulcast && ml.accepted && ml.kind == "video")
+      ml.rids = offered_rids(m);
 
     // Pin what webrtcbin sees: it always receives on this m-line, whatever the
     // browser does with it now or later (see the header).
@@ -301,6 +369,8 @@ sdp_ptr answer_for_browser(const GstSDPMessage& answer, publish_plan& plan) {
       ml.accepted = false;  // webrtcbin found nothing it could receive
       ml.refusal = "unsupported_codec";
     }
+    if (ml.accepted && !ml.rids.empty() && i < gst_sdp_message_medias_len(plan.for_webrtcbin.get()))
+      accept_simulcast(m, gst_sdp_message_get_media(plan.for_webrtcbin.get(), i), ml.rids);
     if (ml.port_zero) {
       gst_sdp_media_set_port_info(m, 0, 0);
       unbundled.insert(ml.mid);

@@ -25,6 +25,9 @@ struct publish_mline {
   // Audio: the offered id of the audio-level header extension (0: not
   // offered). Our answer accepts it with the same id.
   unsigned audio_level_id = 0;
+  // Simulcast (codec_policy::simulcast only): the offer's `a=rid:<id> send`,
+  // in its `a=simulcast:send` order; accepted in the answer as `recv`.
+  std::vector<std::string> rids;
 };
 
 struct publish_plan {
@@ -35,6 +38,9 @@ struct publish_plan {
 struct codec_policy {
   bool audio_only = false;
   bool prefer_h264 = false;
+  // Accept a=simulcast / a=rid in answers. webrtcbin 1.22 writes neither, so
+  // without this the browser sends one encoding (media/README.md, Simulcast).
+  bool simulcast = false;
 };
 
 // nullopt if the offer has no m-line mids (required by BUNDLE and by us).
@@ -42,8 +48,10 @@ std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec
 
 // webrtcbin's answer → the browser's answer: m-lines we do not receive become
 // `inactive` (or port 0 where the browser stopped them), accepted audio
-// m-lines get the offered audio-level extmap (webrtcbin 1.22 answers none).
-// Updates `plan` with m-lines webrtcbin itself rejected.
+// m-lines get the offered audio-level extmap (webrtcbin 1.22 answers none),
+// accepted m-lines with rids get `a=rid:<id> recv` and `a=simulcast:recv`, and
+// the offer's mid/rid header extensions. Updates `plan` with m-lines webrtcbin
+// itself rejected.
 sdp_ptr answer_for_browser(const GstSDPMessage& answer, publish_plan& plan);
 
 // The id of `uri` in the m-line's `a=extmap:<id>[/<direction>] <uri>`, 0 if absent.

@@ -148,6 +148,19 @@ void session::subscribe_answer(const std::string& peer_id, std::string sdp) {
   });
 }
 
+void session::set_target_variant(const std::string& peer_id, const std::string& track_id,
+                                 const std::string& variant) {
+  auto v = simulcast::parse_variant(variant);
+  if (!v)
+    return;
+  runtime_->post([self = impl_, peer_id, track_id, v = *v] {
+    if (self->closed)
+      return;
+    if (auto* p = self->find(peer_id))
+      p->target_variants[track_id] = v;
+  });
+}
+
 void session::record_hls(const std::string& peer_id, hls_output out) {
   runtime_->post([self = impl_, peer_id, out = std::move(out)]() mutable {
     if (!self->closed)

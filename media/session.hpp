@@ -43,6 +43,9 @@ struct session_config {
   ice_config ice;
   bool audio_only = false;   // video m-lines of publish offers are answered `inactive`
   bool prefer_h264 = false;  // answer H264 before VP8 (broadcast rooms, for HLS)
+  // Answer browsers' simulcast offers with a=simulcast:recv (sdp::codec_policy).
+  // Off by default: the layers are not yet forwarded per subscriber.
+  bool simulcast = false;
   std::chrono::milliseconds keyframe_throttle{500};  // per published video track
   // Jitterbuffer on publish connections. Packets in order pass at once (no
   // clock sync on the forwarding path); this only bounds how long a gap waits
@@ -118,6 +121,12 @@ public:
   // tracks_removed for m-lines that stopped sending.
   void publish_offer(const std::string& peer_id, std::string sdp);
   void subscribe_answer(const std::string& peer_id, std::string sdp);
+  // The simulcast layer ("h", "m" or "l") the subscriber wants of a remote
+  // video track; kept per subscriber and track, also for tracks not yet
+  // subscribed. Forwarding one layer per subscriber is not wired to
+  // webrtcbin yet (media/README.md, Simulcast): until then it is recorded only.
+  void set_target_variant(const std::string& peer_id, const std::string& track_id,
+                          const std::string& variant);
   void add_candidate(const std::string& peer_id, pc_kind kind, std::string candidate,
                      unsigned mline_index);
   // Records the peer's first audio and first video track (those its publish

@@ -21,3 +21,22 @@ export async function openCamera(video: boolean, ui: RoomUi): Promise<MediaStrea
     return null;
   }
 }
+
+// Simulcast (issue 22). `&simulcast=1` publishes the camera as three
+// encodings, smallest first; `&video=low|medium|high` asks the server for that
+// variant of every remote video (setTargetTrackVariant).
+export type Variant = "h" | "m" | "l";
+export type SimulcastOptions = { publish: boolean; target: Variant | null };
+
+export const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
+  { rid: "l", scaleResolutionDownBy: 4 },
+  { rid: "m", scaleResolutionDownBy: 2 },
+  { rid: "h" },
+];
+
+const VARIANTS: Record<string, Variant> = { low: "l", medium: "m", high: "h" };
+
+export function simulcastOptions(search: string): SimulcastOptions {
+  const params = new URLSearchParams(search);
+  return { publish: params.get("simulcast") === "1", target: VARIANTS[params.get("video") ?? ""] ?? null };
+}

@@ -1,5 +1,6 @@
 // The two one-way peer connections of protocol.md section 4: `publish` (we offer
 // and send) and `subscribe` (the server offers and sends every other peer's tracks).
+import { CAMERA_ENCODINGS, type SimulcastOptions } from "./local";
 import type { Candidate, ClientMediaEvents, Mid, PcKind, TrackId } from "./protocol";
 
 export type Send = <T extends keyof ClientMediaEvents>(type: T, data: ClientMediaEvents[T]) => void;
@@ -75,6 +76,7 @@ export class MediaSession {
     private onError: (message: string) => void,
     // "relay" (the page's `&relay=1`): only TURN relay candidates, protocol.md §6.
     private iceTransportPolicy: RTCIceTransportPolicy = "all",
+    private simulcast: SimulcastOptions = { publish: false, target: null },
   ) {}
 
   get publishing(): boolean {
@@ -87,7 +89,15 @@ export class MediaSession {
     const pc = new RTCPeerConnection(this.rtcConfig());
     this.publishPc = pc;
     pc.onicecandidate = (e) => this.sendCandidate("publish", e.candidate);
-    for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+    // With simulcast the camera goes first: webrtcbin 1.22 puts SSRCs it finds
+    // in no a=ssrc line (the layers) on m-line 0 (media/README.md, Simulcast).
+    const tracks = stream.getTracks();
+    if (this.simulcast.publish) tracks.sort((a, b) => Number(b.kind === "video") - Number(a.kind === "video"));
+    for (const track of tracks) {
+      const init: RTCRtpTransceiverInit = { direction: "sendonly", streams: [stream] };
+      if (this.simulcast.publish && track.kind === "video") init.sendEncodings = CAMERA_ENCODINGS;
+      pc.addTransceiver(track, init);
+    }
     try {
       await pc.setLocalDescription(await pc.createOffer());
     } catch (e) {
@@ -219,6 +229,8 @@ export class MediaSession {
       if (!trackId) return;
       this.remoteTracks.set(trackId, e.track);
       this.browserToTrack.set(e.track.id, trackId);
+      if (e.track.kind === "video" && this.simulcast.target)
+        this.send("setTargetTrackVariant", { trackId, variant: this.simulcast.target });
       this.onTrack(trackId, e.track);
     };
     this.subscribePc = pc;

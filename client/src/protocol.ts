@@ -132,7 +132,12 @@ export type ClientMediaEvents = {
   subscribeAnswer: { sdp: string };
   candidate: Candidate;
   relay: { to: PeerId; payload: object }; // call rooms only
+  setTargetTrackVariant: { trackId: TrackId; variant: "h" | "m" | "l" }; // simulcast, protocol.md §6
 };
+
+// Simulcast notices (protocol.md §6): trackVariantSwitched, and
+// trackVariantEnabled / trackVariantDisabled.
+export type TrackVariant = { peerId: PeerId; trackId: TrackId; variant: "h" | "m" | "l" };
 
 export type PeerAccepted = {
   id: PeerId;

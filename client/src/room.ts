@@ -2,7 +2,7 @@
 // shows everyone's media, and offers the owner's and viewers' controls.
 import { HlsPlayer } from "./broadcast";
 import { DirectCall } from "./call";
-import { openCamera } from "./local";
+import { openCamera, simulcastOptions } from "./local";
 import { MediaSession } from "./media";
 import { JOIN_ERRORS, REQUEST_ERRORS } from "./messages";
 import type {
@@ -270,6 +270,7 @@ function onPeerAccepted(d: PeerAccepted): void {
     },
     (msg) => console.warn(msg),
     iceTransportPolicy,
+    simulcastOptions(location.search),
   );
   const others = (d.peersInRoom ?? []).filter((p) => !isSelf(p.id));
   for (const p of others) {

@@ -17,6 +17,7 @@
 #include "media/recording/track_recorder.hpp"
 #include "media/sdp.hpp"
 #include "media/session.hpp"
+#include "media/simulcast/variant.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -85,6 +86,7 @@ struct peer {
     awaiting_answer
   } sub_state = neg::idle;
   bool sub_connected = false;
+  std::map<std::string, simulcast::variant> target_variants;  // by track id (setTargetTrackVariant)
 };
 
 // The room's recording to files, while it is on.

@@ -26,7 +26,7 @@ void session::impl::next_publish(peer& p) {
   sdp_ptr offer = parse_sdp(text);
   if (!offer)
     return emit_error(p.id, "invalid_sdp", "publish offer is not SDP"), next_publish(p);
-  auto plan = sdp::plan_publish_offer(*offer, {cfg.audio_only, cfg.prefer_h264});
+  auto plan = sdp::plan_publish_offer(*offer, {cfg.audio_only, cfg.prefer_h264, cfg.simulcast});
   if (!plan)
     return emit_error(p.id, "invalid_sdp", "publish offer has an m-line without mid"),
            next_publish(p);

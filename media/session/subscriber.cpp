@@ -25,6 +25,7 @@ void session::impl::remove_track_everywhere(const std::string& tid) {
   close_track(tid);
   for (auto& [id, q] : peers) {
     std::erase(q->pending_adds, tid);
+    q->target_variants.erase(tid);
     for (auto& s : q->slots) {
       if (s->track != tid)
         continue;

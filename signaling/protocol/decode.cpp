@@ -116,6 +116,16 @@ client_media_event decode_relay(const value& data) {
   return relay_request{std::string{*to}, raw(*payload)};
 }
 
+client_media_event decode_set_target_track_variant(const value& data) {
+  auto track = json::get_string(data, "trackId");
+  auto variant = json::get_string(data, "variant");
+  if (!track || !variant || (*variant != "h" && *variant != "m" && *variant != "l"))
+    return invalid(
+      media_kind::set_target_track_variant,
+      "setTargetTrackVariant needs {\"trackId\": string, \"variant\": \"h\"|\"m\"|\"l\"}");
+  return set_target_track_variant{std::string{*track}, std::string{*variant}};
+}
+
 client_media_event decode_media(std::string_view type, const value& data) {
   if (type == "join") {
     auto m = metadata(data);
@@ -145,6 +155,8 @@ client_media_event decode_media(std::string_view type, const value& data) {
     return decode_candidate(data);
   if (type == "relay")
     return decode_relay(data);
+  if (type == "setTargetTrackVariant")
+    return decode_set_target_track_variant(data);
   return unknown_media_event{std::string{type}};
 }
 
@@ -212,6 +224,9 @@ media_kind kind_of(const client_media_event& ev) {
     media_kind operator()(const subscribe_answer&) const { return media_kind::subscribe_answer; }
     media_kind operator()(const ice_candidate&) const { return media_kind::candidate; }
     media_kind operator()(const relay_request&) const { return media_kind::relay; }
+    media_kind operator()(const set_target_track_variant&) const {
+      return media_kind::set_target_track_variant;
+    }
     media_kind operator()(const invalid_media_event& e) const { return e.kind; }
     media_kind operator()(const unknown_media_event&) const { return media_kind::unknown; }
   };

@@ -155,6 +155,18 @@ struct media_writer {
     field(w, "status", e.speech ? "speech" : "silence");
     return "vadNotification";
   }
+  std::string_view operator()(const track_variant_switched& e) const {
+    field(w, "peerId", e.peer_id);
+    field(w, "trackId", e.track_id);
+    field(w, "variant", e.variant);
+    return "trackVariantSwitched";
+  }
+  std::string_view operator()(const track_variant_availability& e) const {
+    field(w, "peerId", e.peer_id);
+    field(w, "trackId", e.track_id);
+    field(w, "variant", e.variant);
+    return e.enabled ? "trackVariantEnabled" : "trackVariantDisabled";
+  }
 };
 
 // Channel pushes: the event name and its payload object's fields.

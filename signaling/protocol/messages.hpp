@@ -102,6 +102,12 @@ struct relay_request {
   std::string to;
   raw_json payload;
 };
+// setTargetTrackVariant {"trackId", "variant": "h"|"m"|"l"}: which simulcast
+// layer of a remote track this subscriber wants (the server may cap it).
+struct set_target_track_variant {
+  std::string track_id;
+  std::string variant;  // "h", "m" or "l" (checked when decoded)
+};
 
 // Which media event a client sent, known even when its data was malformed:
 // the engine answers in the order of its own checks (joined? allowed?) first.
@@ -114,6 +120,7 @@ enum class media_kind {
   subscribe_answer,
   candidate,
   relay,
+  set_target_track_variant,
   unknown
 };
 
@@ -128,8 +135,8 @@ struct unknown_media_event {
 
 using client_media_event =
   std::variant<media_join, media_leave, update_peer_metadata, publish_offer, subscribe_answer,
-               ice_candidate, relay_request, invalid_media_event, unknown_media_event,
-               update_track_metadata>;
+               ice_candidate, relay_request, set_target_track_variant, invalid_media_event,
+               unknown_media_event, update_track_metadata>;
 
 media_kind kind_of(const client_media_event& ev);
 
@@ -221,11 +228,26 @@ struct vad_notification {
   std::string track_id;
   bool speech = false;
 };
+// trackVariantSwitched {"peerId", "trackId", "variant"}: the layer of a remote
+// track this subscriber now receives.
+struct track_variant_switched {
+  std::string peer_id;  // the track's publisher
+  std::string track_id;
+  std::string variant;
+};
+// trackVariantEnabled / trackVariantDisabled {"peerId", "trackId", "variant"}:
+// the publisher started or stopped sending that layer.
+struct track_variant_availability {
+  bool enabled = false;
+  std::string peer_id;
+  std::string track_id;
+  std::string variant;
+};
 
 using server_media_event =
   std::variant<peer_accepted, peer_joined, peer_left, peer_updated, tracks_added, tracks_removed,
                sdp_message, ice_candidate, relay_message, media_error, track_updated,
-               vad_notification>;
+               vad_notification, track_variant_switched, track_variant_availability>;
 
 // ---- Server to client: channel pushes (section 3) --------------------------
 

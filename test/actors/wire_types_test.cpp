@@ -57,6 +57,8 @@ TEST_CASE("server pushes survive serialization between nodes", "[actors][wire]")
     {proto::server_media_event{proto::track_updated{"p2", "p2:0", {R"({"muted":true})"}}}},
     {proto::chat_message{"p1", "Zoë", "<b>x</b>", 1700000000123}},
     {proto::server_media_event{proto::vad_notification{"p2:0", true}}},
+    {proto::server_media_event{proto::track_variant_switched{"p2", "p2:1", "m"}}},
+    {proto::server_media_event{proto::track_variant_availability{true, "p2", "p2:1", "h"}}},
   };
   for (auto& p : pushes) {
     auto back = round_trip(fx.sys, p);
@@ -76,6 +78,16 @@ TEST_CASE("client events and join results survive serialization between nodes", 
   REQUIRE(std::holds_alternative<proto::publish_offer>(ev));
   CHECK(std::get<proto::publish_offer>(ev).sdp == "v=0");
   CHECK(std::get<proto::publish_offer>(ev).track_metadata.at("0").text == R"({"a":1})");
+
+  auto target = round_trip(
+    fx.sys,
+    client_frame(
+      R"(["1","3","room:a","mediaEvent",{"data":"{\"type\":\"setTargetTrackVariant\",\"data\":{\"trackId\":\"p:1\",\"variant\":\"l\"}}"}])"));
+  REQUIRE(std::holds_alternative<proto::client_media_event>(target.event));
+  auto& tv = std::get<proto::client_media_event>(target.event);
+  REQUIRE(std::holds_alternative<proto::set_target_track_variant>(tv));
+  CHECK(std::get<proto::set_target_track_variant>(tv).track_id == "p:1");
+  CHECK(std::get<proto::set_target_track_variant>(tv).variant == "l");
 
   auto no_ref = round_trip(fx.sys, client_frame(R"(["1",null,"room:a","kick",{"peerId":"x"}])"));
   CHECK_FALSE(no_ref.ref);

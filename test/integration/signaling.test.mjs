@@ -436,6 +436,14 @@ T("media session: peerAccepted, peerJoined, peerUpdated, peerLeft; viewers can't
   assert.equal(typeof rerr.data.message, "string");
   assert.deepEqual(await b.peer.mediaWithin(topic, "relay", { since: m3[1], ms: QUIET_MS }), []);
 
+  // setTargetTrackVariant: only for a remote track, only h/m/l (protocol.md §6).
+  for (const data of [{ trackId: "no-such-track", variant: "h" }, { trackId: `${b.id}:0`, variant: "x" }]) {
+    const mark = a.peer.log.mark();
+    a.peer.media(a.ch, "setTargetTrackVariant", data);
+    const err = await a.peer.waitMedia(topic, "error", { since: mark });
+    assert.equal(err.data.reason, "invalid_params", JSON.stringify(data));
+  }
+
   // The session goes on after errors: media leave → peerLeft to the others.
   const m4 = [a, v].map((p) => p.peer.log.mark());
   b.peer.media(b.ch, "leave", {});

@@ -140,6 +140,10 @@ TEST_CASE("media events are decoded into their structs", "[protocol]") {
     as<proto::relay_request>(media_of(R"({"type":"relay","data":{"to":"p","payload":{"a":[1]}}})"));
   CHECK(relay.to == "p");
   CHECK(relay.payload.text == R"({"a":[1]})");
+  auto target = as<proto::set_target_track_variant>(
+    media_of(R"({"type":"setTargetTrackVariant","data":{"trackId":"p:1","variant":"l"}})"));
+  CHECK(target.track_id == "p:1");
+  CHECK(target.variant == "l");
   CHECK(as<proto::unknown_media_event>(media_of(R"({"type":"dance"})")).type == "dance");
   auto update = as<proto::update_track_metadata>(media_of(
     R"({"type":"updateTrackMetadata","data":{"trackId":"p:0","trackMetadata":{"type":"camera","muted":true}}})"));
@@ -228,6 +232,10 @@ TEST_CASE("a malformed media event keeps its kind, for the engine's order of che
            R"({"type":"candidate","data":{"pc":"publish","candidate":"c","sdpMLineIndex":1.5}})",
            proto::media_kind::candidate},
          bad_case{R"({"type":"relay","data":{"to":"p","payload":"x"}})", proto::media_kind::relay},
+         bad_case{R"({"type":"setTargetTrackVariant","data":{"trackId":"p:1","variant":"x"}})",
+                  proto::media_kind::set_target_track_variant},
+         bad_case{R"({"type":"setTargetTrackVariant","data":{"variant":"h"}})",
+                  proto::media_kind::set_target_track_variant},
        }) {
     auto ev = media_of(inner);
     INFO(inner);
@@ -348,6 +356,12 @@ TEST_CASE("server media events nest their JSON in the payload's data string", "[
         R"(vadNotification {"trackId":"p2:0","status":"speech"})");
   CHECK(inner(proto::vad_notification{"p2:0", false}) ==
         R"(vadNotification {"trackId":"p2:0","status":"silence"})");
+  CHECK(inner(proto::track_variant_switched{"p2", "p2:1", "m"}) ==
+        R"(trackVariantSwitched {"peerId":"p2","trackId":"p2:1","variant":"m"})");
+  CHECK(inner(proto::track_variant_availability{false, "p2", "p2:1", "h"}) ==
+        R"(trackVariantDisabled {"peerId":"p2","trackId":"p2:1","variant":"h"})");
+  CHECK(inner(proto::track_variant_availability{true, "p2", "p2:1", "h"}) ==
+        R"(trackVariantEnabled {"peerId":"p2","trackId":"p2:1","variant":"h"})");
   // As a channel push: [join_ref, null, topic, "mediaEvent", {"data": "..."}].
   auto frame = proto::encode_push("1", "room:a", proto::server_media_event{proto::peer_left{"p"}});
   CHECK(
