@@ -1,6 +1,6 @@
 // The two one-way peer connections of protocol.md section 4: `publish` (we offer
 // and send) and `subscribe` (the server offers and sends every other peer's tracks).
-import type { Candidate, ClientMediaEvents, Mid, PcKind, TrackId } from "./protocol";
+import type { Candidate, ClientMediaEvents, Mid, PcKind, TrackId, TrackMetadata, TrackType } from "./protocol";
 
 export type Send = <T extends keyof ClientMediaEvents>(type: T, data: ClientMediaEvents[T]) => void;
 export type TrackHandler = (trackId: string, track: MediaStreamTrack) => void;
@@ -16,7 +16,7 @@ export type InboundStat = {
   framesPerSecond?: number;
   rtt?: number; // seconds, of the connection's selected candidate pair
 };
-export type OutboundStat = { kind: string | undefined; packetsSent: number; bytesSent: number };
+export type OutboundStat = { kind: string | undefined; type?: TrackType; packetsSent: number; bytesSent: number };
 
 // The fields of an RTCStats entry of type inbound-rtp or outbound-rtp that stats() reads.
 export type RtpStats = {
@@ -67,6 +67,15 @@ export class MediaSession {
   private subscribeChain: Promise<void> = Promise.resolve();
   private publishChain: Promise<void> = Promise.resolve();
   private closed = false;
+  // What each published transceiver carries (its track metadata); the mute state
+  // lives here too, as the sender then holds no track (replaceTrack(null)).
+  private published = new Map<RTCRtpTransceiver, TrackMetadata>();
+  // The track a muted camera or microphone sends again on unmute.
+  private held = new Map<RTCRtpTransceiver, MediaStreamTrack>();
+  private ownTracks = new Map<Mid, TrackId>(); // from the publish answers
+  // Renegotiations (screen share) wait for the previous answer: one offer at a time.
+  private offerChain: Promise<void> = Promise.resolve();
+  private answered: (() => void) | null = null;
 
   constructor(
     private send: Send,
@@ -87,39 +96,118 @@ export class MediaSession {
     const pc = new RTCPeerConnection(this.rtcConfig());
     this.publishPc = pc;
     pc.onicecandidate = (e) => this.sendCandidate("publish", e.candidate);
-    for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
-    try {
-      await pc.setLocalDescription(await pc.createOffer());
-    } catch (e) {
-      this.onError(`publish offer: ${e}`);
-      return;
+    for (const track of stream.getTracks()) {
+      const t = pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+      const muted = !track.enabled; // "join muted" from the lobby
+      this.published.set(t, { type: track.kind === "video" ? "camera" : "microphone", muted });
+      if (muted) {
+        this.held.set(t, track);
+        await t.sender.replaceTrack(null);
+      }
     }
-    if (this.closed) return;
-    // MIDs exist only once the local description is set.
-    const trackMetadata: Record<Mid, object> = {};
-    for (const t of pc.getTransceivers()) {
-      const kind = t.sender.track?.kind ?? "audio";
-      if (t.mid !== null) trackMetadata[t.mid] = { kind, source: kind === "video" ? "camera" : "microphone" };
+    await this.negotiate();
+  }
+
+  // Sends a new publish offer with the metadata of every live transceiver, and
+  // waits for its answer.
+  private negotiate(): Promise<void> {
+    const pc = this.publishPc;
+    if (!pc) return Promise.resolve();
+    this.offerChain = this.offerChain.then(async () => {
+      if (this.closed) return;
+      try {
+        await pc.setLocalDescription(await pc.createOffer());
+      } catch (e) {
+        this.onError(`publish offer: ${e}`);
+        return;
+      }
+      if (this.closed) return;
+      // MIDs exist only once the local description is set.
+      const trackMetadata: Record<Mid, TrackMetadata> = {};
+      for (const [t, meta] of this.published) if (t.mid !== null) trackMetadata[t.mid] = meta;
+      const answered = new Promise<void>((resolve) => (this.answered = resolve));
+      this.send("publishOffer", { sdp: pc.localDescription!.sdp, trackMetadata });
+      await answered;
+    });
+    return this.offerChain;
+  }
+
+  // Publishes a screen share as another video track (a renegotiation).
+  async addScreen(track: MediaStreamTrack): Promise<void> {
+    const pc = this.publishPc;
+    if (!pc || this.closed) return;
+    const t = pc.addTransceiver(track, { direction: "sendonly", streams: [new MediaStream([track])] });
+    this.published.set(t, { type: "screen" });
+    await this.negotiate();
+  }
+
+  // Stops publishing the screen share: its m-line is rejected in a new offer.
+  async removeScreen(): Promise<void> {
+    const pc = this.publishPc;
+    if (!pc || this.closed) return;
+    let any = false;
+    for (const [t, meta] of this.published) {
+      if (meta.type !== "screen") continue;
+      this.published.delete(t);
+      t.stop();
+      any = true;
     }
-    this.send("publishOffer", { sdp: pc.localDescription!.sdp, trackMetadata });
+    if (any) await this.negotiate();
+  }
+
+  // Server track id of our published camera ("video") or microphone ("audio").
+  ownTrackId(kind: "audio" | "video"): TrackId | undefined {
+    const t = this.transceiverOf(kind);
+    return t?.mid != null ? this.ownTracks.get(t.mid) : undefined;
+  }
+
+  // Mute that others see: the sender stops sending (replaceTrack(null), no
+  // renegotiation) and the track's metadata says muted (updateTrackMetadata).
+  async setMuted(kind: "audio" | "video", muted: boolean, track: MediaStreamTrack | undefined): Promise<void> {
+    const t = this.transceiverOf(kind);
+    const meta = t && this.published.get(t);
+    if (!t || !meta) return;
+    meta.muted = muted;
+    if (muted) {
+      const current = t.sender.track ?? track;
+      if (current) this.held.set(t, current);
+      await t.sender.replaceTrack(null);
+    } else {
+      const again = track ?? this.held.get(t);
+      this.held.delete(t);
+      if (again) await t.sender.replaceTrack(again);
+    }
+    const trackId = this.ownTrackId(kind);
+    if (trackId && !this.closed) this.send("updateTrackMetadata", { trackId, trackMetadata: { ...meta } });
+  }
+
+  private transceiverOf(kind: "audio" | "video"): RTCRtpTransceiver | undefined {
+    const type = kind === "video" ? "camera" : "microphone";
+    return [...this.published].find(([, m]) => m.type === type)?.[0];
   }
 
   // Sends `track` instead of the published track of its kind, on the same
   // sender: no new offer (RTCRtpSender.replaceTrack). False when none is published.
+  // A muted kind keeps sending nothing: the new track waits for the unmute.
   async replaceTrack(track: MediaStreamTrack): Promise<boolean> {
-    const sender = this.publishPc?.getTransceivers()
-      .find((t) => (t.sender.track?.kind ?? t.receiver.track.kind) === track.kind)?.sender;
-    if (!sender) return false;
-    await sender.replaceTrack(track);
+    const t = this.transceiverOf(track.kind === "video" ? "video" : "audio");
+    if (!t) return false;
+    if (this.published.get(t)?.muted) this.held.set(t, track);
+    else await t.sender.replaceTrack(track);
     return true;
   }
 
-  onPublishAnswer(sdp: string): void {
+  onPublishAnswer(sdp: string, midToTrackId: Record<Mid, TrackId> = {}): void {
     const pc = this.publishPc;
     if (!pc) return;
+    for (const [mid, id] of Object.entries(midToTrackId)) this.ownTracks.set(mid, id);
     this.publishChain = this.publishChain
       .then(() => pc.setRemoteDescription({ type: "answer", sdp }))
-      .catch((e) => this.onError(`publish answer: ${e}`));
+      .catch((e) => this.onError(`publish answer: ${e}`))
+      .finally(() => {
+        this.answered?.();
+        this.answered = null;
+      });
   }
 
   onSubscribeOffer(sdp: string, midToTrackId: Record<Mid, TrackId>): void {
@@ -181,9 +269,11 @@ export class MediaSession {
       });
     });
     for (const i of inbound) i.rtt = rtt;
+    const typeOfMid = new Map([...this.published].map(([t, m]) => [t.mid, m.type]));
     (await this.publishPc?.getStats())?.forEach((s: RtpStats) => {
-      if (s.type === "outbound-rtp")
-        outbound.push({ kind: s.kind ?? s.mediaType, packetsSent: s.packetsSent ?? 0, bytesSent: s.bytesSent ?? 0 });
+      if (s.type !== "outbound-rtp") return;
+      const type = s.mid != null ? typeOfMid.get(String(s.mid)) : undefined;
+      outbound.push({ kind: s.kind ?? s.mediaType, type, packetsSent: s.packetsSent ?? 0, bytesSent: s.bytesSent ?? 0 });
     });
     return { inbound, outbound };
   }
@@ -200,6 +290,7 @@ export class MediaSession {
 
   close(): void {
     this.closed = true;
+    this.answered?.();
     this.publishPc?.close();
     this.subscribePc?.close();
     this.publishPc = this.subscribePc = undefined;
