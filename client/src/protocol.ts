@@ -94,7 +94,7 @@ export type JoinErrorReason =
 
 // ---- Section 3: room requests, their replies, and the server's pushes --------
 
-export type RequestErrorReason = "forbidden" | "not_found" | "invalid_params" | "room_full" | "rate_limited";
+export type RequestErrorReason = "forbidden" | "not_found" | "invalid_params" | "room_full" | "rate_limited" | "unavailable";
 
 // Channel event → its payload and the `response` of its `ok` reply.
 export type RoomRequests = {

@@ -167,6 +167,12 @@ export class RoomUi {
     const tile = this.tiles.get(peerId);
     if (!tile || tile.classList.contains("chip")) return;
     tile.dataset[kind === "audio" ? "mutedAudio" : "mutedVideo"] = String(on);
+    if (kind === "video") {
+      // A muted camera sends nothing: no frozen last frame, a placeholder.
+      const stream = tile.querySelector("video")?.srcObject as MediaStream | null | undefined;
+      tile.querySelector(".placeholder")!.textContent = on ? "camera off" : "no video";
+      tile.classList.toggle("no-video", on || !stream?.getVideoTracks().length);
+    }
     let icon = tile.querySelector<HTMLElement>(`.muted-icon.${kind}`);
     if (!on) {
       icon?.remove();
