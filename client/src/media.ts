@@ -124,7 +124,8 @@ export class MediaSession {
       if (this.closed) return;
       // MIDs exist only once the local description is set.
       const trackMetadata: Record<Mid, TrackMetadata> = {};
-      for (const [t, meta] of this.published) if (t.mid !== null) trackMetadata[t.mid] = meta;
+      for (const [t, meta] of this.published)
+        if (t.mid !== null && t.direction === "sendonly") trackMetadata[t.mid] = meta;
       const answered = new Promise<void>((resolve) => (this.answered = resolve));
       this.send("publishOffer", { sdp: pc.localDescription!.sdp, trackMetadata });
       await answered;
@@ -132,27 +133,34 @@ export class MediaSession {
     return this.offerChain;
   }
 
-  // Publishes a screen share as another video track (a renegotiation).
+  // Publishes a screen share as another video track (a renegotiation). A later
+  // share reuses the m-line of the first: the server keeps an m-line's
+  // transceiver for the whole connection (webrtcbin cannot recycle a stopped one).
   async addScreen(track: MediaStreamTrack): Promise<void> {
     const pc = this.publishPc;
     if (!pc || this.closed) return;
-    const t = pc.addTransceiver(track, { direction: "sendonly", streams: [new MediaStream([track])] });
-    this.published.set(t, { type: "screen" });
+    const old = this.screenTransceiver();
+    if (old) {
+      old.direction = "sendonly";
+      await old.sender.replaceTrack(track);
+    } else {
+      const t = pc.addTransceiver(track, { direction: "sendonly", streams: [new MediaStream([track])] });
+      this.published.set(t, { type: "screen" });
+    }
     await this.negotiate();
   }
 
-  // Stops publishing the screen share: its m-line is rejected in a new offer.
+  // Stops publishing the screen share: its m-line goes `inactive` in a new offer.
   async removeScreen(): Promise<void> {
-    const pc = this.publishPc;
-    if (!pc || this.closed) return;
-    let any = false;
-    for (const [t, meta] of this.published) {
-      if (meta.type !== "screen") continue;
-      this.published.delete(t);
-      t.stop();
-      any = true;
-    }
-    if (any) await this.negotiate();
+    const t = this.screenTransceiver();
+    if (!t || t.direction === "inactive" || this.closed) return;
+    await t.sender.replaceTrack(null);
+    t.direction = "inactive";
+    await this.negotiate();
+  }
+
+  private screenTransceiver(): RTCRtpTransceiver | undefined {
+    return [...this.published].find(([, m]) => m.type === "screen")?.[0];
   }
 
   // Server track id of our published camera ("video") or microphone ("audio").
@@ -216,6 +224,7 @@ export class MediaSession {
     this.subscribeChain = this.subscribeChain
       .then(async () => {
         await pc.setRemoteDescription({ type: "offer", sdp });
+        this.reusedTracks(pc, midToTrackId ?? {});
         await pc.setLocalDescription(await pc.createAnswer());
         if (!this.closed) this.send("subscribeAnswer", { sdp: pc.localDescription!.sdp });
       })
@@ -314,6 +323,19 @@ export class MediaSession {
     };
     this.subscribePc = pc;
     return pc;
+  }
+
+  // The server may put a new track on an m-line the browser already receives
+  // on (a screen shared again): no `track` event then, so announce it here.
+  private reusedTracks(pc: RTCPeerConnection, midToTrackId: Record<Mid, TrackId>): void {
+    for (const [mid, trackId] of Object.entries(midToTrackId)) {
+      if (this.remoteTracks.has(trackId)) continue;
+      const t = pc.getTransceivers().find((x) => x.mid === mid);
+      if (!t) continue;
+      this.remoteTracks.set(trackId, t.receiver.track);
+      this.browserToTrack.set(t.receiver.track.id, trackId);
+      this.onTrack(trackId, t.receiver.track);
+    }
   }
 
   private sendCandidate(pc: PcKind, c: RTCIceCandidate | null): void {

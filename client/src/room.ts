@@ -154,6 +154,16 @@ function noteTrack(peerId: PeerId, trackId: TrackId, kind: TrackKind, metadata: 
   const meta = { kind, ...trackMetaOf(metadata) };
   state.trackMeta.set(trackId, meta);
   if (meta.type !== "screen") ui.muted(peerId, kind, meta.muted);
+  // The media may have come first (ontrack before tracksAdded): place it now.
+  const track = hls ? undefined : media?.remoteTrack(trackId);
+  if (track) placeTrack(peerId, trackId, track);
+}
+
+// A remote track goes to its peer's tile, a screen share to a tile of its own.
+function placeTrack(peerId: PeerId, trackId: TrackId, track: MediaStreamTrack): void {
+  if (state.trackMeta.get(trackId)?.type !== "screen") return ui.addTrack(peerId, track);
+  ui.removeTrack(peerId, track);
+  showScreen(peerId, trackId, track);
 }
 
 // Another peer's screen share: a tile of its own (the stage shows it large).
@@ -296,8 +306,7 @@ function onPeerAccepted(d: PeerAccepted): void {
     (trackId, track) => {
       const owner = state.trackOwner.get(trackId);
       if (!owner || hls) return;  // an HLS player owns the broadcaster's tile
-      if (state.trackMeta.get(trackId)?.type === "screen") return showScreen(owner, trackId, track);
-      ui.addTrack(owner, track);
+      placeTrack(owner, trackId, track);
       // Without HLS the server may send the broadcast by WebRTC instead.
       if (state.roomType === "broadcast" && state.role === "viewer") ui.notice(null);
     },

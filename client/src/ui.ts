@@ -120,7 +120,8 @@ export class RoomUi {
     const video = tile?.querySelector("video");
     if (!tile || !video) return;
     const stream = (video.srcObject as MediaStream | null) ?? new MediaStream();
-    if (!stream.getTracks().includes(track)) stream.addTrack(track);
+    if (stream.getTracks().includes(track)) return;
+    stream.addTrack(track);
     video.srcObject = stream;  // (re)assigning reloads the element with the new track
     this.refreshKind(tile, stream);
     void video.play().catch((e: Error) => {
