@@ -9,6 +9,9 @@
 #include <caf/io/middleman.hpp>
 
 #include <fstream>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace vr {
 
@@ -53,6 +56,9 @@ config::config() {
     .add(hls_segment_target, "segment-target", "LL-HLS segment duration, seconds")
     .add(hls_window, "window", "complete segments kept in the playlist")
     .add(hls_linger, "linger", "how long an ended stream stays served");
+  opt_group{custom_options_, "recording"}
+    .add(recording_enabled, "enabled", "owners may record group and audio rooms")
+    .add(recording_dir, "dir", "where recordings go, a directory per recording");
   opt_group{custom_options_, "cluster"}
     .add(cluster_node_port, "node-port", "TCP port for other nodes (0 = a single node)")
     .add(cluster_host, "host", "address other nodes reach this node at (and bound)")
@@ -78,8 +84,29 @@ config::config() {
 }
 
 std::string config::load(int argc, char** argv) {
-  if (auto err = parse(argc, argv))
+  // CAF 0.17 takes a boolean on the command line only as a bare flag (true):
+  // `--KEY=true|false` of our boolean keys is applied after the parse instead.
+  const std::pair<std::string, bool*> booleans[] = {{"--recording.enabled=", &recording_enabled}};
+  std::vector<char*> args;
+  std::vector<std::pair<bool*, bool>> set_after;
+  for (int i = 0; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    bool taken = false;
+    for (const auto& [prefix, field] : booleans)
+      if (i > 0 && arg.starts_with(prefix)) {
+        auto value = arg.substr(prefix.size());
+        if (value != "true" && value != "false")
+          return "invalid command line: " + std::string(arg) + " (true or false)";
+        set_after.emplace_back(field, value == "true");
+        taken = true;
+      }
+    if (!taken)
+      args.push_back(argv[i]);
+  }
+  if (auto err = parse(static_cast<int>(args.size()), args.data()))
     return "invalid command line: " + render(err);
+  for (auto [field, value] : set_after)
+    *field = value;
   if (cli_helptext_printed)
     return {};
   if (auto msg = check_file(); !msg.empty())
@@ -151,6 +178,8 @@ std::string config::check_values() const {
     return "hls.part-target must be between 0.1 and 2 seconds";
   if (!(hls_segment_target >= 2 * hls_part_target && hls_segment_target <= 20.0))
     return "hls.segment-target must be at least two part targets and at most 20 seconds";
+  if (recording_enabled && recording_dir.empty())
+    return "recording.dir must name a directory when recording.enabled";
   if (hls_window < 3)
     return "hls.window must be at least 3 segments";
   if (hls_stage.empty() ||

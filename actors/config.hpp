@@ -55,6 +55,9 @@ public:
   double hls_segment_target = 2.0;
   std::size_t hls_window = 6;
   caf::timespan hls_linger = std::chrono::seconds(30);
+  // recording (recordStart/recordStop in group and audio rooms)
+  bool recording_enabled = true;
+  std::string recording_dir = "recordings";  // relative: to the working directory
   // cluster
   std::uint16_t cluster_node_port = 0;  // 0 = a single node
   std::string cluster_host = "127.0.0.1";

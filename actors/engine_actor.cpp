@@ -1,12 +1,14 @@
 #include "actors/engine_actor.hpp"
 
 #include "actors/messages.hpp"
+#include "media/recording/manifest.hpp"
 #include "media/session.hpp"
 #include "signaling/metrics.hpp"
 
 #include <caf/all.hpp>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -158,6 +160,21 @@ std::optional<std::string> hls_url(const engine_state& st) {
          "/playlist.m3u8";
 }
 
+// A directory per recording: ROOM-UTCTIME (milliseconds: a restart within
+// the same second gets its own). The media thread creates it.
+media::recording_output recording_output(const engine_state& st) {
+  std::string room;
+  for (char c : st.room_id)
+    room += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  char millis[8];
+  std::snprintf(millis, sizeof millis, "%03d", static_cast<int>(ms % 1000));
+  auto stamp = media::recording::utc_compact(now);
+  stamp.insert(stamp.size() - 1, std::string(".") + millis);  // before the Z
+  return {st.settings->recording_dir / (room + "-" + stamp), st.room_id};
+}
+
 // tracksAdded to every other peer in the media session.
 void on_tracks_added(self_ptr self, session_tracks_added& m) {
   auto it = self->state.peers.find(m.peer_id);
@@ -191,13 +208,14 @@ void report_stats(engine_state& st, bool ending) {
     return;
   auto now = st.media->get_stats();
   if (ending)
-    now.tracks = now.elements = 0;
+    now.tracks = now.elements = now.recording_tracks = 0;
   auto& m = *st.settings->metrics;
   auto delta = [](auto a, auto b) { return static_cast<double>(a) - static_cast<double>(b); };
   m.add("vr_forwarded_packets_total", delta(now.forwarded_packets, st.reported.forwarded_packets));
   m.add("vr_forwarded_bytes_total", delta(now.forwarded_bytes, st.reported.forwarded_bytes));
   m.add("vr_dropped_packets_total", delta(now.dropped_packets, st.reported.dropped_packets));
   m.add("vr_tracks", delta(now.tracks, st.reported.tracks));
+  m.add("vr_recording_tracks", delta(now.recording_tracks, st.reported.recording_tracks));
   m.add("vr_media_elements", delta(now.elements, st.reported.elements));
   st.reported = now;
 }
@@ -217,7 +235,7 @@ void on_join(self_ptr self, engine_peer& p, const proto::media_join& j) {
   if (!st.media)
     return;
   if (st.type != room_type::broadcast) {
-    st.media->add_peer(p.info.id);
+    st.media->add_peer(p.info.id, p.info.display_name);
   } else if (p.info.id == st.hls_publisher) {
     // Broadcast viewers watch over HLS: only the publisher has WebRTC state.
     st.media->add_peer(p.info.id);
@@ -371,6 +389,14 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id, room_
       auto it = self->state.peers.find(m.peer_id);
       if (it != self->state.peers.end())
         send_event(self, it->second, std::move(m.error));
+    },
+    [self](start_recording&) {
+      if (self->state.media)
+        self->state.media->start_recording(recording_output(self->state));
+    },
+    [self](stop_recording&) {
+      if (self->state.media)
+        self->state.media->stop_recording();
     },
     [self](stats_tick&) {
       report_stats(self->state, false);

@@ -24,12 +24,16 @@ struct session_candidate;
 struct session_tracks_added;
 struct session_tracks_removed;
 struct session_error;
+struct start_recording;
+struct stop_recording;
 struct stats_tick;
 
 using engine_api = caf::typed_actor<
   // room → engine: membership, roles, the owner, and members' media events.
   caf::reacts_to<add_peer>, caf::reacts_to<remove_peer>, caf::reacts_to<set_role>,
   caf::reacts_to<set_owner>, caf::reacts_to<peer_media>,
+  // room → engine: the owner's recordStart / recordStop (the room checked the rules).
+  caf::reacts_to<start_recording>, caf::reacts_to<stop_recording>,
   // media::session (its thread, by anon_send) → engine: what to tell a peer.
   caf::reacts_to<session_sdp>, caf::reacts_to<session_candidate>,
   caf::reacts_to<session_tracks_added>, caf::reacts_to<session_tracks_removed>,

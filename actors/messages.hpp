@@ -133,6 +133,9 @@ struct session_error {
   std::string peer_id;  // may be ""
   proto::media_error error;
 };
+// room → engine: recordStart / recordStop, already allowed by the room.
+struct start_recording {};
+struct stop_recording {};
 struct stats_tick {};
 
 // ---- registry_api ----
@@ -311,6 +314,14 @@ typename Inspector::result_type inspect(Inspector& f, hello_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ws_closed&) {
   return f(meta::type_name("vr::ws_closed"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, start_recording&) {
+  return f(meta::type_name("vr::start_recording"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stop_recording&) {
+  return f(meta::type_name("vr::stop_recording"));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stats_tick&) {

@@ -127,6 +127,7 @@ typename Inspector::result_type inspect(Inspector& f, phx_join& x) {
 template <class Inspector, class T>
 std::enable_if_t<std::is_same_v<T, heartbeat> || std::is_same_v<T, phx_leave> ||
                    std::is_same_v<T, raise_hand> || std::is_same_v<T, invalid_request> ||
+                   std::is_same_v<T, record_start> || std::is_same_v<T, record_stop> ||
                    std::is_same_v<T, media_leave> || std::is_same_v<T, bad_media_envelope>,
                  typename Inspector::result_type>
 inspect(Inspector& f, T&) {
@@ -275,8 +276,18 @@ typename Inspector::result_type inspect(Inspector& f, kicked& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recording_changed& x) {
+  return f(meta::type_name("recording_changed"), x.active, x.by);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recording_status& x) {
+  return f(meta::type_name("recording_status"), x.active, opt(x.by));
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_reply& x) {
-  return f(meta::type_name("join_reply"), x.peer_id, x.role, x.type, opt(x.owner_id));
+  return f(meta::type_name("join_reply"), x.peer_id, x.role, x.type, opt(x.owner_id), x.recording);
 }
 
 template <class Inspector>

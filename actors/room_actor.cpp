@@ -21,7 +21,8 @@ struct room_actor_state {
   engine_api engine;
   registry_api registry;
   settings_ptr settings;
-  std::uint64_t joins_seen = 0;  // lets the registry tell a join in flight
+  proto::recording_status recording;  // the engine records while active
+  std::uint64_t joins_seen = 0;       // lets the registry tell a join in flight
   std::mt19937_64 rng{std::random_device{}()};
   static inline const char* name = "room_actor";
 };
@@ -127,7 +128,7 @@ join_result join(self_ptr self, const join_request& req) {
   self->send(st.engine, add_peer{peer_info{m.id, m.display_name, m.role}, channel});
   if (out.owner_changed)
     owner_changed(self, m.id);
-  r.reply = proto::join_reply{m.id, m.role, st.room->type(), st.room->owner()};
+  r.reply = proto::join_reply{m.id, m.role, st.room->type(), st.room->owner(), st.recording};
   return r;
 }
 
@@ -169,6 +170,27 @@ proto::reply kick(self_ptr self, const std::string& from, const proto::kick& req
   if (!out.error.empty())
     return error_reply(out.error);
   forget(self, req.peer_id, role, out.owner_changed, from);
+  return proto::reply_ok{};
+}
+
+// recordStart / recordStop: the owner of a group or audio room (where the
+// server has the media). A second start or stop changes nothing.
+proto::reply record(self_ptr self, const std::string& from, bool start) {
+  auto& st = self->state;
+  if (!st.settings->recording_enabled)
+    return error_reply("unavailable");
+  if (auto type = st.room->type(); type != room_type::group && type != room_type::audio)
+    return error_reply("invalid_params");
+  if (st.room->owner() != from)
+    return error_reply("forbidden");
+  if (st.recording.active == start)
+    return proto::reply_ok{};
+  st.recording = {start, start ? std::optional<std::string>{from} : std::nullopt};
+  if (start)
+    self->send(st.engine, start_recording{});
+  else
+    self->send(st.engine, stop_recording{});
+  push_all(self, proto::recording_changed{start, from});
   return proto::reply_ok{};
 }
 
@@ -232,6 +254,10 @@ room_api::behavior_type room_actor(self_ptr self, std::string id, room_type type
             return raise_hand(self, from);
           else if constexpr (std::is_same_v<T, proto::answer_hand>)
             return answer_hand(self, from, req);
+          else if constexpr (std::is_same_v<T, proto::record_start>)
+            return record(self, from, true);
+          else if constexpr (std::is_same_v<T, proto::record_stop>)
+            return record(self, from, false);
           else
             return kick(self, from, req);
         },

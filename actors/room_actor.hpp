@@ -26,7 +26,7 @@ using room_api = caf::typed_actor<
   caf::replies_to<join_request>::with<join_result>,
   // channel → room: phx_leave.
   caf::reacts_to<leave_room>,
-  // channel → room: raiseHand, answerHand, kick; the reply is the phx_reply.
+  // channel → room: raiseHand, answerHand, kick, recordStart/Stop; the reply is the phx_reply.
   caf::replies_to<room_request_from>::with<request_result>,
   // channel → room: a media event (relay is handled here, the rest by the engine).
   caf::reacts_to<peer_media>>;

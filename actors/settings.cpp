@@ -62,6 +62,8 @@ std::shared_ptr<node_settings> make_settings(const config& cfg,
   s->hls_playlist.target_part_s = cfg.hls_part_target;
   s->hls_playlist.target_segment_s = cfg.hls_segment_target;
   s->hls_playlist.window_segments = cfg.hls_window;
+  s->recording_enabled = cfg.recording_enabled;
+  s->recording_dir = cfg.recording_dir;
   s->ice_servers = browser_ice_servers(cfg.ice_stun_servers, cfg.ice_turn_servers);
   s->ice_local_addresses = cfg.ice_local_addresses;
   s->ice_min_port = cfg.ice_min_port;

@@ -48,6 +48,9 @@ struct node_settings {
   std::function<void(const std::string&stream)> hls_expect, hls_forget;
   std::function<void(const std::string& stream, std::shared_ptr<const media::hls::snapshot>)>
     hls_update;
+  // Recordings (recordStart): one directory each under recording_dir.
+  bool recording_enabled = true;
+  std::filesystem::path recording_dir = "recordings";
   std::vector<signaling::protocol::ice_server>
     ice_servers;  // peerAccepted.iceServers, for browsers
   std::vector<std::string> ice_local_addresses;

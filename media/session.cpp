@@ -58,6 +58,8 @@ std::string session::impl::owner_of(GstObject* obj) {
 
 void session::impl::teardown() {
   closed = true;
+  stop_room_recording();  // the files get their EOS while the pipeline still runs
+  finish_closing();
   while (!peers.empty())
     remove_peer(peers.begin()->first);
   if (bus_watch)
@@ -104,10 +106,24 @@ session::~session() {
   runtime_->run_sync([self] { self->teardown(); });
 }
 
-void session::add_peer(const std::string& peer_id) {
-  runtime_->post([self = impl_, peer_id] {
+void session::add_peer(const std::string& peer_id, const std::string& display_name) {
+  runtime_->post([self = impl_, peer_id, display_name] {
     if (!self->closed)
-      self->add_peer(peer_id);
+      self->add_peer(peer_id, display_name);
+  });
+}
+
+void session::start_recording(recording_output out) {
+  runtime_->post([self = impl_, out = std::move(out)]() mutable {
+    if (!self->closed)
+      self->start_room_recording(std::move(out));
+  });
+}
+
+void session::stop_recording() {
+  runtime_->post([self = impl_] {
+    if (!self->closed)
+      self->stop_room_recording();
   });
 }
 
@@ -157,6 +173,7 @@ session::stats session::get_stats() const {
   s.peers = impl_->peer_count.load();
   s.tracks = impl_->track_count.load();
   s.hls_updates = impl_->hls_updates->load();
+  s.recording_tracks = impl_->recording_count.load();
   // Safe from any thread: bin iteration takes the bin locks (and resyncs).
   if (GstElement* pipeline = impl_->pipeline.get()) {
     iterator_ptr it(gst_bin_iterate_recurse(GST_BIN(pipeline)));

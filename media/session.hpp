@@ -61,6 +61,13 @@ struct hls_output {
   std::chrono::milliseconds expiry_grace{16000};
 };
 
+// Where the room's recording goes (recording.dir): one file per published
+// track and a manifest.json (media/recording/).
+struct recording_output {
+  std::filesystem::path dir;  // created if missing
+  std::string room;           // named in the manifest
+};
+
 struct track {
   std::string id;    // unique in the room: "<peer>:<mid>"
   std::string mid;   // the m-line on the publisher's publish connection
@@ -95,7 +102,8 @@ public:
 
   // The peer's subscribe connection is created when there is something to
   // send: it then gets one offer with every track already in the room.
-  void add_peer(const std::string& peer_id);
+  // `display_name` is for recording manifests.
+  void add_peer(const std::string& peer_id, const std::string& display_name = {});
   // Its media stops at once, its tracks are removed from the others
   // (tracks_removed), and its connections are freed.
   void remove_peer(const std::string& peer_id);
@@ -110,12 +118,21 @@ public:
   // playlist then ends (EXT-X-ENDLIST). Snapshots come through hls_update.
   void record_hls(const std::string& peer_id, hls_output out);
 
+  // Records every published track, now and as they come, each into its own
+  // file under out.dir (no transcoding), until stop_recording or the end of
+  // the session; a second start while recording is ignored.
+  void start_recording(recording_output out);
+  // Closes every file properly (EOS through its muxer, which takes a moment
+  // after this returns; the session's destruction waits for it).
+  void stop_recording();
+
   struct stats {
     std::uint64_t forwarded_packets = 0, forwarded_bytes = 0, dropped_packets = 0;
     // PLI/FIR sent to publishers, and requests folded into them by the throttle.
     std::uint64_t keyframe_requests = 0, keyframe_requests_coalesced = 0;
     std::size_t peers = 0, tracks = 0, elements = 0;  // elements: all, recursively (leak checks)
-    std::uint64_t hls_updates = 0;  // LL-HLS playlist updates (one per part written)
+    std::uint64_t hls_updates = 0;     // LL-HLS playlist updates (one per part written)
+    std::size_t recording_tracks = 0;  // tracks being written to files now
   };
   stats get_stats() const;
 

@@ -5,6 +5,7 @@
 //   media/session/publisher.cpp   publish connections: offers in order, sources, announcing tracks
 //   media/session/subscriber.cpp  subscribe connections: offer/answer state, m-line reuse, linking
 //   media/session/recorder.cpp    LL-HLS recording of broadcast publishers
+//   media/session/room_recorder.cpp  recording every track to files (recordStart)
 #pragma once
 
 #include "media/forwarding.hpp"
@@ -12,6 +13,8 @@
 #include "media/hls/hls_packager.hpp"
 #include "media/hls_tap.hpp"
 #include "media/peer_connection.hpp"
+#include "media/recording/manifest.hpp"
+#include "media/recording/track_recorder.hpp"
 #include "media/sdp.hpp"
 #include "media/session.hpp"
 
@@ -53,6 +56,7 @@ struct published {
 
 struct peer {
   std::string id;
+  std::string display_name;
   std::uint64_t serial = 0;  // tells a re-added peer from its predecessor
 
   // publish connection
@@ -82,6 +86,17 @@ struct peer {
   bool sub_connected = false;
 };
 
+// The room's recording to files, while it is on.
+struct room_recording {
+  recording_output out;
+  GstClockTime started = GST_CLOCK_TIME_NONE;  // running time of the start
+  recording::manifest manifest;
+  std::map<std::string, std::unique_ptr<recording::track_recorder>> tracks;  // by track id
+  std::map<std::string, std::string> files;  // track id → its file (manifest key)
+  unsigned next_file = 1;
+  std::uint64_t serial = 0;  // tells a late event of an earlier recording from this one
+};
+
 }  // namespace session_detail
 
 struct session::impl : std::enable_shared_from_this<session::impl> {
@@ -103,6 +118,11 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   bool closed = false;  // media thread only: after teardown nothing is emitted
   std::uint64_t next_serial = 1;
   std::map<std::string, std::unique_ptr<peer>> peers;
+  std::unique_ptr<session_detail::room_recording> recording;
+  // Stopped track recorders until their EOS went through (then destroyed).
+  std::vector<std::unique_ptr<recording::track_recorder>> closing;
+  std::atomic<std::size_t> recording_count{0};
+  std::uint64_t recording_serial = 0;
 
   GstBin* bin() const { return GST_BIN(pipeline.get()); }
 
@@ -129,7 +149,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
 
   // session/peers.cpp: the peer registry
   void update_counts();
-  void add_peer(const std::string& id);
+  void add_peer(const std::string& id, const std::string& display_name);
   void remove_peer(const std::string& id);
   std::pair<peer*, published*> lookup(const std::string& tid);
   void add_candidate(const std::string& id, pc_kind kind, const std::string& c, unsigned mline);
@@ -160,6 +180,16 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void start_recording(peer& p);
   void tap(peer& p, const std::string& mid);
   void stop_recording(peer& p);
+
+  // session/room_recorder.cpp: every track to a file
+  void start_room_recording(recording_output out);
+  void stop_room_recording();
+  void record_track(peer& p, const std::string& mid);
+  void close_track(const std::string& tid);
+  void write_manifest();
+  void reap_closed();
+  void finish_closing();  // teardown: waits (bounded) for the files to be complete
+  GstClockTime running_time() const;
 };
 
 }  // namespace vr::media

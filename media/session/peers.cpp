@@ -13,12 +13,17 @@ void session::impl::update_counts() {
   track_count = tracks;
 }
 
-void session::impl::add_peer(const std::string& id) {
+void session::impl::add_peer(const std::string& id, const std::string& display_name) {
   if (find(id))
     return emit_error(id, "peer_exists", "add_peer for a peer already in the session");
   auto p = std::make_unique<peer>();
   p->id = id;
   p->serial = next_serial++;
+  p->display_name = display_name;
+  if (recording) {
+    recording->manifest.add_peer(id, display_name);
+    write_manifest();
+  }
   for (auto& [other_id, other] : peers)
     for (const auto& mid : other->announced)
       p->pending_adds.push_back(track_id(other_id, mid));

@@ -219,6 +219,7 @@ void session::impl::announce(peer& p, const std::string& mid) {
   std::string id = track_id(p.id, mid);
   GST_INFO("track %s (%s) announced", id.c_str(), it->second.kind.c_str());
   tap(p, mid);
+  record_track(p, mid);
   if (!closed && events.tracks_added)
     events.tracks_added(p.id, {track{id, mid, it->second.kind}});
   for (auto& [other_id, other] : peers) {

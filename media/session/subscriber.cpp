@@ -22,6 +22,7 @@ std::uint32_t caps_ssrc(const GstCaps* caps) {
 // Stops feeding a track to every subscriber. Its m-lines stay (sendonly,
 // silent) and are reused for the next track of the same kind.
 void session::impl::remove_track_everywhere(const std::string& tid) {
+  close_track(tid);
   for (auto& [id, q] : peers) {
     std::erase(q->pending_adds, tid);
     for (auto& s : q->slots) {

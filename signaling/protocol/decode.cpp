@@ -167,6 +167,10 @@ client_event decode_event(const phoenix::parsed_frame& f, std::size_t max_depth)
     return decode_answer_hand(payload);
   if (e == "kick")
     return decode_kick(payload);
+  if (e == "recordStart")
+    return room_request{record_start{}};
+  if (e == "recordStop")
+    return room_request{record_stop{}};
   return unknown_event{e};
 }
 

@@ -165,6 +165,12 @@ struct push_writer {
     field(w, "by", e.by);
     return "kicked";
   }
+  std::string_view operator()(const recording_changed& e) const {
+    json::key(w, "active");
+    w.Bool(e.active);
+    field(w, "by", e.by);
+    return "recordingChanged";
+  }
   std::string_view operator()(const server_media_event& e) const {
     json::key(w, "data");
     json::string(w, encode_inner(e));
@@ -224,6 +230,12 @@ std::string encode_reply(const opt_ref& join_ref, const opt_ref& ref, std::strin
       field(w, "role", to_string(j.role));
       field(w, "roomType", to_string(j.type));
       nullable_field(w, "ownerId", j.owner_id);
+      json::key(w, "recording");
+      w.StartObject();
+      json::key(w, "active");
+      w.Bool(j.recording.active);
+      nullable_field(w, "by", j.recording.by);
+      w.EndObject();
       w.EndObject();
     }
     void operator()(const reply_error& e) const {

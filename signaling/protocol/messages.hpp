@@ -58,7 +58,10 @@ struct answer_hand {
 struct kick {
   std::string peer_id;
 };
-using room_request = std::variant<raise_hand, answer_hand, kick>;
+// The owner of a group or audio room records it (payload {}).
+struct record_start {};
+struct record_stop {};
+using room_request = std::variant<raise_hand, answer_hand, kick, record_start, record_stop>;
 // A room request whose payload is not of its shape (invalid_params).
 struct invalid_request {};
 
@@ -220,16 +223,29 @@ struct kicked {
   std::string by;
 };
 
-using server_push =
-  std::variant<owner_changed, role_changed, hand_raised, hand_answered, kicked, server_media_event>;
+// Everyone, the sender too: the room's recording started or stopped, by whom.
+struct recording_changed {
+  bool active = false;
+  std::string by;
+};
+
+using server_push = std::variant<owner_changed, role_changed, hand_raised, hand_answered, kicked,
+                                 server_media_event, recording_changed>;
 
 // ---- Server to client: replies ---------------------------------------------
+
+// Whether the room is being recorded (join reply), and who started it.
+struct recording_status {
+  bool active = false;
+  std::optional<std::string> by;  // null when not recording
+};
 
 struct join_reply {
   std::string peer_id;
   peer_role role = peer_role::viewer;
   room_type type = room_type::group;
   std::optional<std::string> owner_id;
+  recording_status recording;
 };
 struct reply_ok {};  // {"status":"ok","response":{}}
 struct reply_error {

@@ -43,6 +43,7 @@ TEST_CASE("server pushes survive serialization between nodes", "[actors][wire]")
     {proto::hand_raised{"p2", "Zoë"}},
     {proto::hand_answered{true}},
     {proto::kicked{"p1"}},
+    {proto::recording_changed{true, "p1"}},
     {proto::server_media_event{proto::peer_accepted{"p1",
                                                     peer_role::publisher,
                                                     room_type::broadcast,
@@ -86,9 +87,15 @@ TEST_CASE("client events and join results survive serialization between nodes", 
   CHECK(j.join.params.type == room_type::audio);
   CHECK_FALSE(j.join.params.role);
 
-  join_result r{proto::join_reply{"p", peer_role::viewer, room_type::group, "o"}, room_api{}};
+  auto rec = round_trip(fx.sys, room_request_from{"p", proto::record_stop{}});
+  CHECK(std::holds_alternative<proto::record_stop>(rec.request));
+
+  join_result r{proto::join_reply{"p", peer_role::viewer, room_type::group, "o", {true, "o"}},
+                room_api{}};
   auto rb = round_trip(fx.sys, r);
   REQUIRE(std::holds_alternative<proto::join_reply>(rb.reply));
+  CHECK(std::get<proto::join_reply>(rb.reply).recording.active);
+  CHECK(std::get<proto::join_reply>(rb.reply).recording.by == "o");
   CHECK(std::get<proto::join_reply>(rb.reply).owner_id == "o");
   CHECK(std::get<proto::join_reply>(rb.reply).role == peer_role::viewer);
 }

@@ -108,6 +108,8 @@ TEST_CASE("room requests are decoded with their payloads", "[protocol]") {
   auto k = req(R"(["1","2","room:a","kick",{"peerId":"q"}])");
   REQUIRE(std::holds_alternative<proto::kick>(k));
   CHECK(std::get<proto::kick>(k).peer_id == "q");
+  CHECK(std::holds_alternative<proto::record_start>(req(R"(["1","2","room:a","recordStart",{}])")));
+  CHECK(std::holds_alternative<proto::record_stop>(req(R"(["1","2","room:a","recordStop",{}])")));
   for (auto bad : {R"(["1","2","room:a","answerHand",{"peerId":"p"}])",
                    R"(["1","2","room:a","answerHand",{"peerId":1,"accept":true}])",
                    R"(["1","2","room:a","kick",{}])"})
@@ -190,10 +192,14 @@ TEST_CASE("replies are written as Phoenix writes them", "[protocol]") {
         R"([null,"7","phoenix","phx_reply",{"status":"ok","response":{}}])");
   CHECK(proto::encode_reply("1", "2", "room:a", proto::reply_error{"room_full"}) ==
         R"(["1","2","room:a","phx_reply",{"status":"error","response":{"reason":"room_full"}}])");
-  proto::join_reply j{"p1", vr::peer_role::publisher, vr::room_type::audio, std::nullopt};
+  proto::join_reply j{"p1", vr::peer_role::publisher, vr::room_type::audio, std::nullopt, {}};
   CHECK(
     proto::encode_reply("1", "1", "room:a", j) ==
-    R"(["1","1","room:a","phx_reply",{"status":"ok","response":{"peerId":"p1","role":"publisher","roomType":"audio","ownerId":null}}])");
+    R"(["1","1","room:a","phx_reply",{"status":"ok","response":{"peerId":"p1","role":"publisher","roomType":"audio","ownerId":null,"recording":{"active":false,"by":null}}}])");
+  j.recording = {true, "p1"};
+  CHECK(
+    proto::encode_reply("1", "1", "room:a", j).find(R"("recording":{"active":true,"by":"p1"})") !=
+    std::string::npos);
   j.owner_id = "p\"0";
   CHECK(proto::encode_reply("1", "1", "room:a", j).find(R"("ownerId":"p\"0")") !=
         std::string::npos);
@@ -211,6 +217,8 @@ TEST_CASE("channel pushes carry the channel's join ref and no ref", "[protocol]"
         R"(["3",null,"room:a","roleChanged",{"peerId":"p","role":"publisher"}])");
   CHECK(proto::encode_push("3", "room:a", proto::hand_raised{"p", "Zoë"}) ==
         R"(["3",null,"room:a","handRaised",{"peerId":"p","displayName":"Zoë"}])");
+  CHECK(proto::encode_push("3", "room:a", proto::recording_changed{true, "p"}) ==
+        R"(["3",null,"room:a","recordingChanged",{"active":true,"by":"p"}])");
   CHECK(proto::encode_push("3", "room:a", proto::hand_answered{true}) ==
         R"(["3",null,"room:a","handAnswered",{"accept":true}])");
   CHECK(proto::encode_push("3", "room:a", proto::kicked{"q"}) ==
