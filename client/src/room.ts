@@ -576,8 +576,12 @@ const recording = new RecordingUi(
 const stage = new Stage(ui, () => state.peerId);
 // Our own screen share shows as a tile too (a preview of what others see).
 const OWN_SCREEN = screenTileId("own");
-const screen = new ScreenShare({
-  start: async (track) => {
+const screen: ScreenShare = new ScreenShare({
+  start: async (track): Promise<void> => {
+    if (!media?.publishing) {
+      ui.toast("Sharing starts once your camera is published: try again in a moment.");
+      return screen.forget();
+    }
     ui.tile(OWN_SCREEN, `${displayName}'s screen`, { self: true, screen: true });
     ui.addTrack(OWN_SCREEN, track);
     await media?.addScreen(track);

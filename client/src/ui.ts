@@ -184,7 +184,7 @@ export class RoomUi {
       icon.className = `muted-icon ${kind}`;
       icon.setAttribute("role", "img");
       icon.dataset.testid = `muted-${kind}-${peerId}`;
-      icon.textContent = kind === "audio" ? "🔇" : "📷 off";
+      icon.textContent = kind === "audio" ? "mic off" : "cam off"; // words: no emoji font needed
       const label = kind === "audio" ? "microphone muted" : "camera off";
       icon.setAttribute("aria-label", label);
       icon.title = label;
