@@ -286,6 +286,19 @@ struct media_handler {
     p.metadata = std::move(m.metadata);
     send_others(self, p.info.id, proto::peer_updated{p.info.id, p.metadata});
   }
+  // Only the owner of a track may change its metadata; what is stored is what
+  // later joiners see (peersInRoom) and the others hear now (trackUpdated).
+  void operator()(proto::update_track_metadata& m) const {
+    auto it = p.tracks.find(m.track_id);
+    if (it == p.tracks.end()) {
+      for (auto& [id, other] : st().peers)
+        if (id != p.info.id && other.tracks.count(m.track_id) != 0)
+          return send_error(self, p, "forbidden", "only its publisher updates a track");
+      return send_error(self, p, "invalid_params", "no such track");
+    }
+    it->second.metadata = std::move(m.metadata);
+    send_others(self, p.info.id, proto::track_updated{p.info.id, m.track_id, it->second.metadata});
+  }
   void operator()(proto::publish_offer& o) const {
     for (auto& [mid, meta] : o.track_metadata)
       p.track_metadata[mid] = std::move(meta);

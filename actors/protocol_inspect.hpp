@@ -145,6 +145,11 @@ typename Inspector::result_type inspect(Inspector& f, kick& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_chat& x) {
+  return f(meta::type_name("send_chat"), x.text);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, media_join& x) {
   return f(meta::type_name("media_join"), x.metadata);
 }
@@ -152,6 +157,11 @@ typename Inspector::result_type inspect(Inspector& f, media_join& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, update_peer_metadata& x) {
   return f(meta::type_name("update_peer_metadata"), x.metadata);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, update_track_metadata& x) {
+  return f(meta::type_name("update_track_metadata"), x.track_id, x.metadata);
 }
 
 template <class Inspector>
@@ -226,6 +236,11 @@ typename Inspector::result_type inspect(Inspector& f, peer_updated& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, track_updated& x) {
+  return f(meta::type_name("track_updated"), x.peer_id, x.track_id, x.metadata);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tracks_added& x) {
   return f(meta::type_name("tracks_added"), x.peer_id, x.tracks);
 }
@@ -286,8 +301,14 @@ typename Inspector::result_type inspect(Inspector& f, recording_status& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
+  return f(meta::type_name("chat_message"), x.from, x.name, x.text, x.at);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_reply& x) {
-  return f(meta::type_name("join_reply"), x.peer_id, x.role, x.type, opt(x.owner_id), x.recording);
+  return f(meta::type_name("join_reply"), x.peer_id, x.role, x.type, opt(x.owner_id), x.recording,
+           x.chat);
 }
 
 template <class Inspector>

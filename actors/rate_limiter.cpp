@@ -12,11 +12,11 @@ bool rate_limiter::allow(const std::string& key, clock::time_point now) {
   // only the keys active in the last second.
   if (buckets_.size() > 1024 && now - last_prune_ > std::chrono::seconds(1))
     prune(now);
-  auto [it, fresh] = buckets_.try_emplace(key, bucket{rate_, now});
+  auto [it, fresh] = buckets_.try_emplace(key, bucket{burst_, now});
   auto& b = it->second;
   if (!fresh) {
     std::chrono::duration<double> dt = now - b.last;
-    b.tokens = std::min(rate_, b.tokens + std::max(0.0, dt.count()) * rate_);
+    b.tokens = std::min(burst_, b.tokens + std::max(0.0, dt.count()) * rate_);
     b.last = std::max(b.last, now);
   }
   if (b.tokens < 1.0)
@@ -29,7 +29,7 @@ void rate_limiter::prune(clock::time_point now) {
   last_prune_ = now;
   std::erase_if(buckets_, [&](const auto& kv) {
     std::chrono::duration<double> dt = now - kv.second.last;
-    return kv.second.tokens + dt.count() * rate_ >= rate_;
+    return kv.second.tokens + dt.count() * rate_ >= burst_;
   });
 }
 

@@ -1,11 +1,14 @@
 #include "actors/room_actor.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/rate_limiter.hpp"
 #include "signaling/metrics.hpp"
 
 #include <caf/all.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <random>
 
@@ -24,10 +27,16 @@ struct room_actor_state {
   proto::recording_status recording;  // the engine records while active
   std::uint64_t joins_seen = 0;       // lets the registry tell a join in flight
   std::mt19937_64 rng{std::random_device{}()};
+  // The last chat messages, oldest first: the room's memory only, gone with it.
+  std::deque<proto::chat_message> chat;
+  // Per peer: 5 messages a second, 10 at once.
+  rate_limiter chat_limiter{5, 10};
   static inline const char* name = "room_actor";
 };
 
 using self_ptr = room_api::stateful_pointer<room_actor_state>;
+
+constexpr std::size_t chat_history = 50;  // messages a join reply carries
 
 // 128 random bits: peer ids are made here, never by clients.
 std::string new_peer_id(std::mt19937_64& rng) {
@@ -128,7 +137,12 @@ join_result join(self_ptr self, const join_request& req) {
   self->send(st.engine, add_peer{peer_info{m.id, m.display_name, m.role}, channel});
   if (out.owner_changed)
     owner_changed(self, m.id);
-  r.reply = proto::join_reply{m.id, m.role, st.room->type(), st.room->owner(), st.recording};
+  r.reply = proto::join_reply{m.id,
+                              m.role,
+                              st.room->type(),
+                              st.room->owner(),
+                              st.recording,
+                              {st.chat.begin(), st.chat.end()}};
   return r;
 }
 
@@ -191,6 +205,21 @@ proto::reply record(self_ptr self, const std::string& from, bool start) {
   else
     self->send(st.engine, stop_recording{});
   push_all(self, proto::recording_changed{start, from});
+  return proto::reply_ok{};
+}
+
+// chat: any member, in every room type; all members get it, the sender too.
+proto::reply chat(self_ptr self, const std::string& from, const proto::send_chat& req) {
+  auto& st = self->state;
+  if (!st.chat_limiter.allow(from))
+    return error_reply("rate_limited");
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  proto::chat_message msg{from, st.room->find(from)->display_name, req.text,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(now).count()};
+  push_all(self, msg);
+  st.chat.push_back(std::move(msg));
+  if (st.chat.size() > chat_history)
+    st.chat.pop_front();
   return proto::reply_ok{};
 }
 
@@ -258,6 +287,8 @@ room_api::behavior_type room_actor(self_ptr self, std::string id, room_type type
             return record(self, from, true);
           else if constexpr (std::is_same_v<T, proto::record_stop>)
             return record(self, from, false);
+          else if constexpr (std::is_same_v<T, proto::send_chat>)
+            return chat(self, from, req);
           else
             return kick(self, from, req);
         },

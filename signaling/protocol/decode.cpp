@@ -52,6 +52,15 @@ client_event decode_kick(const value& v) {
   return room_request{kick{std::string{*peer}}};
 }
 
+// chat {"text"}: trimmed and checked here, once.
+client_event decode_chat(const value& v) {
+  auto text = json::get_string(v, "text");
+  auto trimmed = text ? chat_text(*text) : std::nullopt;
+  if (!trimmed)
+    return invalid_request{};
+  return room_request{send_chat{std::move(*trimmed)}};
+}
+
 // The "metadata" object of join and updatePeerMetadata; {} when absent.
 std::optional<raw_json> metadata(const value& data) {
   if (!data.HasMember("metadata"))
@@ -73,6 +82,15 @@ client_media_event decode_publish_offer(const value& data) {
     for (auto& m : meta->GetObject())
       o.track_metadata[m.name.GetString()] = raw(m.value);
   return o;
+}
+
+client_media_event decode_update_track_metadata(const value& data) {
+  auto track = json::get_string(data, "trackId");
+  auto* meta = json::get_object(data, "trackMetadata");
+  if (!track || meta == nullptr)
+    return invalid(media_kind::update_track_metadata,
+                   "updateTrackMetadata needs {\"trackId\": id, \"trackMetadata\": {...}}");
+  return update_track_metadata{std::string{*track}, raw(*meta)};
 }
 
 client_media_event decode_candidate(const value& data) {
@@ -113,6 +131,8 @@ client_media_event decode_media(std::string_view type, const value& data) {
       return invalid(media_kind::update_peer_metadata, "metadata must be an object");
     return update_peer_metadata{std::move(*m)};
   }
+  if (type == "updateTrackMetadata")
+    return decode_update_track_metadata(data);
   if (type == "publishOffer")
     return decode_publish_offer(data);
   if (type == "subscribeAnswer") {
@@ -171,6 +191,8 @@ client_event decode_event(const phoenix::parsed_frame& f, std::size_t max_depth)
     return room_request{record_start{}};
   if (e == "recordStop")
     return room_request{record_stop{}};
+  if (e == "chat")
+    return decode_chat(payload);
   return unknown_event{e};
 }
 
@@ -182,6 +204,9 @@ media_kind kind_of(const client_media_event& ev) {
     media_kind operator()(const media_leave&) const { return media_kind::leave; }
     media_kind operator()(const update_peer_metadata&) const {
       return media_kind::update_peer_metadata;
+    }
+    media_kind operator()(const update_track_metadata&) const {
+      return media_kind::update_track_metadata;
     }
     media_kind operator()(const publish_offer&) const { return media_kind::publish_offer; }
     media_kind operator()(const subscribe_answer&) const { return media_kind::subscribe_answer; }

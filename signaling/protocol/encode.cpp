@@ -46,6 +46,14 @@ void write(writer& w, const peer_desc& p) {
   w.EndObject();
 }
 
+void write(writer& w, const chat_message& m) {
+  field(w, "from", m.from);
+  field(w, "name", m.name);
+  field(w, "text", m.text);
+  json::key(w, "at");
+  w.Int64(m.at);
+}
+
 void write_strings(writer& w, const std::map<std::string, std::string>& m) {
   w.StartObject();
   for (auto& [k, v] : m)
@@ -96,6 +104,12 @@ struct media_writer {
     field(w, "peerId", e.peer_id);
     raw_field(w, "metadata", e.metadata);
     return "peerUpdated";
+  }
+  std::string_view operator()(const track_updated& e) const {
+    field(w, "peerId", e.peer_id);
+    field(w, "trackId", e.track_id);
+    raw_field(w, "metadata", e.metadata);
+    return "trackUpdated";
   }
   std::string_view operator()(const tracks_added& e) const {
     field(w, "peerId", e.peer_id);
@@ -171,6 +185,10 @@ struct push_writer {
     field(w, "by", e.by);
     return "recordingChanged";
   }
+  std::string_view operator()(const chat_message& e) const {
+    write(w, e);
+    return "chat";
+  }
   std::string_view operator()(const server_media_event& e) const {
     json::key(w, "data");
     json::string(w, encode_inner(e));
@@ -236,6 +254,14 @@ std::string encode_reply(const opt_ref& join_ref, const opt_ref& ref, std::strin
       w.Bool(j.recording.active);
       nullable_field(w, "by", j.recording.by);
       w.EndObject();
+      json::key(w, "chat");
+      w.StartArray();
+      for (auto& m : j.chat) {
+        w.StartObject();
+        write(w, m);
+        w.EndObject();
+      }
+      w.EndArray();
       w.EndObject();
     }
     void operator()(const reply_error& e) const {

@@ -61,7 +61,12 @@ struct kick {
 // The owner of a group or audio room records it (payload {}).
 struct record_start {};
 struct record_stop {};
-using room_request = std::variant<raise_hand, answer_hand, kick, record_start, record_stop>;
+// chat {"text"}: already trimmed and checked (valid_chat_text) when decoded.
+struct send_chat {
+  std::string text;
+};
+using room_request =
+  std::variant<raise_hand, answer_hand, kick, record_start, record_stop, send_chat>;
 // A room request whose payload is not of its shape (invalid_params).
 struct invalid_request {};
 
@@ -72,6 +77,11 @@ struct media_join {
 };
 struct media_leave {};
 struct update_peer_metadata {
+  raw_json metadata;
+};
+// updateTrackMetadata {"trackId", "trackMetadata": object}
+struct update_track_metadata {
+  std::string track_id;
   raw_json metadata;
 };
 struct publish_offer {
@@ -99,6 +109,7 @@ enum class media_kind {
   join,
   leave,
   update_peer_metadata,
+  update_track_metadata,
   publish_offer,
   subscribe_answer,
   candidate,
@@ -117,7 +128,8 @@ struct unknown_media_event {
 
 using client_media_event =
   std::variant<media_join, media_leave, update_peer_metadata, publish_offer, subscribe_answer,
-               ice_candidate, relay_request, invalid_media_event, unknown_media_event>;
+               ice_candidate, relay_request, invalid_media_event, unknown_media_event,
+               update_track_metadata>;
 
 media_kind kind_of(const client_media_event& ev);
 
@@ -172,6 +184,12 @@ struct peer_updated {
   std::string peer_id;
   raw_json metadata;
 };
+// trackUpdated {"peerId", "trackId", "metadata"}
+struct track_updated {
+  std::string peer_id;
+  std::string track_id;
+  raw_json metadata;
+};
 struct tracks_added {
   std::string peer_id;
   track_map tracks;
@@ -201,7 +219,7 @@ struct media_error {
 
 using server_media_event =
   std::variant<peer_accepted, peer_joined, peer_left, peer_updated, tracks_added, tracks_removed,
-               sdp_message, ice_candidate, relay_message, media_error>;
+               sdp_message, ice_candidate, relay_message, media_error, track_updated>;
 
 // ---- Server to client: channel pushes (section 3) --------------------------
 
@@ -222,6 +240,14 @@ struct hand_answered {
 struct kicked {
   std::string by;
 };
+// chat {"from", "name", "text", "at"}: also an entry of the join reply's history.
+struct chat_message {
+  std::string from;  // peer id
+  std::string name;  // its displayName
+  std::string text;
+  std::int64_t at = 0;  // unix ms, when the room took it
+  friend bool operator==(const chat_message&, const chat_message&) = default;
+};
 
 // Everyone, the sender too: the room's recording started or stopped, by whom.
 struct recording_changed {
@@ -230,7 +256,7 @@ struct recording_changed {
 };
 
 using server_push = std::variant<owner_changed, role_changed, hand_raised, hand_answered, kicked,
-                                 server_media_event, recording_changed>;
+                                 server_media_event, recording_changed, chat_message>;
 
 // ---- Server to client: replies ---------------------------------------------
 
@@ -246,6 +272,7 @@ struct join_reply {
   room_type type = room_type::group;
   std::optional<std::string> owner_id;
   recording_status recording;
+  std::vector<chat_message> chat;  // the room's last chat messages, oldest first
 };
 struct reply_ok {};  // {"status":"ok","response":{}}
 struct reply_error {

@@ -119,4 +119,29 @@ bool valid_display_name(std::string_view name) {
   return n >= 1 && n <= 64 && visible;
 }
 
+std::optional<std::string> chat_text(std::string_view text) {
+  constexpr std::size_t max_code_points = 2000;
+  auto space = [](char32_t c) { return blank(c) || (c >= 0x09 && c <= 0x0D); };
+  // Bytes of the first and past the last code point that is not a blank.
+  std::size_t first = text.size(), last = 0, count = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    auto at = i;
+    auto c = next_code_point(text, i);
+    if (!c || (control(*c) && !space(*c)))
+      return std::nullopt;
+    if (space(*c))
+      continue;
+    first = std::min(first, at);
+    last = i;
+  }
+  if (first >= last)
+    return std::nullopt;
+  auto kept = text.substr(first, last - first);
+  for (std::size_t i = 0; i < kept.size(); ++count)
+    next_code_point(kept, i);
+  if (count > max_code_points)
+    return std::nullopt;
+  return std::string{kept};
+}
+
 }  // namespace vr

@@ -30,5 +30,9 @@ std::optional<std::string> room_id_from_topic(std::string_view topic);
 // A displayName is well-formed UTF-8 of 1..64 code points, not all whitespace
 // (zero-width ones included), without control characters.
 bool valid_display_name(std::string_view name);
+// A chat text without the blanks (as above, plus tabs and line breaks) at its
+// ends, when that is well-formed UTF-8 of 1..2000 code points with no control
+// characters other than tab and line breaks; nullopt otherwise.
+std::optional<std::string> chat_text(std::string_view text);
 
 }  // namespace vr

@@ -54,6 +54,8 @@ TEST_CASE("server pushes survive serialization between nodes", "[actors][wire]")
     {proto::server_media_event{proto::ice_candidate{proto::pc_kind::subscribe, "c", 3, "0"}}},
     {proto::server_media_event{proto::tracks_removed{"p2", {"p2:0"}}}},
     {proto::server_media_event{proto::media_error{"forbidden", "no"}}},
+    {proto::server_media_event{proto::track_updated{"p2", "p2:0", {R"({"muted":true})"}}}},
+    {proto::chat_message{"p1", "Zoë", "<b>x</b>", 1700000000123}},
   };
   for (auto& p : pushes) {
     auto back = round_trip(fx.sys, p);
@@ -90,12 +92,31 @@ TEST_CASE("client events and join results survive serialization between nodes", 
   auto rec = round_trip(fx.sys, room_request_from{"p", proto::record_stop{}});
   CHECK(std::holds_alternative<proto::record_stop>(rec.request));
 
-  join_result r{proto::join_reply{"p", peer_role::viewer, room_type::group, "o", {true, "o"}},
-                room_api{}};
+  std::vector<proto::chat_message> history{{"p1", "a", "one", 1}, {"p2", "b", "two", 2}};
+  join_result r{
+    proto::join_reply{"p", peer_role::viewer, room_type::group, "o", {true, "o"}, history},
+    room_api{}};
   auto rb = round_trip(fx.sys, r);
   REQUIRE(std::holds_alternative<proto::join_reply>(rb.reply));
   CHECK(std::get<proto::join_reply>(rb.reply).recording.active);
   CHECK(std::get<proto::join_reply>(rb.reply).recording.by == "o");
   CHECK(std::get<proto::join_reply>(rb.reply).owner_id == "o");
   CHECK(std::get<proto::join_reply>(rb.reply).role == peer_role::viewer);
+  CHECK(std::get<proto::join_reply>(rb.reply).chat == history);
+
+  auto chat = round_trip(fx.sys, client_frame(R"(["1","3","room:a","chat",{"text":" hi "}])"));
+  REQUIRE(std::holds_alternative<proto::room_request>(chat.event));
+  auto& chat_req = std::get<proto::room_request>(chat.event);
+  REQUIRE(std::holds_alternative<proto::send_chat>(chat_req));
+  CHECK(std::get<proto::send_chat>(chat_req).text == "hi");
+
+  auto update = round_trip(
+    fx.sys,
+    client_frame(
+      R"(["1",null,"room:a","mediaEvent",{"data":"{\"type\":\"updateTrackMetadata\",\"data\":{\"trackId\":\"t\",\"trackMetadata\":{\"muted\":true}}}"}])"));
+  REQUIRE(std::holds_alternative<proto::client_media_event>(update.event));
+  auto& um = std::get<proto::client_media_event>(update.event);
+  REQUIRE(std::holds_alternative<proto::update_track_metadata>(um));
+  CHECK(std::get<proto::update_track_metadata>(um).track_id == "t");
+  CHECK(std::get<proto::update_track_metadata>(um).metadata.text == R"({"muted":true})");
 }

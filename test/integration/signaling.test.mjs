@@ -48,7 +48,7 @@ async function joinError(server, topic, params) {
 const req = (p, event, payload) => p.peer.request(p.ch, event, payload);
 
 function assertJoinReply(reply, { role, roomType, ownerId }) {
-  assert.deepEqual(Object.keys(reply).sort(), ["ownerId", "peerId", "recording", "role", "roomType"], JSON.stringify(reply));
+  assert.deepEqual(Object.keys(reply).sort(), ["chat", "ownerId", "peerId", "recording", "role", "roomType"], JSON.stringify(reply));
   assert.equal(typeof reply.peerId, "string");
   assert.ok(reply.peerId.length > 0, "peerId is not empty");
   assert.equal(reply.role, role);

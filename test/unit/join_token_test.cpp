@@ -177,6 +177,22 @@ TEST_CASE("the rate limiter allows its rate per second per key", "[auth]") {
     REQUIRE(unlimited.allow("a", t0));
 }
 
+TEST_CASE("a rate limiter's burst may exceed its rate per second", "[auth]") {
+  rate_limiter lim{5, 10};  // the chat's: 5 a second, 10 at once
+  auto t0 = rate_limiter::clock::now();
+  for (int i = 0; i < 10; ++i)
+    CHECK(lim.allow("p", t0));
+  CHECK_FALSE(lim.allow("p", t0));
+  // A fifth of a second brings one back.
+  CHECK(lim.allow("p", t0 + std::chrono::milliseconds(210)));
+  CHECK_FALSE(lim.allow("p", t0 + std::chrono::milliseconds(210)));
+  // Idle for long, the bucket holds the burst, no more.
+  auto t1 = t0 + std::chrono::seconds(60);
+  for (int i = 0; i < 10; ++i)
+    CHECK(lim.allow("p", t1));
+  CHECK_FALSE(lim.allow("p", t1));
+}
+
 TEST_CASE("the rate limiter forgets idle addresses", "[auth]") {
   rate_limiter lim{1};
   auto t0 = rate_limiter::clock::now();

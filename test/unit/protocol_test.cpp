@@ -141,6 +141,63 @@ TEST_CASE("media events are decoded into their structs", "[protocol]") {
   CHECK(relay.to == "p");
   CHECK(relay.payload.text == R"({"a":[1]})");
   CHECK(as<proto::unknown_media_event>(media_of(R"({"type":"dance"})")).type == "dance");
+  auto update = as<proto::update_track_metadata>(media_of(
+    R"({"type":"updateTrackMetadata","data":{"trackId":"p:0","trackMetadata":{"type":"camera","muted":true}}})"));
+  CHECK(update.track_id == "p:0");
+  CHECK(update.metadata.text == R"({"type":"camera","muted":true})");
+  CHECK(proto::kind_of(update) == proto::media_kind::update_track_metadata);
+}
+
+namespace {
+
+// The chat text a `chat` push decodes to; nullopt when it is invalid_params.
+std::optional<std::string> chat_of(const std::string& payload) {
+  auto ev = event_of(R"(["1","2","room:a","chat",)" + payload + "]");
+  if (std::holds_alternative<proto::invalid_request>(ev))
+    return std::nullopt;
+  REQUIRE(std::holds_alternative<proto::room_request>(ev));
+  auto& req = std::get<proto::room_request>(ev);
+  REQUIRE(std::holds_alternative<proto::send_chat>(req));
+  return std::get<proto::send_chat>(req).text;
+}
+
+std::string repeat(std::string_view s, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i)
+    out += s;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("chat text is trimmed and counted in code points where it is decoded", "[protocol]") {
+  CHECK(chat_of(R"({"text":"hi"})") == "hi");
+  CHECK(chat_of(R"({"text":"  \t hi there\n\r "})") == "hi there");
+  CHECK(chat_of(R"({"text":"a\nb"})") == "a\nb");  // line breaks inside stay
+  CHECK(chat_of(R"({"text":"<b>x</b> & \"q\""})") == R"(<b>x</b> & "q")");
+  CHECK(chat_of(R"({"text":"\u3000\u00a0ok\u200b"})") == "ok");
+  // 2000 code points of four bytes each are 8000 bytes, and fine.
+  auto emoji = repeat("\U0001F600", 2000);
+  CHECK(chat_of(R"({"text":")" + emoji + R"("})") == emoji);
+  CHECK(chat_of(R"({"text":" )" + repeat("x", 2000) + R"( "})") == repeat("x", 2000));
+  for (std::string bad :
+       {R"({})", R"({"text":1})", R"({"text":""})", R"({"text":"   "})",
+        R"({"text":"\n\t\u200b\u3000"})", R"({"text":"a\u0000b"})", R"({"text":"a\u0007"})"})
+    CHECK_FALSE(chat_of(bad));
+  CHECK_FALSE(chat_of(R"({"text":")" + repeat("x", 2001) + R"("})"));
+  CHECK_FALSE(chat_of(R"({"text":")" + repeat("\U0001F600", 2001) + R"("})"));
+  // Malformed UTF-8 never reaches the room (the frame itself is refused).
+  CHECK(std::holds_alternative<vr::signaling::phoenix::decode_error>(
+    proto::decode_client("[\"1\",\"2\",\"room:a\",\"chat\",{\"text\":\"\xff\"}]")));
+}
+
+TEST_CASE("vr::chat_text keeps what is inside the blanks", "[protocol]") {
+  CHECK(vr::chat_text(" a b ") == "a b");
+  CHECK(vr::chat_text(repeat("\xC3\xA9", 2000)) == repeat("\xC3\xA9", 2000));
+  CHECK_FALSE(vr::chat_text(repeat("\xC3\xA9", 2001)));
+  CHECK_FALSE(vr::chat_text("\xC3"));       // truncated
+  CHECK_FALSE(vr::chat_text("a\xC2\x85"));  // NEL is a C1 control
+  CHECK_FALSE(vr::chat_text(""));
 }
 
 TEST_CASE("a malformed media event keeps its kind, for the engine's order of checks",
@@ -153,6 +210,12 @@ TEST_CASE("a malformed media event keeps its kind, for the engine's order of che
          bad_case{R"({"type":"join","data":{"metadata":3}})", proto::media_kind::join},
          bad_case{R"({"type":"updatePeerMetadata","data":{"metadata":[]}})",
                   proto::media_kind::update_peer_metadata},
+         bad_case{R"({"type":"updateTrackMetadata","data":{"trackId":"t"}})",
+                  proto::media_kind::update_track_metadata},
+         bad_case{R"({"type":"updateTrackMetadata","data":{"trackId":1,"trackMetadata":{}}})",
+                  proto::media_kind::update_track_metadata},
+         bad_case{R"({"type":"updateTrackMetadata","data":{"trackId":"t","trackMetadata":[]}})",
+                  proto::media_kind::update_track_metadata},
          bad_case{R"({"type":"publishOffer","data":{}})", proto::media_kind::publish_offer},
          bad_case{R"({"type":"subscribeAnswer","data":{"sdp":1}})",
                   proto::media_kind::subscribe_answer},
@@ -192,10 +255,10 @@ TEST_CASE("replies are written as Phoenix writes them", "[protocol]") {
         R"([null,"7","phoenix","phx_reply",{"status":"ok","response":{}}])");
   CHECK(proto::encode_reply("1", "2", "room:a", proto::reply_error{"room_full"}) ==
         R"(["1","2","room:a","phx_reply",{"status":"error","response":{"reason":"room_full"}}])");
-  proto::join_reply j{"p1", vr::peer_role::publisher, vr::room_type::audio, std::nullopt, {}};
+  proto::join_reply j{"p1", vr::peer_role::publisher, vr::room_type::audio, std::nullopt, {}, {}};
   CHECK(
     proto::encode_reply("1", "1", "room:a", j) ==
-    R"(["1","1","room:a","phx_reply",{"status":"ok","response":{"peerId":"p1","role":"publisher","roomType":"audio","ownerId":null,"recording":{"active":false,"by":null}}}])");
+    R"(["1","1","room:a","phx_reply",{"status":"ok","response":{"peerId":"p1","role":"publisher","roomType":"audio","ownerId":null,"recording":{"active":false,"by":null},"chat":[]}}])");
   j.recording = {true, "p1"};
   CHECK(
     proto::encode_reply("1", "1", "room:a", j).find(R"("recording":{"active":true,"by":"p1"})") !=
@@ -203,6 +266,12 @@ TEST_CASE("replies are written as Phoenix writes them", "[protocol]") {
   j.owner_id = "p\"0";
   CHECK(proto::encode_reply("1", "1", "room:a", j).find(R"("ownerId":"p\"0")") !=
         std::string::npos);
+  // The room's chat history, oldest first, its text escaped by the writer.
+  j.owner_id.reset();
+  j.chat = {{"p1", "Zoë", "<b>x</b>", 1700000000000}, {"p2", "b", "say \"hi\"\n", 1700000000001}};
+  CHECK(
+    proto::encode_reply("1", "1", "room:a", j) ==
+    R"(["1","1","room:a","phx_reply",{"status":"ok","response":{"peerId":"p1","role":"publisher","roomType":"audio","ownerId":null,"recording":{"active":true,"by":"p1"},"chat":[{"from":"p1","name":"Zoë","text":"<b>x</b>","at":1700000000000},{"from":"p2","name":"b","text":"say \"hi\"\n","at":1700000000001}]}}])");
   CHECK(proto::encode_close("1", "room:a") == R"(["1","1","room:a","phx_close",{}])");
   CHECK(proto::encode_channel_error(std::nullopt, "room:a") ==
         R"([null,null,"room:a","phx_error",{}])");
@@ -219,6 +288,8 @@ TEST_CASE("channel pushes carry the channel's join ref and no ref", "[protocol]"
         R"(["3",null,"room:a","handRaised",{"peerId":"p","displayName":"Zoë"}])");
   CHECK(proto::encode_push("3", "room:a", proto::recording_changed{true, "p"}) ==
         R"(["3",null,"room:a","recordingChanged",{"active":true,"by":"p"}])");
+  CHECK(proto::encode_push("3", "room:a", proto::chat_message{"p", "Zoë", "<i>\"</i>", 42}) ==
+        R"(["3",null,"room:a","chat",{"from":"p","name":"Zoë","text":"<i>\"</i>","at":42}])");
   CHECK(proto::encode_push("3", "room:a", proto::hand_answered{true}) ==
         R"(["3",null,"room:a","handAnswered",{"accept":true}])");
   CHECK(proto::encode_push("3", "room:a", proto::kicked{"q"}) ==
@@ -268,6 +339,9 @@ TEST_CASE("server media events nest their JSON in the payload's data string", "[
         R"(candidate {"pc":"publish","candidate":"candidate:1","sdpMLineIndex":0,"sdpMid":null})");
   CHECK(inner(proto::relay_message{"p1", {R"({"sdp":"x"})"}}) ==
         R"(relay {"from":"p1","payload":{"sdp":"x"}})");
+  CHECK(
+    inner(proto::track_updated{"p2", "p2:0", {R"({"type":"screen","muted":false})"}}) ==
+    R"(trackUpdated {"peerId":"p2","trackId":"p2:0","metadata":{"type":"screen","muted":false}})");
   CHECK(inner(proto::media_error{"forbidden", "viewers cannot publish"}) ==
         R"(error {"reason":"forbidden","message":"viewers cannot publish"})");
   // As a channel push: [join_ref, null, topic, "mediaEvent", {"data": "..."}].
