@@ -66,6 +66,11 @@ config::config() {
     .add(cluster_heartbeat_interval, "heartbeat-interval", "between heartbeats to other nodes")
     .add(cluster_connection_timeout, "connection-timeout",
          "a node silent this long is lost (its rooms' channels get phx_error)");
+  opt_group{custom_options_, "vad"}
+    .add(vad_threshold_dbov, "threshold-dbov",
+         "audio louder than minus this many dBov is a voice (1..127)")
+    .add(vad_speech_after, "speech-after", "a voice this long is speech (vadNotification)")
+    .add(vad_silence_after, "silence-after", "no voice this long after speech is silence");
   opt_group{custom_options_, "ice"}
     .add(ice_local_addresses, "local-addresses", "pin ICE candidates to these addresses")
     .add(ice_min_port, "min-port", "lowest UDP port for ICE (0 = any)")
@@ -218,6 +223,14 @@ std::string config::check_values() const {
       return "ice.turn-servers entries look like turn://user:password@host:port, not '" + s + "'";
   if (!ice_turn_secret.empty() && ice_turn_servers.empty())
     return "ice.turn-secret needs ice.turn-servers (e.g. turn://127.0.0.1:3478)";
+  if (vad_threshold_dbov < 1 || vad_threshold_dbov > 127)
+    return "vad.threshold-dbov must be between 1 and 127";
+  if (vad_speech_after < std::chrono::milliseconds(1) ||
+      vad_speech_after > std::chrono::seconds(10))
+    return "vad.speech-after must be between 1ms and 10s";
+  if (vad_silence_after < std::chrono::milliseconds(1) ||
+      vad_silence_after > std::chrono::seconds(10))
+    return "vad.silence-after must be between 1ms and 10s";
   if (ice_turn_ttl < std::chrono::seconds(60))
     return "ice.turn-ttl must be at least 60 seconds";
   for (const auto& s : ice_turn_servers)

@@ -64,6 +64,10 @@ public:
   std::vector<std::string> cluster_seeds;  // host:port
   caf::timespan cluster_heartbeat_interval = std::chrono::seconds(1);
   caf::timespan cluster_connection_timeout = std::chrono::seconds(5);
+  // vad: voice activity of published audio (vadNotification)
+  std::size_t vad_threshold_dbov = 50;  // louder than -50 dBov is a voice
+  caf::timespan vad_speech_after = std::chrono::milliseconds(200);
+  caf::timespan vad_silence_after = std::chrono::milliseconds(500);
   // ice
   std::vector<std::string> ice_local_addresses;
   std::uint16_t ice_min_port = 0;

@@ -113,6 +113,9 @@ media::session_events session_events(engine_api engine, const engine_state& st) 
   ev.tracks_removed = [engine](std::string peer, std::vector<std::string> ids) {
     caf::anon_send(engine, session_tracks_removed{std::move(peer), std::move(ids)});
   };
+  ev.voice_activity = [engine](std::string peer, std::string track_id, bool speech) {
+    caf::anon_send(engine, session_vad{std::move(peer), {std::move(track_id), speech}});
+  };
   ev.error = [engine](std::string peer, std::string reason, std::string message) {
     caf::anon_send(engine, session_error{std::move(peer), {std::move(reason), std::move(message)}});
   };
@@ -129,6 +132,8 @@ media::session_config session_config(const engine_state& st) {
   c.audio_only = st.type == room_type::audio;
   c.prefer_h264 = st.type == room_type::broadcast;
   c.playback_timing = st.type == room_type::broadcast;  // recorded as LL-HLS
+  c.voice = {static_cast<std::uint8_t>(st.settings->vad_threshold_dbov),
+             st.settings->vad_speech_after, st.settings->vad_silence_after};
   return c;
 }
 
@@ -410,6 +415,18 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id, room_
     [self](stop_recording&) {
       if (self->state.media)
         self->state.media->stop_recording();
+    },
+    [self](session_vad& m) {
+      // Everyone in the media session hears who speaks, the speaker too (its
+      // own tile lights up as the others see it).
+      auto& st = self->state;
+      auto speaker = st.peers.find(m.peer_id);
+      if (speaker == st.peers.end() || !speaker->second.tracks.count(m.vad.track_id))
+        return;  // its tracks were removed meanwhile
+      for (auto& [id, p] : st.peers)
+        if (p.joined)
+          send_event(self, p, m.vad);
+      st.settings->metrics->add("vr_vad_notifications_total", 1);
     },
     [self](stats_tick&) {
       report_stats(self->state, false);

@@ -26,6 +26,7 @@ struct session_tracks_removed;
 struct session_error;
 struct start_recording;
 struct stop_recording;
+struct session_vad;
 struct stats_tick;
 
 using engine_api = caf::typed_actor<
@@ -37,7 +38,7 @@ using engine_api = caf::typed_actor<
   // media::session (its thread, by anon_send) → engine: what to tell a peer.
   caf::reacts_to<session_sdp>, caf::reacts_to<session_candidate>,
   caf::reacts_to<session_tracks_added>, caf::reacts_to<session_tracks_removed>,
-  caf::reacts_to<session_error>,
+  caf::reacts_to<session_error>, caf::reacts_to<session_vad>,
   // engine → itself: time to publish forwarding statistics.
   caf::reacts_to<stats_tick>>;
 

@@ -136,6 +136,11 @@ struct session_error {
 // room → engine: recordStart / recordStop, already allowed by the room.
 struct start_recording {};
 struct stop_recording {};
+// An audio track of `peer_id` started or stopped carrying speech.
+struct session_vad {
+  std::string peer_id;
+  proto::vad_notification vad;
+};
 struct stats_tick {};
 
 // ---- registry_api ----
@@ -273,6 +278,10 @@ typename Inspector::result_type inspect(Inspector& f, session_tracks_removed& x)
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_error& x) {
   return f(meta::type_name("vr::session_error"), x.peer_id, x.error);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_vad& x) {
+  return f(meta::type_name("vr::session_vad"), x.peer_id, x.vad);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, find_room& x) {

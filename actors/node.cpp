@@ -54,6 +54,8 @@ std::shared_ptr<signaling::metrics> make_metrics() {
   m->describe("vr_forwarded_packets_total", "counter", "RTP packets forwarded to subscribers");
   m->describe("vr_forwarded_bytes_total", "counter", "RTP bytes forwarded to subscribers");
   m->describe("vr_dropped_packets_total", "counter", "RTP packets dropped on the forwarding path");
+  m->describe("vr_vad_notifications_total", "counter",
+              "Voice activity changes (speech/silence) notified to rooms");
   m->describe("vr_cluster_nodes", "gauge", "Live nodes in this node's view, itself included");
   m->describe("vr_cluster_unreachable", "gauge", "Seeds this node cannot reach");
   m->describe("vr_cluster_lost_nodes_total", "counter", "Nodes lost (dead, frozen, cut off)");

@@ -266,6 +266,11 @@ typename Inspector::result_type inspect(Inspector& f, media_error& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vad_notification& x) {
+  return f(meta::type_name("vad_notification"), x.track_id, x.speech);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, owner_changed& x) {
   return f(meta::type_name("owner_changed"), opt(x.owner_id));
 }

@@ -76,6 +76,10 @@ std::shared_ptr<node_settings> make_settings(const config& cfg,
       s->turn_servers.push_back(t);
   s->turn_secret = cfg.ice_turn_secret;
   s->turn_ttl = std::chrono::duration_cast<std::chrono::seconds>(cfg.ice_turn_ttl);
+  s->vad_threshold_dbov = static_cast<unsigned>(cfg.vad_threshold_dbov);
+  s->vad_speech_after = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.vad_speech_after);
+  s->vad_silence_after =
+    std::chrono::duration_cast<std::chrono::milliseconds>(cfg.vad_silence_after);
   s->metrics = std::move(m);
   return s;
 }

@@ -60,6 +60,9 @@ struct node_settings {
   // TURN REST API (ice.turn-secret, ice.turn-ttl): "" = static credentials only.
   std::string turn_secret;
   std::chrono::seconds turn_ttl{86400};
+  // Voice activity (vad.*): see media::voice_activity_config.
+  unsigned vad_threshold_dbov = 50;
+  std::chrono::milliseconds vad_speech_after{200}, vad_silence_after{500};
   std::shared_ptr<signaling::metrics> metrics;
   // This node's name in a cluster ("host:port" of cluster.host/node-port);
   // empty for a single node.

@@ -79,6 +79,22 @@ void forward(branch::state& b, GstBuffer* buf) {
 
 // --- source ----------------------------------------------------------------
 
+// The voice activity of an audio source; its detector is only touched by the
+// source's streaming thread.
+struct voice_watch {
+  unsigned ext_id = 0;
+  voice_activity detector;
+  std::function<void(bool)> on_change;
+
+  void read(GstBuffer* buf, gint64 now_us) {
+    auto level = audio_level_of(buf, ext_id);
+    if (!level)
+      return;  // no level on this packet: nothing learnt
+    if (auto change = detector.feed(std::chrono::milliseconds(now_us / 1000), *level))
+      on_change(*change);
+  }
+};
+
 struct source::shared {
   runtime* rt = nullptr;
   gint64 throttle_us = 0;
@@ -86,6 +102,10 @@ struct source::shared {
   std::function<void(caps_ptr)> on_caps;
 
   std::atomic<gint64> last_packet_us{0};
+  // Set once (watch_voice), freed with this state: the buffer probe reads the
+  // pointer per packet without a lock.
+  std::unique_ptr<voice_watch> voice_owner;
+  std::atomic<voice_watch*> voice{nullptr};
   GstElement* tee = nullptr;  // the source's; alive while its pads are
   // Replaced whole under `mutex` as branches come and go, read per buffer.
   std::atomic<std::shared_ptr<const branch_list>> branches{std::make_shared<const branch_list>()};
@@ -202,7 +222,17 @@ void deliver(branch::state& b, GstBuffer* buf) {
 // subscriber per packet. Events and buffer lists still go through the tee.
 GstPadProbeReturn on_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto& st = unbox<source::shared>(data);
-  st->last_packet_us.store(g_get_monotonic_time(), std::memory_order_relaxed);
+  gint64 now = g_get_monotonic_time();
+  st->last_packet_us.store(now, std::memory_order_relaxed);
+  if (voice_watch* voice = st->voice.load(std::memory_order_acquire)) {
+    if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+      voice->read(GST_PAD_PROBE_INFO_BUFFER(info), now);
+    } else {
+      GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+      for (guint i = 0; i < gst_buffer_list_length(list); i++)
+        voice->read(gst_buffer_list_get(list, i), now);
+    }
+  }
   if (!(info->type & GST_PAD_PROBE_TYPE_BUFFER))
     return GST_PAD_PROBE_OK;
   std::shared_ptr<const branch_list> branches = st->branches.load(std::memory_order_acquire);
@@ -289,6 +319,15 @@ std::chrono::milliseconds source::idle_for() const {
   if (!last)
     return std::chrono::milliseconds::max();
   return std::chrono::milliseconds((g_get_monotonic_time() - last) / 1000);
+}
+
+void source::watch_voice(unsigned ext_id, voice_activity_config cfg,
+                         std::function<void(bool speech)> on_change) {
+  std::lock_guard lock(shared_->mutex);
+  if (shared_->voice_owner)
+    return;
+  shared_->voice_owner.reset(new voice_watch{ext_id, voice_activity(cfg), std::move(on_change)});
+  shared_->voice.store(shared_->voice_owner.get(), std::memory_order_release);
 }
 
 void source::request_keyframe() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "media/gst_ptr.hpp"
+#include "media/voice_activity.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -50,6 +51,13 @@ public:
 
   // How long since the last packet (max if none yet).
   std::chrono::milliseconds idle_for() const;
+
+  // From now on, reads the audio-level header extension `ext_id` of every
+  // packet into a voice activity detector; `on_change` runs on the streaming
+  // thread when speech starts (true) or stops. Once per source: later calls
+  // are ignored (the m-line's extension id does not change).
+  void watch_voice(unsigned ext_id, voice_activity_config cfg,
+                   std::function<void(bool speech)> on_change);
 
   struct shared;  // state shared with pad probes, timers and branches
 

@@ -29,6 +29,7 @@ inline void free_sdp(GstSDPMessage* p) { gst_sdp_message_free(p); }
 // deleter templated on them would give every type using it internal linkage.
 inline void unref_caps(GstCaps* p) { gst_caps_unref(p); }
 inline void unref_event(GstEvent* p) { gst_event_unref(p); }
+inline void unref_buffer(GstBuffer* p) { gst_buffer_unref(p); }
 inline void unref_promise(GstPromise* p) { gst_promise_unref(p); }
 }  // namespace detail
 
@@ -45,6 +46,7 @@ using gobject_ptr = std::unique_ptr<T, detail::call_deleter<detail::unref_gobjec
 
 using caps_ptr = std::unique_ptr<GstCaps, detail::call_deleter<detail::unref_caps>>;
 using event_ptr = std::unique_ptr<GstEvent, detail::call_deleter<detail::unref_event>>;
+using buffer_ptr = std::unique_ptr<GstBuffer, detail::call_deleter<detail::unref_buffer>>;
 using structure_ptr = std::unique_ptr<GstStructure, detail::call_deleter<gst_structure_free>>;
 using promise_ptr = std::unique_ptr<GstPromise, detail::call_deleter<detail::unref_promise>>;
 using sdp_ptr = std::unique_ptr<GstSDPMessage, detail::call_deleter<detail::free_sdp>>;

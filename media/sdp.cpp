@@ -1,5 +1,7 @@
 #include "media/sdp.hpp"
 
+#include "media/voice_activity.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -210,6 +212,26 @@ void restore_h264_profile(GstSDPMedia* answer, const GstSDPMedia* offer) {
 
 }  // namespace
 
+unsigned extmap_id(const GstSDPMedia& m, const std::string& uri) {
+  for (guint i = 0; i < gst_sdp_media_attributes_len(&m); i++) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(&m, i);
+    if (std::strcmp(a->key, "extmap") || !a->value)
+      continue;
+    std::string v = a->value;
+    auto space = v.find(' ');
+    if (space == std::string::npos)
+      continue;
+    auto rest = v.substr(space + 1);
+    if (rest.substr(0, rest.find(' ')) != uri)
+      continue;
+    // One-byte ids are 1..14, two-byte ones 1..255 (RFC 8285).
+    long id = std::strtol(v.c_str(), nullptr, 10);
+    if (id >= 1 && id <= 255)
+      return static_cast<unsigned>(id);
+  }
+  return 0;
+}
+
 std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec_policy policy) {
   publish_plan plan;
   plan.for_webrtcbin = copy_sdp(&offer);
@@ -254,6 +276,8 @@ std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec
     ml.accepted = ml.sending && ml.refusal.empty();
     if (!ml.sending)
       ml.refusal.clear();
+    if (ml.kind == "audio")
+      ml.audio_level_id = extmap_id(*m, audio_level_uri);
 
     // Pin what webrtcbin sees: it always receives on this m-line, whatever the
     // browser does with it now or later (see the header).
@@ -282,6 +306,11 @@ sdp_ptr answer_for_browser(const GstSDPMessage& answer, publish_plan& plan) {
       unbundled.insert(ml.mid);
     } else if (!ml.accepted && gst_sdp_media_get_port(m) != 0) {
       set_direction(m, "inactive");
+    } else if (ml.accepted && ml.audio_level_id && !extmap_id(*m, audio_level_uri)) {
+      // The server reads each packet's level (voice activity); the browser
+      // only sends it when the answer accepts the extension.
+      std::string v = std::to_string(ml.audio_level_id) + " " + audio_level_uri;
+      gst_sdp_media_add_attribute(m, "extmap", v.c_str());
     }
   }
   if (unbundled.empty())

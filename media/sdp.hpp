@@ -22,6 +22,9 @@ struct publish_mline {
   bool sending = false;    // the browser offers to send (sendonly/sendrecv)
   bool accepted = false;   // we will receive it (codec supported, allowed by room)
   std::string refusal;     // why not accepted, when the browser wanted to send
+  // Audio: the offered id of the audio-level header extension (0: not
+  // offered). Our answer accepts it with the same id.
+  unsigned audio_level_id = 0;
 };
 
 struct publish_plan {
@@ -38,9 +41,13 @@ struct codec_policy {
 std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec_policy);
 
 // webrtcbin's answer → the browser's answer: m-lines we do not receive become
-// `inactive` (or port 0 where the browser stopped them). Updates `plan` with
-// m-lines webrtcbin itself rejected.
+// `inactive` (or port 0 where the browser stopped them), accepted audio
+// m-lines get the offered audio-level extmap (webrtcbin 1.22 answers none).
+// Updates `plan` with m-lines webrtcbin itself rejected.
 sdp_ptr answer_for_browser(const GstSDPMessage& answer, publish_plan& plan);
+
+// The id of `uri` in the m-line's `a=extmap:<id>[/<direction>] <uri>`, 0 if absent.
+unsigned extmap_id(const GstSDPMedia& m, const std::string& uri);
 
 struct mline_ssrcs {
   std::string mid;

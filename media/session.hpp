@@ -11,6 +11,7 @@
 #pragma once
 
 #include "media/hls/hls_playlist.hpp"
+#include "media/voice_activity.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -51,6 +52,9 @@ struct session_config {
   // playback: LL-HLS recording (broadcast rooms) needs those timestamps.
   // Otherwise packets are forwarded as they arrive (see webrtcbin/nack_buffer.hpp).
   bool playback_timing = false;
+  // Speech/silence of published audio tracks whose packets carry the
+  // audio-level header extension (voice_activity event).
+  voice_activity_config voice;
 };
 
 // Where and how a publisher is recorded as LL-HLS (broadcast rooms).
@@ -87,6 +91,9 @@ struct session_events {
   // streaming thread, also while the session is being destroyed (the last
   // snapshot says the stream ended), so it must not call back into the session.
   std::function<void(std::string peer, std::shared_ptr<const hls::snapshot>)> hls_update;
+  // An announced audio track of `peer` started (speech) or stopped carrying
+  // speech; on changes only. Tell every peer, the speaker too.
+  std::function<void(std::string peer, std::string track_id, bool speech)> voice_activity;
   // A bad request or a failed connection; the session goes on. peer may be "".
   std::function<void(std::string peer, std::string reason, std::string message)> error;
 };

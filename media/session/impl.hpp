@@ -63,11 +63,12 @@ struct peer {
   std::unique_ptr<peer_connection> pub;
   std::deque<std::string> queued_offers;
   bool publish_busy = false;
-  std::set<std::string> active_mids;             // accepted and sending, per the last answer
-  std::map<std::string, published> sources;      // by mid, once media arrived
-  std::set<std::string> announced;               // mids told via tracks_added
-  std::vector<std::unique_ptr<source>> ignored;  // extra streams: linked to a tee nobody reads
-  std::map<std::string, std::string> mid_kinds;  // of the accepted m-lines
+  std::set<std::string> active_mids;                // accepted and sending, per the last answer
+  std::map<std::string, published> sources;         // by mid, once media arrived
+  std::set<std::string> announced;                  // mids told via tracks_added
+  std::vector<std::unique_ptr<source>> ignored;     // extra streams: linked to a tee nobody reads
+  std::map<std::string, std::string> mid_kinds;     // of the accepted m-lines
+  std::map<std::string, unsigned> audio_level_ids;  // mid → accepted audio-level extension id
 
   // LL-HLS recording (broadcast publishers): one tap per recorded mid.
   std::optional<hls_output> hls;
@@ -164,6 +165,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void add_source(peer& p, const std::string& mid, std::unique_ptr<source> src);
   void source_caps(const std::string& pid, std::uint64_t serial, const std::string& mid);
   void announce(peer& p, const std::string& mid);
+  void watch_voice(peer& p, const std::string& mid);
 
   // session/subscriber.cpp: the subscriber side
   void remove_track_everywhere(const std::string& tid);

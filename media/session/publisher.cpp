@@ -81,6 +81,10 @@ void session::impl::publish_done(peer& p, const GstSDPMessage& answer, sdp::publ
       continue;
     active.insert(ml.mid);
     p.mid_kinds[ml.mid] = ml.kind;
+    if (ml.audio_level_id)
+      p.audio_level_ids[ml.mid] = ml.audio_level_id;
+    else
+      p.audio_level_ids.erase(ml.mid);
     mid_to_track[ml.mid] = track_id(p.id, ml.mid);
   }
   if (!closed && events.publish_answer)
@@ -220,6 +224,7 @@ void session::impl::announce(peer& p, const std::string& mid) {
   GST_INFO("track %s (%s) announced", id.c_str(), it->second.kind.c_str());
   tap(p, mid);
   record_track(p, mid);
+  watch_voice(p, mid);
   if (!closed && events.tracks_added)
     events.tracks_added(p.id, {track{id, mid, it->second.kind}});
   for (auto& [other_id, other] : peers) {
@@ -228,6 +233,34 @@ void session::impl::announce(peer& p, const std::string& mid) {
     other->pending_adds.push_back(id);
     negotiate(*other);
   }
+}
+
+// An announced audio track whose m-line accepted the audio-level extension:
+// its source reads each packet's level; changes come here to be emitted while
+// the track is still announced (a late one after removal would be stale).
+void session::impl::watch_voice(peer& p, const std::string& mid) {
+  auto id = p.audio_level_ids.find(mid);
+  auto it = p.sources.find(mid);
+  if (id == p.audio_level_ids.end() || it == p.sources.end() || it->second.kind != "audio")
+    return;
+  std::weak_ptr<impl> weak = weak_from_this();
+  source* src = it->second.src.get();
+  auto on_change = [weak, pid = p.id, serial = p.serial, mid, src](bool speech) {
+    auto self = weak.lock();
+    if (!self)
+      return;
+    self->rt->post([self, pid, serial, mid, src, speech] {
+      peer* q = self->find(pid, serial);
+      if (self->closed || !q || !q->announced.count(mid))
+        return;
+      auto it = q->sources.find(mid);
+      if (it == q->sources.end() || it->second.src.get() != src)
+        return;  // replaced by a new stream: its own detector reports
+      if (self->events.voice_activity)
+        self->events.voice_activity(pid, track_id(pid, mid), speech);
+    });
+  };
+  src->watch_voice(id->second, cfg.voice, std::move(on_change));
 }
 
 }  // namespace vr::media

@@ -150,6 +150,11 @@ struct media_writer {
     field(w, "message", e.message);
     return "error";
   }
+  std::string_view operator()(const vad_notification& e) const {
+    field(w, "trackId", e.track_id);
+    field(w, "status", e.speech ? "speech" : "silence");
+    return "vadNotification";
+  }
 };
 
 // Channel pushes: the event name and its payload object's fields.

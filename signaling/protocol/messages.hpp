@@ -216,10 +216,16 @@ struct media_error {
   std::string reason;
   std::string message;
 };
+// vadNotification {"trackId", "status": "speech"|"silence"}: sent on changes only.
+struct vad_notification {
+  std::string track_id;
+  bool speech = false;
+};
 
 using server_media_event =
   std::variant<peer_accepted, peer_joined, peer_left, peer_updated, tracks_added, tracks_removed,
-               sdp_message, ice_candidate, relay_message, media_error, track_updated>;
+               sdp_message, ice_candidate, relay_message, media_error, track_updated,
+               vad_notification>;
 
 // ---- Server to client: channel pushes (section 3) --------------------------
 

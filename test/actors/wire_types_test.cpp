@@ -56,6 +56,7 @@ TEST_CASE("server pushes survive serialization between nodes", "[actors][wire]")
     {proto::server_media_event{proto::media_error{"forbidden", "no"}}},
     {proto::server_media_event{proto::track_updated{"p2", "p2:0", {R"({"muted":true})"}}}},
     {proto::chat_message{"p1", "Zoë", "<b>x</b>", 1700000000123}},
+    {proto::server_media_event{proto::vad_notification{"p2:0", true}}},
   };
   for (auto& p : pushes) {
     auto back = round_trip(fx.sys, p);
@@ -93,9 +94,12 @@ TEST_CASE("client events and join results survive serialization between nodes", 
   CHECK(std::holds_alternative<proto::record_stop>(rec.request));
 
   std::vector<proto::chat_message> history{{"p1", "a", "one", 1}, {"p2", "b", "two", 2}};
-  join_result r{
-    proto::join_reply{"p", peer_role::viewer, room_type::group, "o", {true, "o"}, history},
-    room_api{}};
+  proto::join_reply reply;
+  reply.peer_id = "p";
+  reply.owner_id = "o";
+  reply.recording = {true, "o"};  // set apart: gcc 12 warns falsely on a nested optional here
+  reply.chat = history;
+  join_result r{reply, room_api{}};
   auto rb = round_trip(fx.sys, r);
   REQUIRE(std::holds_alternative<proto::join_reply>(rb.reply));
   CHECK(std::get<proto::join_reply>(rb.reply).recording.active);

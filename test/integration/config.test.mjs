@@ -43,6 +43,9 @@ test("an unknown key or an ill-typed value stops start-up, naming the key", () =
      "cluster.connection-timeout"],
     [["--config-file=config/test.conf", "--cluster.node-port=99999"], "cluster.node-port"],
     [["--config-file=config/test.conf", "--http.public-url=node1.example.com"], "http.public-url"],
+    [["--config-file=config/test.conf", "--vad.threshold-dbov=0"], "vad.threshold-dbov"],
+    [["--config-file=config/test.conf", "--vad.threshold-dbov=128"], "vad.threshold-dbov"],
+    [["--config-file=config/test.conf", "--vad.silence-after=0s"], "vad.silence-after"],
   ];
   for (const [args, key] of cases) {
     const r = startWith(args);

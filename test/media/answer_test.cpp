@@ -74,6 +74,10 @@ TEST_CASE("a Chrome publish offer is answered with one forwarded codec per m-lin
   CHECK(video.find("a=recvonly") != std::string::npos);
   CHECK(answer.find("a=group:BUNDLE 0 1") != std::string::npos);
   CHECK(cap.mids == std::map<std::string, std::string>{{"0", "chrome:0"}, {"1", "chrome:1"}});
+  // The audio-level extension is accepted with the offered id (voice
+  // activity), on the audio m-line only; webrtcbin itself answers no extmap.
+  CHECK(audio.find("a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level") != std::string::npos);
+  CHECK(video.find("a=extmap") == std::string::npos);
 }
 
 TEST_CASE("prefer_h264 answers H264 first") {

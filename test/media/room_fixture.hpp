@@ -191,6 +191,15 @@ public:
     auto it = hls_.find(id);
     return it == hls_.end() ? nullptr : it->second;
   }
+  struct voice_event {
+    std::string peer, track_id;
+    bool speech = false;
+  };
+  // voice_activity events, in order.
+  std::vector<voice_event> voice_events() {
+    std::lock_guard lock(mutex_);
+    return voice_;
+  }
   std::string last_subscribe_offer(const std::string& id) {
     std::lock_guard lock(mutex_);
     return subscribe_offers_[id];
@@ -270,6 +279,10 @@ private:
       for (auto& p : others)
         p->forget_tracks(ids);
     };
+    ev.voice_activity = [this](std::string id, std::string track_id, bool speech) {
+      std::lock_guard lock(mutex_);
+      voice_.push_back({std::move(id), std::move(track_id), speech});
+    };
     ev.error = [this](std::string id, std::string reason, std::string message) {
       record_error("session/" + id, reason + ": " + message);
     };
@@ -289,6 +302,7 @@ private:
   std::map<std::string, std::string> publish_answers_, subscribe_offers_;
   std::map<std::string, std::vector<std::string>> server_candidates_;
   std::vector<std::string> errors_;
+  std::vector<voice_event> voice_;
   std::set<std::string> left_;
   std::map<std::string, std::shared_ptr<const media::hls::snapshot>> hls_;
   std::map<std::string, std::size_t> hls_updates_;

@@ -3,6 +3,7 @@
 #include "media/gst_ptr.hpp"
 #include "media/peer_connection.hpp"
 #include "media/runtime.hpp"
+#include "media/voice_activity.hpp"
 #include "media/webrtcbin/ssrc_clearing.hpp"
 #include "media/webrtcbin/webrtcbin_tuning.hpp"
 #include "test/peer/encoded_loop.hpp"
@@ -253,6 +254,25 @@ GstPadProbeReturn record_sent(GstPad*, GstPadProbeInfo* info, gpointer) {
   return GST_PAD_PROBE_OK;
 }
 
+// The audio-level extension written into each audio packet (one-byte form).
+struct audio_level_writer {
+  unsigned id = 0;
+  std::atomic<std::uint8_t> level{127};
+};
+
+GstPadProbeReturn write_audio_level(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto& w = *static_cast<audio_level_writer*>(data);
+  GstBuffer* buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+  GST_PAD_PROBE_INFO_DATA(info) = buf;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (gst_rtp_buffer_map(buf, GST_MAP_READWRITE, &rtp)) {
+    guint8 byte = w.level.load(std::memory_order_relaxed) & 0x7f;
+    gst_rtp_buffer_add_extension_onebyte_header(&rtp, static_cast<guint8>(w.id), &byte, 1);
+    gst_rtp_buffer_unmap(&rtp);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 }  // namespace
 
 struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
@@ -279,6 +299,7 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
   std::atomic<std::size_t> offers{0};
   std::shared_ptr<receive_state> recv = std::make_shared<receive_state>();
   std::shared_ptr<wire_loss> loss = std::make_shared<wire_loss>();
+  audio_level_writer audio_level;  // outlives the pipeline's probes (teardown first)
 
   GstBin* bin() const { return GST_BIN(pipeline.get()); }
 
@@ -466,15 +487,30 @@ struct webrtc_peer::impl : std::enable_shared_from_this<webrtc_peer::impl> {
     }
     if (opts.audio && !opts.loop) {
       guint ssrc = g_random_int();
-      add_source(
+      caps_ptr caps(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                                        "encoding-name", G_TYPE_STRING, "OPUS", "payload",
+                                        G_TYPE_INT, 111, "clock-rate", G_TYPE_INT, 48000, "ssrc",
+                                        G_TYPE_UINT, ssrc, nullptr));
+      // webrtcbin offers each extmap-N caps field as a=extmap:N.
+      std::string extmap = "extmap-" + std::to_string(opts.audio_level_id);
+      if (opts.audio_level_id)
+        gst_caps_set_simple(caps.get(), extmap.c_str(), G_TYPE_STRING, media::audio_level_uri,
+                            nullptr);
+      GstElement* source = add_source(
+        // No header extension of the payloader's own: with extmap-N in the
+        // downstream caps rtpopuspay would add one (it writes no level without
+        // level meta); the probe below writes ours.
         "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc ! rtpopuspay "
-        "pt=111 "
+        "pt=111 auto-header-extension=false "
         "ssrc=" +
           std::to_string(ssrc) + " ! capsfilter name=rtpcaps",
-        caps_ptr(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
-                                     "encoding-name", G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT,
-                                     111, "clock-rate", G_TYPE_INT, 48000, "ssrc", G_TYPE_UINT,
-                                     ssrc, nullptr)));
+        std::move(caps));
+      if (source && opts.audio_level_id) {
+        audio_level.id = opts.audio_level_id;
+        pad_ptr src{gst_element_get_static_pad(source, "src")};
+        gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_BUFFER, &write_audio_level, &audio_level,
+                          nullptr);
+      }
     }
     auto self = shared_from_this();
     pub->create_offer([self](sdp_ptr offer, std::string err) {
@@ -750,6 +786,7 @@ bool webrtc_peer::publish_connected() const { return impl_->pub_connected.load()
 std::uint64_t webrtc_peer::wire_dropped() const { return impl_->loss->dropped.load(); }
 
 void webrtc_peer::stop_wire_loss() { impl_->loss->every = 0; }
+void webrtc_peer::set_audio_level(std::uint8_t level) { impl_->audio_level.level = level; }
 bool webrtc_peer::subscribe_connected() const { return impl_->sub_connected.load(); }
 
 latency_summary webrtc_peer::latency() const {

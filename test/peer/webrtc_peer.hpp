@@ -47,6 +47,10 @@ struct peer_options {
   // How long this peer's jitterbuffers wait for a missing packet. 0: none,
   // packets are counted as they come (a late retransmission is dropped).
   unsigned receive_latency_ms = 0;
+  // > 0: the generated audio is offered with the audio-level header extension
+  // (RFC 6464) under this id, and every audio packet carries the level last
+  // given to set_audio_level (like a browser's microphone, without decoding).
+  unsigned audio_level_id = 0;
 };
 
 struct received_track {
@@ -108,6 +112,9 @@ public:
   bool publish_connected() const;
   std::uint64_t wire_dropped() const;  // video packets the lossy wire dropped
   void stop_wire_loss();               // the lossy wire drops nothing from now on
+  // The level (0 loudest .. 127 silence, -dBov) written into the audio packets
+  // from now on (audio_level_id); 127 to begin with.
+  void set_audio_level(std::uint8_t level);
   bool subscribe_connected() const;
   latency_summary latency() const;
   // Forgets the delays measured so far (a benchmark's warm-up).

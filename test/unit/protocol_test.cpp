@@ -344,6 +344,10 @@ TEST_CASE("server media events nest their JSON in the payload's data string", "[
     R"(trackUpdated {"peerId":"p2","trackId":"p2:0","metadata":{"type":"screen","muted":false}})");
   CHECK(inner(proto::media_error{"forbidden", "viewers cannot publish"}) ==
         R"(error {"reason":"forbidden","message":"viewers cannot publish"})");
+  CHECK(inner(proto::vad_notification{"p2:0", true}) ==
+        R"(vadNotification {"trackId":"p2:0","status":"speech"})");
+  CHECK(inner(proto::vad_notification{"p2:0", false}) ==
+        R"(vadNotification {"trackId":"p2:0","status":"silence"})");
   // As a channel push: [join_ref, null, topic, "mediaEvent", {"data": "..."}].
   auto frame = proto::encode_push("1", "room:a", proto::server_media_event{proto::peer_left{"p"}});
   CHECK(

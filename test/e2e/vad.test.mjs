@@ -1,0 +1,118 @@
+// Voice activity: Chromium's fake microphone plays a file of tone bursts and
+// silences; Chromium writes each packet's audio level (RFC 6464) once the
+// server's answer accepts the extension, and the other page gets
+// vadNotification speech / silence for the speaker's audio track.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { chromium } from "playwright-core";
+import { guard, startServer } from "../integration/lib/server.mjs";
+import { CHROMIUM_ARGS, peerId, poll, received, waitStats } from "./browser.mjs";
+
+const RATE = 48000;
+
+// 16-bit mono PCM WAV: `cycles` of a 1.5 s warbling tone (not a steady one,
+// which noise suppression could learn away) then 2.5 s of digital silence.
+function burstsWav(cycles) {
+  const samples = [];
+  for (let c = 0; c < cycles; c++) {
+    for (let i = 0; i < 1.5 * RATE; i++) {
+      const t = i / RATE;
+      const f = 300 + 200 * Math.sin(2 * Math.PI * 3 * t);
+      samples.push(0.4 * Math.sin(2 * Math.PI * f * t) * (0.6 + 0.4 * Math.sin(2 * Math.PI * 5 * t)));
+    }
+    for (let i = 0; i < 2.5 * RATE; i++) samples.push(0);
+  }
+  const data = Buffer.alloc(samples.length * 2);
+  samples.forEach((s, i) => data.writeInt16LE(Math.round(s * 32767), i * 2));
+  const h = Buffer.alloc(44);
+  h.write("RIFF", 0);
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write("WAVE", 8);
+  h.write("fmt ", 12);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20); // PCM
+  h.writeUInt16LE(1, 22); // mono
+  h.writeUInt32LE(RATE, 24);
+  h.writeUInt32LE(RATE * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write("data", 36);
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
+let srv, browser, dir;
+const servers = [];
+
+before(async () => {
+  srv = await startServer();
+  servers.push(srv);
+  dir = mkdtempSync(path.join(os.tmpdir(), "vr-vad-"));
+  const wav = path.join(dir, "bursts.wav");
+  writeFileSync(wav, burstsWav(2));
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [...CHROMIUM_ARGS, `--use-file-for-fake-audio-capture=${wav}`],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  const { code } = await srv.stop();
+  assert.equal(code, 0, "the server exits cleanly");
+});
+
+// Opens the room page with every media event the page receives recorded
+// (decoded from the channel's text frames) in `events`.
+async function openRecorded(room, name) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const events = [];
+  page.on("websocket", (ws) =>
+    ws.on("framereceived", ({ payload }) => {
+      if (typeof payload !== "string") return;
+      let frame;
+      try {
+        frame = JSON.parse(payload);
+      } catch {
+        return;
+      }
+      if (Array.isArray(frame) && frame[3] === "mediaEvent" && typeof frame[4]?.data === "string")
+        events.push({ at: Date.now(), ...JSON.parse(frame[4].data) });
+    }));
+  await page.goto(`${srv.httpUrl}/room/${room}?display_name=${name}`);
+  await page.waitForFunction(() => window.videoroom?.state === "joined", null, { timeout: 15000 });
+  return { page, events };
+}
+
+test("a speaking page's audio track is notified as speech, then silence, to the other page", guard(() => servers, async () => {
+  const a = await openRecorded("e2e_vad", "Ann");
+  const b = await openRecorded("e2e_vad", "Bob");
+  const ia = await peerId(a.page);
+
+  // Bob hears Ann: her audio reaches his page.
+  await waitStats(b.page, (s) => received(s, ia, "audio", "packetsReceived") > 20, "audio from Ann");
+  const added = await poll(
+    async () => b.events.find((e) => e.type === "tracksAdded" && e.data.peerId === ia &&
+      Object.values(e.data.tracks).some((t) => t.kind === "audio")),
+    (e) => e !== undefined, "Ann's audio track announced to Bob");
+  const track = Object.entries(added.data.tracks).find(([, t]) => t.kind === "audio")[0];
+
+  const vad = () => b.events.filter((e) => e.type === "vadNotification" && e.data.trackId === track)
+    .map((e) => e.data.status);
+  // A burst is speech, the silence after it silence: both reach Bob, alternating.
+  const seen = await poll(async () => vad(), (v) => v.includes("speech") && v.lastIndexOf("silence") > v.indexOf("speech"),
+    "speech then silence of Ann's track", 30000);
+  for (let i = 1; i < seen.length; i++) assert.notEqual(seen[i], seen[i - 1], `changes only: ${seen}`);
+
+  // Ann's own page hears of her voice too.
+  assert.ok(a.events.some((e) => e.type === "vadNotification" && e.data.trackId === track), "the speaker is told too");
+
+  const m = await srv.metrics();
+  assert.ok((m.get("vr_vad_notifications_total") ?? 0) >= 2, "notifications counted in /metrics");
+  for (const p of [a.page, b.page]) await p.context().close();
+}));
