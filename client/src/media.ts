@@ -1,7 +1,7 @@
 // The two one-way peer connections of protocol.md section 4: `publish` (we offer
 // and send) and `subscribe` (the server offers and sends every other peer's tracks).
 import { CAMERA_ENCODINGS, type SimulcastOptions } from "./local";
-import type { Candidate, ClientMediaEvents, Mid, PcKind, TrackId } from "./protocol";
+import type { Candidate, ClientMediaEvents, Mid, PcKind, TrackId, TrackMetadata, TrackType } from "./protocol";
 
 export type Send = <T extends keyof ClientMediaEvents>(type: T, data: ClientMediaEvents[T]) => void;
 export type TrackHandler = (trackId: string, track: MediaStreamTrack) => void;
@@ -17,7 +17,7 @@ export type InboundStat = {
   framesPerSecond?: number;
   rtt?: number; // seconds, of the connection's selected candidate pair
 };
-export type OutboundStat = { kind: string | undefined; packetsSent: number; bytesSent: number };
+export type OutboundStat = { kind: string | undefined; type?: TrackType; packetsSent: number; bytesSent: number };
 
 // The fields of an RTCStats entry of type inbound-rtp or outbound-rtp that stats() reads.
 export type RtpStats = {
@@ -68,6 +68,15 @@ export class MediaSession {
   private subscribeChain: Promise<void> = Promise.resolve();
   private publishChain: Promise<void> = Promise.resolve();
   private closed = false;
+  // What each published transceiver carries (its track metadata); the mute state
+  // lives here too, as the sender then holds no track (replaceTrack(null)).
+  private published = new Map<RTCRtpTransceiver, TrackMetadata>();
+  // The track a muted camera or microphone sends again on unmute.
+  private held = new Map<RTCRtpTransceiver, MediaStreamTrack>();
+  private ownTracks = new Map<Mid, TrackId>(); // from the publish answers
+  // Renegotiations (screen share) wait for the previous answer: one offer at a time.
+  private offerChain: Promise<void> = Promise.resolve();
+  private answered: (() => void) | null = null;
 
   constructor(
     private send: Send,
@@ -96,40 +105,125 @@ export class MediaSession {
     for (const track of tracks) {
       const init: RTCRtpTransceiverInit = { direction: "sendonly", streams: [stream] };
       if (this.simulcast.publish && track.kind === "video") init.sendEncodings = CAMERA_ENCODINGS;
-      pc.addTransceiver(track, init);
+      const t = pc.addTransceiver(track, init);
+      const muted = !track.enabled; // "join muted" from the lobby
+      this.published.set(t, { type: track.kind === "video" ? "camera" : "microphone", muted });
+      if (muted) {
+        this.held.set(t, track);
+        await t.sender.replaceTrack(null);
+      }
     }
-    try {
-      await pc.setLocalDescription(await pc.createOffer());
-    } catch (e) {
-      this.onError(`publish offer: ${e}`);
-      return;
+    await this.negotiate();
+  }
+
+  // Sends a new publish offer with the metadata of every live transceiver, and
+  // waits for its answer.
+  private negotiate(): Promise<void> {
+    const pc = this.publishPc;
+    if (!pc) return Promise.resolve();
+    this.offerChain = this.offerChain.then(async () => {
+      if (this.closed) return;
+      try {
+        await pc.setLocalDescription(await pc.createOffer());
+      } catch (e) {
+        this.onError(`publish offer: ${e}`);
+        return;
+      }
+      if (this.closed) return;
+      // MIDs exist only once the local description is set.
+      const trackMetadata: Record<Mid, TrackMetadata> = {};
+      for (const [t, meta] of this.published)
+        if (t.mid !== null && t.direction === "sendonly") trackMetadata[t.mid] = meta;
+      const answered = new Promise<void>((resolve) => (this.answered = resolve));
+      this.send("publishOffer", { sdp: pc.localDescription!.sdp, trackMetadata });
+      await answered;
+    });
+    return this.offerChain;
+  }
+
+  // Publishes a screen share as another video track (a renegotiation). A later
+  // share reuses the m-line of the first: the server keeps an m-line's
+  // transceiver for the whole connection (webrtcbin cannot recycle a stopped one).
+  async addScreen(track: MediaStreamTrack): Promise<void> {
+    const pc = this.publishPc;
+    if (!pc || this.closed) return;
+    const old = this.screenTransceiver();
+    if (old) {
+      old.direction = "sendonly";
+      await old.sender.replaceTrack(track);
+    } else {
+      const t = pc.addTransceiver(track, { direction: "sendonly", streams: [new MediaStream([track])] });
+      this.published.set(t, { type: "screen" });
     }
-    if (this.closed) return;
-    // MIDs exist only once the local description is set.
-    const trackMetadata: Record<Mid, object> = {};
-    for (const t of pc.getTransceivers()) {
-      const kind = t.sender.track?.kind ?? "audio";
-      if (t.mid !== null) trackMetadata[t.mid] = { kind, source: kind === "video" ? "camera" : "microphone" };
+    await this.negotiate();
+  }
+
+  // Stops publishing the screen share: its m-line goes `inactive` in a new offer.
+  async removeScreen(): Promise<void> {
+    const t = this.screenTransceiver();
+    if (!t || t.direction === "inactive" || this.closed) return;
+    await t.sender.replaceTrack(null);
+    t.direction = "inactive";
+    await this.negotiate();
+  }
+
+  private screenTransceiver(): RTCRtpTransceiver | undefined {
+    return [...this.published].find(([, m]) => m.type === "screen")?.[0];
+  }
+
+  // Server track id of our published camera ("video") or microphone ("audio").
+  ownTrackId(kind: "audio" | "video"): TrackId | undefined {
+    const t = this.transceiverOf(kind);
+    return t?.mid != null ? this.ownTracks.get(t.mid) : undefined;
+  }
+
+  // Mute that others see: the sender stops sending (replaceTrack(null), no
+  // renegotiation) and the track's metadata says muted (updateTrackMetadata).
+  async setMuted(kind: "audio" | "video", muted: boolean, track: MediaStreamTrack | undefined): Promise<void> {
+    const t = this.transceiverOf(kind);
+    const meta = t && this.published.get(t);
+    if (!t || !meta) return;
+    meta.muted = muted;
+    if (muted) {
+      const current = t.sender.track ?? track;
+      if (current) this.held.set(t, current);
+      await t.sender.replaceTrack(null);
+    } else {
+      const again = track ?? this.held.get(t);
+      this.held.delete(t);
+      if (again) await t.sender.replaceTrack(again);
     }
-    this.send("publishOffer", { sdp: pc.localDescription!.sdp, trackMetadata });
+    const trackId = this.ownTrackId(kind);
+    if (trackId && !this.closed) this.send("updateTrackMetadata", { trackId, trackMetadata: { ...meta } });
+  }
+
+  private transceiverOf(kind: "audio" | "video"): RTCRtpTransceiver | undefined {
+    const type = kind === "video" ? "camera" : "microphone";
+    return [...this.published].find(([, m]) => m.type === type)?.[0];
   }
 
   // Sends `track` instead of the published track of its kind, on the same
   // sender: no new offer (RTCRtpSender.replaceTrack). False when none is published.
+  // A muted kind keeps sending nothing: the new track waits for the unmute.
   async replaceTrack(track: MediaStreamTrack): Promise<boolean> {
-    const sender = this.publishPc?.getTransceivers()
-      .find((t) => (t.sender.track?.kind ?? t.receiver.track.kind) === track.kind)?.sender;
-    if (!sender) return false;
-    await sender.replaceTrack(track);
+    const t = this.transceiverOf(track.kind === "video" ? "video" : "audio");
+    if (!t) return false;
+    if (this.published.get(t)?.muted) this.held.set(t, track);
+    else await t.sender.replaceTrack(track);
     return true;
   }
 
-  onPublishAnswer(sdp: string): void {
+  onPublishAnswer(sdp: string, midToTrackId: Record<Mid, TrackId> = {}): void {
     const pc = this.publishPc;
     if (!pc) return;
+    for (const [mid, id] of Object.entries(midToTrackId)) this.ownTracks.set(mid, id);
     this.publishChain = this.publishChain
       .then(() => pc.setRemoteDescription({ type: "answer", sdp }))
-      .catch((e) => this.onError(`publish answer: ${e}`));
+      .catch((e) => this.onError(`publish answer: ${e}`))
+      .finally(() => {
+        this.answered?.();
+        this.answered = null;
+      });
   }
 
   onSubscribeOffer(sdp: string, midToTrackId: Record<Mid, TrackId>): void {
@@ -138,6 +232,7 @@ export class MediaSession {
     this.subscribeChain = this.subscribeChain
       .then(async () => {
         await pc.setRemoteDescription({ type: "offer", sdp });
+        this.reusedTracks(pc, midToTrackId ?? {});
         await pc.setLocalDescription(await pc.createAnswer());
         if (!this.closed) this.send("subscribeAnswer", { sdp: pc.localDescription!.sdp });
       })
@@ -191,9 +286,11 @@ export class MediaSession {
       });
     });
     for (const i of inbound) i.rtt = rtt;
+    const typeOfMid = new Map([...this.published].map(([t, m]) => [t.mid, m.type]));
     (await this.publishPc?.getStats())?.forEach((s: RtpStats) => {
-      if (s.type === "outbound-rtp")
-        outbound.push({ kind: s.kind ?? s.mediaType, packetsSent: s.packetsSent ?? 0, bytesSent: s.bytesSent ?? 0 });
+      if (s.type !== "outbound-rtp") return;
+      const type = s.mid != null ? typeOfMid.get(String(s.mid)) : undefined;
+      outbound.push({ kind: s.kind ?? s.mediaType, type, packetsSent: s.packetsSent ?? 0, bytesSent: s.bytesSent ?? 0 });
     });
     return { inbound, outbound };
   }
@@ -210,6 +307,7 @@ export class MediaSession {
 
   close(): void {
     this.closed = true;
+    this.answered?.();
     this.publishPc?.close();
     this.subscribePc?.close();
     this.publishPc = this.subscribePc = undefined;
@@ -235,6 +333,19 @@ export class MediaSession {
     };
     this.subscribePc = pc;
     return pc;
+  }
+
+  // The server may put a new track on an m-line the browser already receives
+  // on (a screen shared again): no `track` event then, so announce it here.
+  private reusedTracks(pc: RTCPeerConnection, midToTrackId: Record<Mid, TrackId>): void {
+    for (const [mid, trackId] of Object.entries(midToTrackId)) {
+      if (this.remoteTracks.has(trackId)) continue;
+      const t = pc.getTransceivers().find((x) => x.mid === mid);
+      if (!t) continue;
+      this.remoteTracks.set(trackId, t.receiver.track);
+      this.browserToTrack.set(t.receiver.track.id, trackId);
+      this.onTrack(trackId, t.receiver.track);
+    }
   }
 
   private sendCandidate(pc: PcKind, c: RTCIceCandidate | null): void {

@@ -1,5 +1,6 @@
 // The room page's meeting controls around the media: the grid that fills the
-// window, keyboard shortcuts (m: mic, v: camera), the invite link, the device
+// window, keyboard shortcuts (m: mic, v: camera, c: chat, s: share screen,
+// l: speaker view), the invite link, the device
 // panel (camera and microphone switched with replaceTrack, speaker with setSinkId).
 import { canPickSpeaker, fillSelect, openTrack, permissionMessage, trackDevice, type TrackKind } from "./devices";
 import { fitGrid } from "./layout";
@@ -49,9 +50,10 @@ export function setupMeeting(h: MeetingHooks): void {
     if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || document.body.classList.contains("in-lobby")) return;
     const t = e.target as HTMLElement | null;
     if (t && (t.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(t.tagName))) return;
-    const id = { m: "mute-audio", v: "mute-video" }[e.key.toLowerCase()];
+    const keys: Record<string, string> = { m: "mute-audio", v: "mute-video", c: "chat-toggle", s: "share-screen", l: "speaker-view" };
+    const id = keys[e.key.toLowerCase()];
     const b = id ? byId<HTMLButtonElement>(id) : null;
-    if (b && !b.disabled) {
+    if (b && !b.disabled && !b.hidden) {
       e.preventDefault();
       b.click();
     }

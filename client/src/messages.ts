@@ -16,5 +16,7 @@ export const REQUEST_ERRORS: Record<string, string> = {
   not_found: "that person is no longer here",
   room_full: "no free publisher seat",
   invalid_params: "invalid request",
+  rate_limited: "too many messages, wait a moment",
+  unavailable: "not available on this server",
   timeout: "no answer from the server", // no reply in time (phoenix's push timeout)
 } satisfies Record<RequestErrorReason | "timeout", string>;

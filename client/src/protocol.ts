@@ -66,8 +66,22 @@ export function tokenName(token: string): string | undefined {
   }
 }
 
-// `response` of the `ok` reply to phx_join.
-export type JoinReply = { peerId: PeerId; role: Role; roomType: RoomType; ownerId: PeerId | null };
+// A chat message as every member gets it (protocol.md §6); `at`: the server's
+// time (ms since the epoch, or an ISO text: both are shown). `name` and `text`
+// were typed by people: shown as text only.
+export type ChatMessage = { from: PeerId; name: string; text: string; at: number | string };
+export type RecordingState = { active: boolean; by: PeerId | null };
+
+// `response` of the `ok` reply to phx_join. `chat` (the last 50 messages) and
+// `recording` are absent on older servers.
+export type JoinReply = {
+  peerId: PeerId;
+  role: Role;
+  roomType: RoomType;
+  ownerId: PeerId | null;
+  chat?: ChatMessage[];
+  recording?: RecordingState;
+};
 
 export type JoinErrorReason =
   | "invalid_room"
@@ -80,13 +94,16 @@ export type JoinErrorReason =
 
 // ---- Section 3: room requests, their replies, and the server's pushes --------
 
-export type RequestErrorReason = "forbidden" | "not_found" | "invalid_params" | "room_full";
+export type RequestErrorReason = "forbidden" | "not_found" | "invalid_params" | "room_full" | "rate_limited" | "unavailable";
 
 // Channel event → its payload and the `response` of its `ok` reply.
 export type RoomRequests = {
   raiseHand: { payload: Empty; reply: Empty };
   answerHand: { payload: { peerId: PeerId; accept: boolean }; reply: Empty };
   kick: { payload: { peerId: PeerId }; reply: Empty };
+  chat: { payload: { text: string }; reply: Empty };
+  recordStart: { payload: Empty; reply: Empty };
+  recordStop: { payload: Empty; reply: Empty };
 };
 export type RoomRequest = keyof RoomRequests;
 
@@ -97,6 +114,8 @@ export type ServerPushes = {
   handRaised: { peerId: PeerId; displayName: string };
   handAnswered: { accept: boolean };
   kicked: { by: PeerId };
+  chat: ChatMessage;
+  recordingChanged: RecordingState;
 };
 export type ServerPush = keyof ServerPushes;
 
@@ -118,6 +137,19 @@ export function displayNameOf(metadata: unknown): string | undefined {
   return isObject(metadata) && typeof metadata.displayName === "string" ? metadata.displayName : undefined;
 }
 
+// What this client puts in its own track metadata (protocol.md §6); others'
+// is read with trackMetaOf.
+export type TrackType = "camera" | "screen" | "microphone";
+export type TrackMetadata = { type: TrackType; muted?: boolean };
+
+// The type and muted state of a track's metadata (set by its peer: untrusted).
+export function trackMetaOf(metadata: unknown): { type?: TrackType; muted: boolean } {
+  if (!isObject(metadata)) return { muted: false };
+  const t = metadata.type;
+  const type = t === "camera" || t === "screen" || t === "microphone" ? t : undefined;
+  return { type, muted: metadata.muted === true };
+}
+
 // Both directions; sdpMid is always null from the server.
 export type Candidate = { pc: PcKind; candidate: string; sdpMLineIndex: number; sdpMid: string | null };
 
@@ -128,7 +160,8 @@ export type ClientMediaEvents = {
   join: { metadata: PeerMetadata };
   leave: Empty;
   updatePeerMetadata: { metadata: object };
-  publishOffer: { sdp: string; trackMetadata: Record<Mid, object> };
+  publishOffer: { sdp: string; trackMetadata: Record<Mid, TrackMetadata> };
+  updateTrackMetadata: { trackId: TrackId; trackMetadata: TrackMetadata };
   subscribeAnswer: { sdp: string };
   candidate: Candidate;
   relay: { to: PeerId; payload: object }; // call rooms only
@@ -157,6 +190,7 @@ export type TracksRemoved = { peerId: PeerId; trackIds: TrackId[] };
 export type PublishAnswer = { sdp: string; midToTrackId: Record<Mid, TrackId> };
 export type SubscribeOffer = { sdp: string; midToTrackId: Record<Mid, TrackId> };
 export type VadNotification = { trackId: TrackId; status: "speech" | "silence" };
+export type TrackUpdated = { peerId: PeerId; trackId: TrackId; metadata: unknown };
 export type Relay = { from: PeerId; payload: unknown }; // made by the other peer
 export type MediaError = { reason: string; message: string };
 
@@ -173,6 +207,7 @@ export type ServerMediaEvents = {
   subscribeOffer: SubscribeOffer;
   candidate: Candidate;
   vadNotification: VadNotification;
+  trackUpdated: TrackUpdated;
   relay: Relay;
   error: MediaError;
 };
@@ -210,6 +245,7 @@ const SERVER_MEDIA_TYPES: Record<keyof ServerMediaEvents, true> = {
   subscribeOffer: true,
   candidate: true,
   vadNotification: true,
+  trackUpdated: true,
   relay: true,
   error: true,
 };

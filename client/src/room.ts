@@ -2,6 +2,7 @@
 // shows everyone's media, and offers the owner's and viewers' controls.
 import { HlsPlayer } from "./broadcast";
 import { DirectCall } from "./call";
+import { ChatPanel } from "./chat";
 import { openCamera, simulcastOptions } from "./local";
 import { MediaSession } from "./media";
 import { JOIN_ERRORS, REQUEST_ERRORS } from "./messages";
@@ -23,14 +24,21 @@ import type {
   ServerMediaHandlers,
   SubscribeOffer,
   TrackId,
+  TrackKind,
+  Tracks,
   TracksAdded,
+  TrackType,
+  TrackUpdated,
   TracksRemoved,
   VadNotification,
 } from "./protocol";
-import { dispatchMediaEvent, displayNameOf, tokenName } from "./protocol";
+import { dispatchMediaEvent, displayNameOf, tokenName, trackMetaOf } from "./protocol";
 import { runLobby } from "./lobby";
 import { setupMeeting } from "./meeting";
+import { canRecord, RecordingUi } from "./recording";
 import { canKick, canRaiseHand } from "./rules";
+import { ScreenShare } from "./screen";
+import { screenTileId, Stage } from "./speaker";
 import { RoomSignaling } from "./signaling";
 import { RoomUi } from "./ui";
 
@@ -59,6 +67,8 @@ const state = {
   everJoined: false,
   peers: new Map<PeerId, RoomPeer>(),
   trackOwner: new Map<TrackId, PeerId>(), // track id → peer id (our own tracks too)
+  // Other peers' tracks: kind and what their metadata says (type, muted).
+  trackMeta: new Map<TrackId, { kind: TrackKind; type?: TrackType; muted: boolean }>(),
 };
 
 // Per media session (one per channel join); `epoch` lets async work started by
@@ -99,6 +109,7 @@ const testHook = {
     return {
       inbound: inbound.map((i) => ({
         ...i,
+        type: state.trackMeta.get(i.trackId)?.type ?? null,
         peerId: i.trackId.startsWith("call:") ? call?.peer ?? null : state.trackOwner.get(i.trackId) ?? null,
       })),
       outbound,
@@ -129,6 +140,37 @@ function showSelf(): void {
 function refreshPeers(): void {
   for (const p of state.peers.values()) showPeer(p);
   showSelf();
+}
+
+// Other peers' tracks as the server lists them (peersInRoom, peerJoined,
+// tracksAdded): who owns them, what they are, whether muted.
+function noteTracks(peerId: PeerId, tracks: Tracks | undefined): void {
+  for (const [id, t] of Object.entries(tracks ?? {})) noteTrack(peerId, id, t.kind, t.metadata);
+}
+
+function noteTrack(peerId: PeerId, trackId: TrackId, kind: TrackKind, metadata: unknown): void {
+  state.trackOwner.set(trackId, peerId);
+  if (isSelf(peerId)) return;
+  const meta = { kind, ...trackMetaOf(metadata) };
+  state.trackMeta.set(trackId, meta);
+  if (meta.type !== "screen") ui.muted(peerId, kind, meta.muted);
+  // The media may have come first (ontrack before tracksAdded): place it now.
+  const track = hls ? undefined : media?.remoteTrack(trackId);
+  if (track) placeTrack(peerId, trackId, track);
+}
+
+// A remote track goes to its peer's tile, a screen share to a tile of its own.
+function placeTrack(peerId: PeerId, trackId: TrackId, track: MediaStreamTrack): void {
+  if (state.trackMeta.get(trackId)?.type !== "screen") return ui.addTrack(peerId, track);
+  ui.removeTrack(peerId, track);
+  showScreen(peerId, trackId, track);
+}
+
+// Another peer's screen share: a tile of its own (the stage shows it large).
+function showScreen(peerId: PeerId, trackId: TrackId, track: MediaStreamTrack): void {
+  const name = state.peers.get(peerId)?.displayName ?? "?";
+  ui.tile(screenTileId(trackId), `${name}'s screen`, { screen: true });
+  ui.addTrack(screenTileId(trackId), track);
 }
 
 function kick(p: RoomPeer): void {
@@ -264,7 +306,7 @@ function onPeerAccepted(d: PeerAccepted): void {
     (trackId, track) => {
       const owner = state.trackOwner.get(trackId);
       if (!owner || hls) return;  // an HLS player owns the broadcaster's tile
-      ui.addTrack(owner, track);
+      placeTrack(owner, trackId, track);
       // Without HLS the server may send the broadcast by WebRTC instead.
       if (state.roomType === "broadcast" && state.role === "viewer") ui.notice(null);
     },
@@ -274,8 +316,8 @@ function onPeerAccepted(d: PeerAccepted): void {
   );
   const others = (d.peersInRoom ?? []).filter((p) => !isSelf(p.id));
   for (const p of others) {
-    for (const t of Object.keys(p.tracks ?? {})) state.trackOwner.set(t, p.id);
     showPeer(peerFrom(p));
+    noteTracks(p.id, p.tracks);
   }
   state.state = "joined";
   state.everJoined = true;
@@ -293,14 +335,19 @@ function onPeerDenied(d: PeerDenied): void {
 
 function onPeerJoined(d: PeerJoined): void {
   if (!d.peer || isSelf(d.peer.id)) return;
-  for (const t of Object.keys(d.peer.tracks ?? {})) state.trackOwner.set(t, d.peer.id);
   showPeer(peerFrom(d.peer));
+  noteTracks(d.peer.id, d.peer.tracks);
   if (state.roomType === "call") void directCall(d.peer.id).then((c) => c?.call());
 }
 
 function onPeerLeft(d: PeerLeft): void {
   state.peers.delete(d.peerId);
-  for (const [t, owner] of state.trackOwner) if (owner === d.peerId) state.trackOwner.delete(t);
+  for (const [t, owner] of state.trackOwner)
+    if (owner === d.peerId) {
+      state.trackOwner.delete(t);
+      state.trackMeta.delete(t);
+      ui.removeTile(screenTileId(t));
+    }
   ui.removeTile(d.peerId);
   if (call?.peer === d.peerId) {
     endCall();
@@ -319,22 +366,31 @@ function onPeerUpdated(d: PeerUpdated): void {
 }
 
 function onTracksAdded(d: TracksAdded): void {
-  for (const t of Object.keys(d.tracks ?? {})) state.trackOwner.set(t, d.peerId);
+  noteTracks(d.peerId, d.tracks);
+}
+
+function onTrackUpdated(d: TrackUpdated): void {
+  const known = state.trackMeta.get(d.trackId);
+  if (known) noteTrack(d.peerId, d.trackId, known.kind, d.metadata);
 }
 
 function onTracksRemoved(d: TracksRemoved): void {
   for (const t of d.trackIds ?? []) {
     const owner = state.trackOwner.get(t);
     const track = media?.remoteTrack(t);
-    if (owner && track) ui.removeTrack(owner, track);
+    const meta = state.trackMeta.get(t);
+    if (meta?.type === "screen") ui.removeTile(screenTileId(t));
+    else if (owner && track) ui.removeTrack(owner, track);
+    if (owner && meta && meta.type !== "screen") ui.muted(owner, meta.kind, false);
     media?.forgetTrack(t);
     state.trackOwner.delete(t);
+    state.trackMeta.delete(t);
   }
 }
 
 function onPublishAnswer(d: PublishAnswer): void {
   for (const t of Object.values(d.midToTrackId ?? {})) state.trackOwner.set(t, state.peerId!);
-  media?.onPublishAnswer(d.sdp);
+  media?.onPublishAnswer(d.sdp, d.midToTrackId);
 }
 
 function onSubscribeOffer(d: SubscribeOffer): void {
@@ -351,7 +407,7 @@ function onRelay(d: Relay): void {
 
 function onVadNotification(d: VadNotification): void {
   const owner = state.trackOwner.get(d.trackId);
-  if (owner) ui.speaking(owner, d.status === "speech");
+  if (owner) stage.speaking(owner, d.status === "speech");
 }
 
 function onMediaError(d: MediaError): void {
@@ -373,6 +429,7 @@ const mediaHandlers: ServerMediaHandlers = {
   candidate: onCandidate,
   relay: onRelay,
   vadNotification: onVadNotification,
+  trackUpdated: onTrackUpdated,
   error: onMediaError,
 };
 
@@ -386,13 +443,15 @@ function resetSession(): void {
   hls = null;
   state.peers.clear();
   state.trackOwner.clear();
+  state.trackMeta.clear();
+  screen.forget();
   ui.clearTiles();
   ui.clearHands();
 }
 
 function stopLocal(): void {
   void localPromise?.then((s) => s?.getTracks().forEach((t) => t.stop()));
-  for (const id of ["mute-audio", "mute-video", "raise-hand"]) ui.button(id).disabled = true;
+  for (const id of ["mute-audio", "mute-video", "raise-hand", "share-screen", "record"]) ui.button(id).disabled = true;
 }
 
 // Not in the room any more (error, kicked): no grid, and Leave just goes home.
@@ -412,15 +471,25 @@ function fail(reason: string, message: string): void {
   sig.socket.disconnect();  // else phoenix would retry the join forever
 }
 
+// Who may use the meeting features changes with the owner and the role.
+function allowFeatures(): void {
+  recording.allow(canRecord(state.roomType, isSelf(state.ownerId ?? "")));
+  screen.allow(state.roomType === "group" && state.role === "publisher");
+}
+
 sig.onMediaEvent((ev) => dispatchMediaEvent(mediaHandlers, ev));
+sig.onPush("chat", (m) => chat.add(m));
+sig.onPush("recordingChanged", (r) => recording.set(r));
 sig.onPush("ownerChanged", (p) => {
   state.ownerId = p.ownerId ?? null;
   ui.setOwner(state.ownerId);
+  allowFeatures();
   if (isSelf(state.ownerId ?? "")) ui.toast("You are now the owner of this room.");
 });
 sig.onPush("roleChanged", (p) => {
   if (isSelf(p.peerId)) {
     state.role = p.role;
+    allowFeatures();
     ui.button("raise-hand").hidden = !canRaiseHand(state.roomType, p.role);
     refreshPeers(); // own kick rights changed
     if (p.role === "publisher") {
@@ -477,6 +546,9 @@ sig.join({
     ui.roomType(reply.roomType);
     ui.button("raise-hand").hidden = !canRaiseHand(reply.roomType, reply.role);
     ui.button("raise-hand").disabled = false;
+    chat.show(reply.chat ?? []);
+    recording.set(reply.recording);
+    allowFeatures();
     ui.status("joining media…");
     sig.sendMediaEvent("join", { metadata: { displayName } });
   },
@@ -491,6 +563,36 @@ sig.join({
   },
 });
 }
+
+const requestError = (e: Error) => new Error(REQUEST_ERRORS[e.message] ?? e.message);
+const chat = new ChatPanel(
+  (text) => sig.request("chat", { text }).then(() => undefined, (e: Error) => Promise.reject(requestError(e))),
+  () => state.peerId,
+  (t) => ui.toast(t),
+);
+const recording = new RecordingUi(
+  (start) => sig.request(start ? "recordStart" : "recordStop", {}).then(() => undefined, (e: Error) => Promise.reject(requestError(e))),
+  (t) => ui.toast(t),
+);
+const stage = new Stage(ui, () => state.peerId);
+// Our own screen share shows as a tile too (a preview of what others see).
+const OWN_SCREEN = screenTileId("own");
+const screen: ScreenShare = new ScreenShare({
+  start: async (track): Promise<void> => {
+    if (!media?.publishing) {
+      ui.toast("Sharing starts once your camera is published: try again in a moment.");
+      return screen.forget();
+    }
+    ui.tile(OWN_SCREEN, `${displayName}'s screen`, { self: true, screen: true });
+    ui.addTrack(OWN_SCREEN, track);
+    await media?.addScreen(track);
+  },
+  stop: async () => {
+    ui.removeTile(OWN_SCREEN);
+    await media?.removeScreen();
+  },
+  toast: (t) => ui.toast(t),
+});
 
 setupMeeting({
   room,
@@ -556,7 +658,9 @@ for (const kind of ["audio", "video"] as const) {
     const tracks = (await localPromise)?.getTracks().filter((t) => t.kind === kind) ?? [];
     if (tracks.length === 0) return;
     const enable = !tracks.some((t) => t.enabled);
-    tracks.forEach((t) => (t.enabled = enable));  // keeps the connection; sends silence/black
+    tracks.forEach((t) => (t.enabled = enable));  // the own tile and a direct call: black/silence
     showMuted(kind, !enable);
+    // To the SFU nothing is sent while muted, and the others see the muted state.
+    await media?.setMuted(kind, !enable, tracks[0]);
   };
 }

@@ -2,7 +2,8 @@
 // notices, transient messages and raised hands.
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-export type TileOptions = { self?: boolean; viewer?: boolean; onKick?: () => void };
+// `screen`: the tile of a screen share (its own tile, keyed by its track).
+export type TileOptions = { self?: boolean; viewer?: boolean; screen?: boolean; onKick?: () => void };
 
 export class RoomUi {
   private grid = byId<HTMLElement>("grid");
@@ -72,6 +73,10 @@ export class RoomUi {
       tile = wantViewer ? this.makeChip() : this.makeTile(!!opts.self);
       tile.dataset.testid = `tile-${peerId}`;
       tile.dataset.peerId = peerId;
+      if (opts.screen) {
+        tile.classList.add("screen");
+        tile.dataset.trackType = "screen";
+      }
       (wantViewer ? this.viewers : this.grid).append(tile);
       this.tiles.set(peerId, tile);
     }
@@ -115,7 +120,8 @@ export class RoomUi {
     const video = tile?.querySelector("video");
     if (!tile || !video) return;
     const stream = (video.srcObject as MediaStream | null) ?? new MediaStream();
-    if (!stream.getTracks().includes(track)) stream.addTrack(track);
+    if (stream.getTracks().includes(track)) return;
+    stream.addTrack(track);
     video.srcObject = stream;  // (re)assigning reloads the element with the new track
     this.refreshKind(tile, stream);
     void video.play().catch((e: Error) => {
@@ -151,7 +157,52 @@ export class RoomUi {
   }
 
   speaking(peerId: string, on: boolean): void {
-    this.tiles.get(peerId)?.classList.toggle("speaking", on);
+    const tile = this.tiles.get(peerId);
+    if (!tile) return;
+    tile.classList.toggle("speaking", on);
+    tile.dataset.speaking = String(on);
+  }
+
+  // The icon others see when a peer muted its microphone or turned its camera off.
+  muted(peerId: string, kind: "audio" | "video", on: boolean): void {
+    const tile = this.tiles.get(peerId);
+    if (!tile || tile.classList.contains("chip")) return;
+    tile.dataset[kind === "audio" ? "mutedAudio" : "mutedVideo"] = String(on);
+    if (kind === "video") {
+      // A muted camera sends nothing: no frozen last frame, a placeholder.
+      const stream = tile.querySelector("video")?.srcObject as MediaStream | null | undefined;
+      tile.querySelector(".placeholder")!.textContent = on ? "camera off" : "no video";
+      tile.classList.toggle("no-video", on || !stream?.getVideoTracks().length);
+    }
+    let icon = tile.querySelector<HTMLElement>(`.muted-icon.${kind}`);
+    if (!on) {
+      icon?.remove();
+      return;
+    }
+    if (!icon) {
+      icon = document.createElement("span");
+      icon.className = `muted-icon ${kind}`;
+      icon.setAttribute("role", "img");
+      icon.dataset.testid = `muted-${kind}-${peerId}`;
+      icon.textContent = kind === "audio" ? "mic off" : "cam off"; // words: no emoji font needed
+      const label = kind === "audio" ? "microphone muted" : "camera off";
+      icon.setAttribute("aria-label", label);
+      icon.title = label;
+      tile.querySelector(".icons")?.append(icon);
+    }
+  }
+
+  // The one tile shown large, the others in a strip (screen share, active
+  // speaker); null: the even grid.
+  setLarge(peerId: string | null): void {
+    const large = peerId ? this.tiles.get(peerId) : undefined;
+    for (const tile of this.tiles.values()) tile.classList.toggle("large", tile === large);
+    this.grid.classList.toggle("stage", !!large);
+  }
+
+  // Tile ids in the order they were shown (newest last).
+  tileIds(): string[] {
+    return [...this.tiles.keys()];
   }
 
   // A raised hand the owner may accept or deny.
@@ -199,7 +250,9 @@ export class RoomUi {
     const label = document.createElement("span");
     label.className = "label";
     label.innerHTML = '<span class="name"></span><span class="badge" title="room owner">★ owner</span>';
-    tile.append(video, placeholder, label);
+    const icons = document.createElement("span");
+    icons.className = "icons";
+    tile.append(video, placeholder, label, icons);
     return tile;
   }
 
