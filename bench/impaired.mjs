@@ -15,7 +15,7 @@ import os from "node:os";
 import { startServer, sleep } from "../test/integration/lib/server.mjs";
 import { launch, poll } from "../test/e2e/browser.mjs";
 import { startNetem } from "../test/netem/netem.mjs";
-import { delta, openPage, videoStats } from "../test/netem/pages.mjs";
+import { delta, openPage, videoStats, waitPublishing } from "../test/netem/pages.mjs";
 
 const seconds = Number(process.argv[2] ?? 20);
 const SETTLE_MS = 4000; // after a change of loss: NACK/PLI state and the BWE settle
@@ -43,6 +43,7 @@ const subs = [];
 let pub;
 try {
   pub = await openPage(browser, srv.httpUrl, room, "publisher", { net, profile: {} });
+  await waitPublishing(pub);
   subs.push(
     { ...(await openPage(browser, srv.httpUrl, room, "clean", { query: "&role=viewer" })), path: "direct" },
     { ...(await openPage(browser, srv.httpUrl, room, "lossy", { query: "&role=viewer", net, profile: { up: RTT_100, down: RTT_100 } })), path: "100 ms RTT + loss" },

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { guard, sleep, startServer } from "../integration/lib/server.mjs";
 import { startNetem } from "../netem/netem.mjs";
-import { delta, openPage, videoStats } from "../netem/pages.mjs";
+import { delta, openPage, videoStats, waitPublishing } from "../netem/pages.mjs";
 import { launch, poll } from "./browser.mjs";
 
 const WINDOW_MS = 15000;
@@ -44,6 +44,7 @@ const fps = (d) => d.in.framesDecoded / d.seconds;
 
 test("at 5% loss on a subscriber's path it keeps >= 90% of the clean subscriber's frame rate (NACK, RTX from the server)", guard(() => servers, async () => {
   const pub = await openPage(browser, srv.httpUrl, "e2e_loss_down", "Pub");
+  await waitPublishing(pub);
   const clean = await openPage(browser, srv.httpUrl, "e2e_loss_down", "Clean", { query: "&role=viewer" });
   const lossy = await openPage(browser, srv.httpUrl, "e2e_loss_down", "Lossy", { query: "&role=viewer", net, profile: { loss: 5 } });
   const [, dClean, dLossy] = await measure([pub, clean, lossy], [clean, lossy]);
@@ -61,6 +62,7 @@ test("at 5% loss on a subscriber's path it keeps >= 90% of the clean subscriber'
 
 test("at 5% loss on the publisher's path subscribers keep >= 90% of its frame rate (NACK from the server, RTX from the browser)", guard(() => servers, async () => {
   const pub = await openPage(browser, srv.httpUrl, "e2e_loss_up", "Pub", { net, profile: { loss: 5 } });
+  await waitPublishing(pub);
   const sub = await openPage(browser, srv.httpUrl, "e2e_loss_up", "Sub", { query: "&role=viewer" });
   const [dPub, dSub] = await measure([pub, sub], [sub]);
 

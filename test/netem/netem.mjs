@@ -112,7 +112,8 @@ export async function startNetem() {
       }
     },
 
-    // Packets nftables dropped and the relays carried, per link.
+    // Packets nftables dropped and the relays carried, per link (RTP packets also
+    // per "payloadType/ssrc", as they entered the relay: e.g. RTX on the wire).
     async counters(link) {
       const drops = { down: 0, up: 0 };
       for (const item of nftJson("list", "table", "inet", TABLE).nftables) {
@@ -124,11 +125,17 @@ export async function startNetem() {
         if (counter) drops[m[1]] += counter.packets;
       }
       const { relays } = await call("stats");
-      const carried = { down: 0, up: 0, queueDrops: 0 };
+      const carried = { down: 0, up: 0, queueDrops: 0, rtpDown: {}, rtpUp: {} };
+      const add = (into, from) => {
+        for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
+      };
       for (const r of link.relays) {
-        carried.down += relays[r.id].down.packets;
-        carried.up += relays[r.id].up.packets;
-        carried.queueDrops += relays[r.id].down.queueDrops + relays[r.id].up.queueDrops;
+        const { up, down } = relays[r.id];
+        carried.down += down.packets;
+        carried.up += up.packets;
+        carried.queueDrops += down.queueDrops + up.queueDrops;
+        add(carried.rtpDown, down.rtp);
+        add(carried.rtpUp, up.rtp);
       }
       return { nftDrops: drops, relayed: carried };
     },

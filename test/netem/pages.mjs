@@ -14,6 +14,19 @@ export async function openPage(browser, baseUrl, room, name, { query = "", net =
   return { page, link, name };
 }
 
+// Waits until a publisher's video has been going for a while, so that viewers
+// that join next get the room's tracks in one subscribe offer. (Viewers that
+// join before the publisher's media starts get the tracks in the order their
+// packets reach the server; with video on the first m-line the server's RTX is
+// not taken by Chromium: README, "Impaired networks", known issue.)
+export async function waitPublishing(pub, frames = 40) {
+  const end = Date.now() + 30000;
+  while ((await videoStats(pub.page)).out.framesEncoded < frames) {
+    if (Date.now() > end) throw new Error(`${pub.name} not publishing video within 30 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 const sum = (xs, f) => xs.reduce((a, x) => a + (x[f] ?? 0), 0);
 
 // The video a page receives (summed over its inbound video streams) or sends

@@ -24,7 +24,8 @@ class Link {
     this.set({});
     this.linkFree = 0; // when the link finishes sending what is queued (ms, monotonic)
     this.lastDue = 0;
-    this.counters = { packets: 0, bytes: 0, queueDrops: 0 };
+    // rtp: packets per "payloadType/ssrc" (RTP headers are clear under SRTP).
+    this.counters = { packets: 0, bytes: 0, queueDrops: 0, rtp: {} };
   }
 
   set({ delayMs = 0, jitterMs = 0, kbps = 0, queueMs = 200 } = {}) {
@@ -48,6 +49,11 @@ class Link {
     this.lastDue = due;
     this.counters.packets++;
     this.counters.bytes += buf.length;
+    // RTP (version 2, not RTCP's payload types 192-223 under rtcp-mux).
+    if (buf.length >= 12 && buf[0] >> 6 === 2 && (buf[1] < 192 || buf[1] > 223)) {
+      const key = `${buf[1] & 0x7f}/${buf.readUInt32BE(8)}`;
+      this.counters.rtp[key] = (this.counters.rtp[key] ?? 0) + 1;
+    }
     const wait = due - performance.now();
     if (wait <= 0.5) this.send(buf);
     else setTimeout(() => this.send(buf), wait);
