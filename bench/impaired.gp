@@ -6,7 +6,7 @@ set title "frames decoded per second under loss (lossy viewer: 100 ms RTT + loss
 set xlabel "packet loss on the lossy viewer's path (%, each way)"
 set ylabel "frames decoded / s"
 set grid
-set key bottom left
+set key center right
 set yrange [0:*]
 set xtics (0, 2, 5, 10)
 plot "bench/results/impaired-latest.dat" using 1:2 with linespoints lw 2 title "clean (direct)", \
