@@ -90,12 +90,21 @@ export async function startNetem() {
   }
 
   return {
+    // A link without a browser, and a relay on it (the harness test drives
+    // them with plain UDP sockets): relay.front / relay.back are its ports.
+    link(profile = {}) {
+      const link = { profile: { up: profile.up, down: profile.down }, loss: lossOf(profile), relays: [] };
+      links.push(link);
+      return link;
+    },
+    openRelay: (link) => addRelay(link),
+    setTarget: (relay, port) => call("target", { id: relay.id, port }),
+
     // Sends every RTCPeerConnection of the pages of `context` (a Playwright
     // BrowserContext, before its first page) through a relay of its own.
     // profile: { loss?, lossDown?, lossUp? (percent), down?, up? (relay.mjs DIR) }.
     async impair(context, profile = {}) {
-      const link = { profile: { up: profile.up, down: profile.down }, loss: lossOf(profile), relays: [] };
-      links.push(link);
+      const link = this.link(profile);
       await context.exposeFunction("__vrNetemOpen", () => addRelay(link));
       await context.exposeFunction("__vrNetemTarget", (id, port) => call("target", { id, port }));
       await context.addInitScript(pcHook, { relay: true });

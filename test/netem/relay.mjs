@@ -54,9 +54,11 @@ class Link {
       const key = `${buf[1] & 0x7f}/${buf.readUInt32BE(8)}`;
       this.counters.rtp[key] = (this.counters.rtp[key] ?? 0) + 1;
     }
+    // Timers count whole milliseconds (rounded up here; libuv's loop clock may
+    // still fire one up to 1 ms early).
     const wait = due - performance.now();
-    if (wait <= 0.5) this.send(buf);
-    else setTimeout(() => this.send(buf), wait);
+    if (wait <= 0) this.send(buf);
+    else setTimeout(() => this.send(buf), Math.ceil(wait));
   }
 }
 
