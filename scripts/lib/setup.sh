@@ -18,6 +18,7 @@ VR_APT_PACKAGES=(
   gstreamer1.0-nice gstreamer1.0-tools libnice-dev libgoogle-perftools-dev
   libssl-dev openssl dpkg-dev libjwt-dev
   chromium ffmpeg coturn clang-format
+  firefox-esr nftables iproute2
 )
 
 vr_log() { printf '[setup] %s\n' "$*" >&2; }

@@ -1,0 +1,82 @@
+// Interop (issue 22): a Firefox page and a Chromium page in one group room decode
+// each other's video and receive each other's audio through the server. Firefox is
+// Debian's firefox-esr, driven headless over WebDriver BiDi by puppeteer-core.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { after, before, test } from "node:test";
+import { guard, startServer } from "../integration/lib/server.mjs";
+import { launch, openRoom, peerId, poll, received, stats, waitStats } from "./browser.mjs";
+
+const FIREFOX = "/usr/bin/firefox-esr";
+
+// Fake camera and microphone without a prompt; host candidates on loopback with
+// their real address (no mDNS name), as the Chromium flags in browser.mjs do.
+const FIREFOX_PREFS = {
+  "media.navigator.streams.fake": true,
+  "media.navigator.permission.disabled": true,
+  "media.peerconnection.ice.loopback": true,
+  "media.peerconnection.ice.obfuscate_host_addresses": false,
+  "media.autoplay.default": 0, // allowed: the remote <video> plays without a click
+};
+
+let srv, chromium, firefox;
+const servers = [];
+
+async function launchFirefox() {
+  assert.ok(existsSync(FIREFOX), "firefox-esr is not installed (Debian package firefox-esr)");
+  const { default: puppeteer } = await import("puppeteer-core");
+  return puppeteer.launch({ browser: "firefox", executablePath: FIREFOX, headless: true, extraPrefsFirefox: FIREFOX_PREFS });
+}
+
+before(async () => {
+  srv = await startServer();
+  servers.push(srv);
+  [chromium, firefox] = await Promise.all([launch(), launchFirefox()]);
+});
+
+after(async () => {
+  await firefox?.close();
+  await chromium?.close();
+  const { code } = await srv.stop();
+  assert.equal(code, 0, "the server exits cleanly");
+});
+
+// The remote <video> of `from` on a page: its size and play position.
+const remoteVideo = (from) => {
+  const v = document.querySelector(`[data-peer-id="${from}"] video[data-remote]`);
+  return v ? { width: v.videoWidth, time: v.currentTime } : null;
+};
+
+test("a Firefox page and a Chromium page decode each other's video and hear each other", guard(() => servers, async () => {
+  // puppeteer's Page has evaluate/waitForFunction like Playwright's; the helpers
+  // of browser.mjs that only evaluate work on both.
+  const fox = await firefox.newPage();
+  await fox.goto(`${srv.httpUrl}/room/e2e_firefox?display_name=Fox`);
+  await fox.waitForFunction(() => window.videoroom?.state === "joined", { timeout: 15000 });
+  const chrome = await openRoom(chromium, srv.httpUrl, "e2e_firefox", "Chris");
+  const [idFox, idChrome] = await Promise.all([peerId(fox), peerId(chrome)]);
+  assert.notEqual(idFox, idChrome);
+
+  // Video decoded and audio received on each side...
+  const both = (s, from) => received(s, from, "video", "framesDecoded") > 20 && received(s, from, "audio", "bytesReceived") > 2000;
+  const a0 = await waitStats(fox, (s) => both(s, idChrome), "Firefox decoding Chromium", 30000);
+  const b0 = await waitStats(chrome, (s) => both(s, idFox), "Chromium decoding Firefox", 30000);
+  // ...and still flowing a few seconds later (not a burst at start-up).
+  await new Promise((r) => setTimeout(r, 3000));
+  const [a1, b1] = await Promise.all([stats(fox), stats(chrome)]);
+  for (const [who, s0, s1, from] of [["Firefox", a0, a1, idChrome], ["Chromium", b0, b1, idFox]]) {
+    const frames = received(s1, from, "video", "framesDecoded") - received(s0, from, "video", "framesDecoded");
+    const bytes = received(s1, from, "audio", "bytesReceived") - received(s0, from, "audio", "bytesReceived");
+    assert.ok(frames > 15, `${who} decoded ${frames} frames in 3 s`);
+    assert.ok(bytes > 3000, `${who} received ${bytes} audio bytes in 3 s`);
+  }
+
+  // What is decoded is shown: each page's remote <video> has a size and plays.
+  for (const [who, page, from] of [["Firefox", fox, idChrome], ["Chromium", chrome, idFox]]) {
+    const v0 = await poll(() => page.evaluate(remoteVideo, from), (v) => v?.width > 0, `${who}'s <video> of the other`, 10000);
+    await poll(() => page.evaluate(remoteVideo, from), (v) => v.time > v0.time + 0.5, `${who}'s <video> playing`, 10000);
+  }
+
+  await fox.close();
+  await chrome.context().close();
+}));

@@ -1,0 +1,77 @@
+// NACK/RTX under loss (issue 22): with 5% packet loss on one browser's path
+// (nftables in a network namespace of the test's own, test/netem), video keeps at
+// least 90% of its frame rate because lost packets are asked for again (NACK) and
+// sent again (RTX): toward a subscriber by the server, toward the server by the
+// publisher. Run by ctest under test/netem/in-netns.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { guard, sleep, startServer } from "../integration/lib/server.mjs";
+import { startNetem } from "../netem/netem.mjs";
+import { delta, openPage, videoStats, waitPublishing } from "../netem/pages.mjs";
+import { launch, poll } from "./browser.mjs";
+
+const WINDOW_MS = 15000;
+let srv, net, browser;
+const servers = [];
+
+before(async () => {
+  srv = await startServer();
+  servers.push(srv);
+  net = await startNetem();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await net?.stop();
+  const { code } = await srv.stop();
+  assert.equal(code, 0, "the server exits cleanly");
+});
+
+// Waits until the `receivers` decode video, lets it settle, then reads each
+// page's video stats over WINDOW_MS and returns the deltas.
+async function measure(pages, receivers) {
+  for (const p of receivers)
+    await poll(() => videoStats(p.page), (s) => s.in.framesDecoded > 30, `${p.name} decoding video`, 30000);
+  await sleep(2000);
+  const before = await Promise.all(pages.map((p) => videoStats(p.page)));
+  await sleep(WINDOW_MS);
+  const after = await Promise.all(pages.map((p) => videoStats(p.page)));
+  return pages.map((_, i) => delta(before[i], after[i]));
+}
+
+const fps = (d) => d.in.framesDecoded / d.seconds;
+
+test("at 5% loss on a subscriber's path it keeps >= 90% of the clean subscriber's frame rate (NACK, RTX from the server)", guard(() => servers, async () => {
+  const pub = await openPage(browser, srv.httpUrl, "e2e_loss_down", "Pub");
+  await waitPublishing(pub);
+  const clean = await openPage(browser, srv.httpUrl, "e2e_loss_down", "Clean", { query: "&role=viewer" });
+  const lossy = await openPage(browser, srv.httpUrl, "e2e_loss_down", "Lossy", { query: "&role=viewer", net, profile: { loss: 5 } });
+  const [, dClean, dLossy] = await measure([pub, clean, lossy], [clean, lossy]);
+
+  const c = await net.counters(lossy.link);
+  assert.ok(c.relayed.down > 300, `the lossy subscriber's media went through its relay: ${JSON.stringify(c)}`);
+  assert.ok(c.nftDrops.down > 10, `nftables dropped packets on its path: ${JSON.stringify(c)}`);
+  assert.ok(fps(dClean) > 10, `the clean subscriber decodes (${fps(dClean).toFixed(1)} fps)`);
+  assert.ok(fps(dLossy) >= 0.9 * fps(dClean),
+    `lossy ${fps(dLossy).toFixed(1)} fps >= 90% of clean ${fps(dClean).toFixed(1)} fps (${JSON.stringify(dLossy.in)})`);
+  assert.ok(dLossy.in.nackCount > 0, `the lossy subscriber sent NACKs: ${JSON.stringify(dLossy.in)}`);
+  assert.ok(dLossy.in.retransmittedPacketsReceived > 0, `and got retransmissions: ${JSON.stringify(dLossy.in)}`);
+  for (const p of [pub, clean, lossy]) await p.page.context().close();
+}));
+
+test("at 5% loss on the publisher's path subscribers keep >= 90% of its frame rate (NACK from the server, RTX from the browser)", guard(() => servers, async () => {
+  const pub = await openPage(browser, srv.httpUrl, "e2e_loss_up", "Pub", { net, profile: { loss: 5 } });
+  await waitPublishing(pub);
+  const sub = await openPage(browser, srv.httpUrl, "e2e_loss_up", "Sub", { query: "&role=viewer" });
+  const [dPub, dSub] = await measure([pub, sub], [sub]);
+
+  const c = await net.counters(pub.link);
+  assert.ok(c.relayed.up > 300 && c.nftDrops.up > 10, `the publisher's media went through its lossy relay: ${JSON.stringify(c)}`);
+  const sent = dPub.out.framesEncoded / dPub.seconds;
+  assert.ok(sent > 10, `the publisher encodes (${sent.toFixed(1)} fps)`);
+  assert.ok(fps(dSub) >= 0.9 * sent, `subscriber ${fps(dSub).toFixed(1)} fps >= 90% of the ${sent.toFixed(1)} fps sent (${JSON.stringify(dSub.in)})`);
+  assert.ok(dPub.out.nackCount > 0, `the server sent the publisher NACKs: ${JSON.stringify(dPub.out)}`);
+  assert.ok(dPub.out.retransmittedPacketsSent > 0, `and it retransmitted: ${JSON.stringify(dPub.out)}`);
+  for (const p of [pub, sub]) await p.page.context().close();
+}));

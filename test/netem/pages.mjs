@@ -1,0 +1,75 @@
+// Room pages for impaired tests and the impaired benchmark: a page with or without
+// an impaired path, and the raw RTP stats of its video.
+import { captureStats, rtpStats } from "./netem.mjs";
+
+// Opens the room page in a fresh context; with `profile`, through `net.impair`.
+// Returns { page, link } once joined.
+export async function openPage(browser, baseUrl, room, name, { query = "", net = null, profile = null } = {}) {
+  const ctx = await browser.newContext();
+  const link = profile ? await net.impair(ctx, profile) : null;
+  if (!profile) await captureStats(ctx);
+  const page = await ctx.newPage();
+  await page.goto(`${baseUrl}/room/${room}?display_name=${encodeURIComponent(name)}${query}`);
+  await page.waitForFunction(() => window.videoroom?.state === "joined", null, { timeout: 15000 });
+  return { page, link, name };
+}
+
+// Waits until a publisher's video has been going for a while, so that viewers
+// that join next get the room's tracks in one subscribe offer. (Viewers that
+// join before the publisher's media starts get the tracks in the order their
+// packets reach the server; with video on the first m-line the server's RTX is
+// not taken by Chromium: README, "Impaired networks", known issue.)
+export async function waitPublishing(pub, frames = 40) {
+  const end = Date.now() + 30000;
+  while ((await videoStats(pub.page)).out.framesEncoded < frames) {
+    if (Date.now() > end) throw new Error(`${pub.name} not publishing video within 30 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const sum = (xs, f) => xs.reduce((a, x) => a + (x[f] ?? 0), 0);
+
+// The video a page receives (summed over its inbound video streams) or sends
+// (over its outbound ones: simulcast layers), with the fields the tests and the
+// benchmark read. `at` is when it was read (ms).
+export async function videoStats(page) {
+  const all = await rtpStats(page);
+  const inb = all.filter((s) => s.type === "inbound-rtp" && s.kind === "video");
+  const out = all.filter((s) => s.type === "outbound-rtp" && s.kind === "video");
+  const widest = (xs) => xs.reduce((w, s) => Math.max(w, s.frameWidth ?? 0), 0);
+  return {
+    at: Date.now(),
+    in: {
+      streams: inb.length,
+      framesDecoded: sum(inb, "framesDecoded"),
+      freezeCount: sum(inb, "freezeCount"),
+      totalFreezesDuration: sum(inb, "totalFreezesDuration"),
+      nackCount: sum(inb, "nackCount"),
+      pliCount: sum(inb, "pliCount"),
+      packetsReceived: sum(inb, "packetsReceived"),
+      packetsLost: sum(inb, "packetsLost"),
+      retransmittedPacketsReceived: sum(inb, "retransmittedPacketsReceived"),
+      bytesReceived: sum(inb, "bytesReceived"),
+      frameWidth: widest(inb),
+      frameHeight: inb.reduce((h, s) => Math.max(h, s.frameHeight ?? 0), 0),
+    },
+    out: {
+      streams: out.length,
+      framesEncoded: sum(out, "framesEncoded"),
+      nackCount: sum(out, "nackCount"),
+      pliCount: sum(out, "pliCount"),
+      retransmittedPacketsSent: sum(out, "retransmittedPacketsSent"),
+      bytesSent: sum(out, "bytesSent"),
+      frameWidth: widest(out),
+      layers: out.map((s) => ({ rid: s.rid ?? null, frameWidth: s.frameWidth ?? 0, active: s.active ?? true })),
+    },
+  };
+}
+
+// The change of every counter between two videoStats readings, and its length (s).
+export function delta(a, b) {
+  const d = { seconds: (b.at - a.at) / 1000, in: {}, out: {} };
+  for (const side of ["in", "out"])
+    for (const [k, v] of Object.entries(b[side])) d[side][k] = typeof v === "number" && !/^frame(Width|Height)$|^streams$/.test(k) ? v - (a[side][k] ?? 0) : v;
+  return d;
+}
