@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { guard, startServer } from "../integration/lib/server.mjs";
 import { launch, openRoom, peerId, poll, received, stats, waitStats } from "./browser.mjs";
+import { launchWithToneMic } from "./tone_mic.mjs";
 
 let srv, browser;
 const servers = [];
@@ -87,15 +88,17 @@ test("recording: the owner's record button puts the red dot on every page", guar
 }));
 
 test("active speaker: the speaker's tile is highlighted on the other page and large in speaker view", guard(() => servers, async () => {
-  const ann = await openRoom(browser, srv.httpUrl, "e2e_vad_ui", "Ann");
+  // Ann's microphone plays tone bursts: the server's voice activity says speech.
+  const tone = await launchWithToneMic(2);
+  const ann = await openRoom(tone.browser, srv.httpUrl, "e2e_vad_ui", "Ann");
   const bob = await openRoom(browser, srv.httpUrl, "e2e_vad_ui", "Bob");
   const ia = await peerId(ann);
-  // Chromium's fake microphone beeps: the server's voice activity says speech.
   await bob.waitForSelector(`[data-testid="tile-${ia}"][data-speaking=true].speaking`, { timeout: 20000 });
   await bob.keyboard.press("l");
   assert.equal(await bob.getAttribute("[data-testid=speaker-view]", "aria-pressed"), "true");
   await bob.waitForSelector(`#grid.stage [data-testid="tile-${ia}"].large`, { timeout: 20000 });
   await close(ann, bob);
+  await tone.close();
 }));
 
 // getDisplayMedia answered by a moving canvas (headless Chromium has no screen

@@ -3,65 +3,23 @@
 // server's answer accepts the extension, and the other page gets
 // vadNotification speech / silence for the speaker's audio track.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
 import { guard, startServer } from "../integration/lib/server.mjs";
-import { CHROMIUM_ARGS, peerId, poll, received, waitStats } from "./browser.mjs";
+import { peerId, poll, received, waitStats } from "./browser.mjs";
+import { launchWithToneMic } from "./tone_mic.mjs";
 
-const RATE = 48000;
-
-// 16-bit mono PCM WAV: `cycles` of a 1.5 s warbling tone (not a steady one,
-// which noise suppression could learn away) then 2.5 s of digital silence.
-function burstsWav(cycles) {
-  const samples = [];
-  for (let c = 0; c < cycles; c++) {
-    for (let i = 0; i < 1.5 * RATE; i++) {
-      const t = i / RATE;
-      const f = 300 + 200 * Math.sin(2 * Math.PI * 3 * t);
-      samples.push(0.4 * Math.sin(2 * Math.PI * f * t) * (0.6 + 0.4 * Math.sin(2 * Math.PI * 5 * t)));
-    }
-    for (let i = 0; i < 2.5 * RATE; i++) samples.push(0);
-  }
-  const data = Buffer.alloc(samples.length * 2);
-  samples.forEach((s, i) => data.writeInt16LE(Math.round(s * 32767), i * 2));
-  const h = Buffer.alloc(44);
-  h.write("RIFF", 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write("WAVE", 8);
-  h.write("fmt ", 12);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20); // PCM
-  h.writeUInt16LE(1, 22); // mono
-  h.writeUInt32LE(RATE, 24);
-  h.writeUInt32LE(RATE * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write("data", 36);
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
-}
-
-let srv, browser, dir;
+let srv, browser, tone;
 const servers = [];
 
 before(async () => {
   srv = await startServer();
   servers.push(srv);
-  dir = mkdtempSync(path.join(os.tmpdir(), "vr-vad-"));
-  const wav = path.join(dir, "bursts.wav");
-  writeFileSync(wav, burstsWav(2));
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [...CHROMIUM_ARGS, `--use-file-for-fake-audio-capture=${wav}`],
-  });
+  tone = await launchWithToneMic(2);
+  browser = tone.browser;
 });
 
 after(async () => {
-  await browser?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await tone?.close();
   const { code } = await srv.stop();
   assert.equal(code, 0, "the server exits cleanly");
 });
