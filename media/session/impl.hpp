@@ -86,6 +86,8 @@ struct peer {
     awaiting_answer
   } sub_state = neg::idle;
   bool sub_connected = false;
+  // media SSRC → the RTX SSRC first offered for it (sdp::pin_rtx_ssrcs).
+  std::map<std::uint32_t, std::uint32_t> rtx_ssrcs;
   std::map<std::string, simulcast::variant> target_variants;  // by track id (setTargetTrackVariant)
 };
 

@@ -4,6 +4,7 @@
 // track's branch once the answer is applied and the connection is up.
 // State and threading: session/impl.hpp.
 #include "media/session/impl.hpp"
+#include "media/webrtcbin/rtx_ssrc_map.hpp"
 
 #include <algorithm>
 
@@ -69,6 +70,8 @@ void session::impl::negotiate(peer& q) {
       return;
     if (!offer)
       return self->subscribe_failed(*q, "create offer: " + err);
+    // Each offer of webrtcbin names new RTX SSRCs; rtprtxsend keeps the first.
+    sdp::pin_rtx_ssrcs(*offer, q->rtx_ssrcs);
     auto offer_holder = std::make_shared<sdp_ptr>(std::move(offer));
     q->sub->set_local(GST_WEBRTC_SDP_TYPE_OFFER, **offer_holder, [=](std::string err) {
       peer* q = self->find(pid, serial);
@@ -76,6 +79,7 @@ void session::impl::negotiate(peer& q) {
         return;
       if (!err.empty())
         return self->subscribe_failed(*q, "set local offer: " + err);
+      set_rtx_ssrc_map(q->sub->element(), q->rtx_ssrcs);
       self->offer_ready(*q, **offer_holder);
     });
   });
@@ -162,6 +166,7 @@ void session::impl::subscribe_answer(const std::string& id, std::string text) {
     q->sub_state = peer::neg::idle;
     if (!err.empty())
       return self->emit_error(id, "subscribe_failed", "set remote answer: " + err);
+    set_rtx_ssrc_map(q->sub->element(), q->rtx_ssrcs);
     for (auto& s : q->slots) {
       if (s->track.empty() || s->negotiated)
         continue;
