@@ -88,6 +88,9 @@ struct peer {
   bool sub_connected = false;
   // media SSRC → the RTX SSRC first offered for it (sdp::pin_rtx_ssrcs).
   std::map<std::uint32_t, std::uint32_t> rtx_ssrcs;
+  // A description is being applied: webrtcbin has set rtprtxsend's map to its
+  // own RTX SSRCs until ours are set again, so no branch starts meanwhile.
+  bool sub_applying = false;
   std::map<std::string, simulcast::variant> target_variants;  // by track id (setTargetTrackVariant)
 };
 

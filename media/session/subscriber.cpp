@@ -73,13 +73,16 @@ void session::impl::negotiate(peer& q) {
     // Each offer of webrtcbin names new RTX SSRCs; rtprtxsend keeps the first.
     sdp::pin_rtx_ssrcs(*offer, q->rtx_ssrcs);
     auto offer_holder = std::make_shared<sdp_ptr>(std::move(offer));
+    q->sub_applying = true;
     q->sub->set_local(GST_WEBRTC_SDP_TYPE_OFFER, **offer_holder, [=](std::string err) {
       peer* q = self->find(pid, serial);
       if (!q)
         return;
+      q->sub_applying = false;
+      set_rtx_ssrc_map(q->sub->element(), q->rtx_ssrcs);
+      self->link_ready(*q);
       if (!err.empty())
         return self->subscribe_failed(*q, "set local offer: " + err);
-      set_rtx_ssrc_map(q->sub->element(), q->rtx_ssrcs);
       self->offer_ready(*q, **offer_holder);
     });
   });
@@ -159,14 +162,18 @@ void session::impl::subscribe_answer(const std::string& id, std::string text) {
   auto holder = std::make_shared<sdp_ptr>(std::move(answer));
   auto self = shared_from_this();
   std::uint64_t serial = q->serial;
+  q->sub_applying = true;
   q->sub->set_remote(GST_WEBRTC_SDP_TYPE_ANSWER, **holder, [=](std::string err) {
     peer* q = self->find(id, serial);
     if (!q)
       return;
     q->sub_state = peer::neg::idle;
-    if (!err.empty())
-      return self->emit_error(id, "subscribe_failed", "set remote answer: " + err);
+    q->sub_applying = false;
     set_rtx_ssrc_map(q->sub->element(), q->rtx_ssrcs);
+    if (!err.empty()) {
+      self->link_ready(*q);
+      return self->emit_error(id, "subscribe_failed", "set remote answer: " + err);
+    }
     for (auto& s : q->slots) {
       if (s->track.empty() || s->negotiated)
         continue;
@@ -184,7 +191,7 @@ void session::impl::subscribe_answer(const std::string& id, std::string text) {
 // transportsendbin / pending sink pads), and a queue stuck there could not be
 // stopped later.
 void session::impl::link_ready(peer& q) {
-  if (!q.sub_connected)
+  if (!q.sub_connected || q.sub_applying)
     return;
   for (auto& s : q.slots) {
     if (s->track.empty() || !s->negotiated || s->br)

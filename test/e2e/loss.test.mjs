@@ -86,13 +86,16 @@ test("at 5% loss a viewer whose first m-line is video, re-offered, still gets th
   const [, dClean, dLossy] = await measure([pub, clean, lossy], [clean, lossy]);
 
   const c = await net.counters(lossy.link);
+  // On failure: the RTX SSRC the viewer was told, and the RTP it was sent per "payloadType/ssrc".
+  const fid = await lossy.page.evaluate(() => window.__vrPcs[0].remoteDescription.sdp.match(/a=ssrc-group:FID.*/g));
+  const seen = `FID ${JSON.stringify(fid)}, sent ${JSON.stringify(c.relayed.rtpDown)}`;
   assert.ok(c.nftDrops.down > 10, `nftables dropped packets on the lossy viewer's path: ${JSON.stringify(c)}`);
   assert.ok(fps(dClean) > 10, `the clean viewer decodes (${fps(dClean).toFixed(1)} fps)`);
   assert.ok(fps(dLossy) >= 0.9 * fps(dClean),
-    `lossy ${fps(dLossy).toFixed(1)} fps >= 90% of clean ${fps(dClean).toFixed(1)} fps (${JSON.stringify(dLossy.in)})`);
+    `lossy ${fps(dLossy).toFixed(1)} fps >= 90% of clean ${fps(dClean).toFixed(1)} fps (${JSON.stringify(dLossy.in)}; ${seen})`);
   assert.ok(dLossy.in.nackCount > 0, `the lossy viewer sent NACKs: ${JSON.stringify(dLossy.in)}`);
   assert.ok(dLossy.in.retransmittedPacketsReceived >= 0.5 * dLossy.in.nackCount,
-    `and counted the retransmissions: ${JSON.stringify(dLossy.in)}`);
+    `and counted the retransmissions: ${JSON.stringify(dLossy.in)}; ${seen}`);
   for (const p of [pub, clean, lossy]) await p.page.context().close();
 }));
 
