@@ -79,7 +79,7 @@ void session::impl::negotiate(peer& q) {
       if (!q)
         return;
       q->sub_applying = false;
-      set_rtx_ssrc_map(q->sub->element(), q->rtx_ssrcs);
+      pin_rtx_ssrc_map(q->sub->element(), q->rtx_ssrcs);
       self->link_ready(*q);
       if (!err.empty())
         return self->subscribe_failed(*q, "set local offer: " + err);
@@ -169,7 +169,7 @@ void session::impl::subscribe_answer(const std::string& id, std::string text) {
       return;
     q->sub_state = peer::neg::idle;
     q->sub_applying = false;
-    set_rtx_ssrc_map(q->sub->element(), q->rtx_ssrcs);
+    pin_rtx_ssrc_map(q->sub->element(), q->rtx_ssrcs);
     if (!err.empty()) {
       self->link_ready(*q);
       return self->emit_error(id, "subscribe_failed", "set remote answer: " + err);
