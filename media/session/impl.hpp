@@ -47,6 +47,7 @@ struct slot {
   std::string track;           // empty: dead, reusable
   std::uint32_t ssrc = 0;      // of `track`, to find our m-line in the offer
   bool negotiated = false;     // the subscriber has answered an offer with `track`
+  bool caps_sent = false;      // `track`'s caps sent into the sink pad before linking
   std::unique_ptr<branch> br;  // linked once negotiated and connected
 };
 

@@ -193,6 +193,24 @@ void session::impl::subscribe_answer(const std::string& id, std::string text) {
 void session::impl::link_ready(peer& q) {
   if (!q.sub_connected || q.sub_applying)
     return;
+  // webrtcbin connects a new sink pad's stream at its first CAPS event and sets
+  // rtprtxsend's ssrc-map to its own (latest) RTX SSRCs there, just before the
+  // first packet would take one: let that happen now, in this thread, then pin
+  // ours (webrtcbin/rtx_ssrc_map.hpp). The branch's own caps are the same.
+  bool sent = false;
+  for (auto& s : q.slots) {
+    if (s->track.empty() || !s->negotiated || s->br || s->caps_sent)
+      continue;
+    published* pub = lookup(s->track).second;
+    caps_ptr caps = pub ? pub->src->caps() : nullptr;
+    if (!caps)
+      continue;
+    gst_pad_send_event(s->sink.get(), gst_event_new_stream_start(s->track.c_str()));
+    gst_pad_send_event(s->sink.get(), gst_event_new_caps(caps.get()));
+    s->caps_sent = sent = true;
+  }
+  if (sent)
+    pin_rtx_ssrc_map(q.sub->element(), q.rtx_ssrcs);
   for (auto& s : q.slots) {
     if (s->track.empty() || !s->negotiated || s->br)
       continue;
