@@ -3,6 +3,7 @@
 #include "media/voice_activity.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -430,6 +431,49 @@ std::vector<mline_ssrcs> ssrcs_by_mline(const GstSDPMessage& msg) {
     out.push_back(std::move(entry));
   }
   return out;
+}
+
+void pin_rtx_ssrcs(GstSDPMessage& offer, std::map<std::uint32_t, std::uint32_t>& pinned) {
+  for (guint i = 0; i < gst_sdp_message_medias_len(&offer); i++) {
+    GstSDPMedia* m = media_at(&offer, i);
+    std::map<std::uint32_t, std::uint32_t> renames;  // offered RTX SSRC → pinned one
+    for (guint j = 0; j < gst_sdp_media_attributes_len(m); j++) {
+      const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, j);
+      unsigned long media_ssrc = 0, rtx_ssrc = 0;
+      if (std::strcmp(a->key, "ssrc-group") || !a->value ||
+          std::sscanf(a->value, "FID %lu %lu", &media_ssrc, &rtx_ssrc) != 2)
+        continue;
+      auto [it, fresh] = pinned.emplace(static_cast<std::uint32_t>(media_ssrc),
+                                        static_cast<std::uint32_t>(rtx_ssrc));
+      if (!fresh && it->second != rtx_ssrc)
+        renames[static_cast<std::uint32_t>(rtx_ssrc)] = it->second;
+    }
+    if (renames.empty())
+      continue;
+    for (guint j = 0; j < gst_sdp_media_attributes_len(m); j++) {
+      const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, j);
+      if (!a->value)
+        continue;
+      std::string key = a->key, value = a->value;
+      std::string renamed;
+      if (key == "ssrc-group" && value.rfind("FID ", 0) == 0) {
+        std::size_t last = value.rfind(' ');
+        auto rtx = static_cast<std::uint32_t>(std::strtoul(value.c_str() + last + 1, nullptr, 10));
+        if (auto r = renames.find(rtx); r != renames.end())
+          renamed = value.substr(0, last + 1) + std::to_string(r->second);
+      } else if (key == "ssrc") {
+        std::size_t space = value.find(' ');
+        auto ssrc = static_cast<std::uint32_t>(std::strtoul(value.c_str(), nullptr, 10));
+        if (auto r = renames.find(ssrc); r != renames.end() && space != std::string::npos)
+          renamed = std::to_string(r->second) + value.substr(space);
+      }
+      if (renamed.empty())
+        continue;
+      GstSDPAttribute replacement;
+      gst_sdp_attribute_set(&replacement, key.c_str(), renamed.c_str());
+      gst_sdp_media_replace_attribute(m, j, &replacement);
+    }
+  }
 }
 
 bool mline_accepted(const GstSDPMessage& msg, unsigned index) {

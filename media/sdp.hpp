@@ -9,6 +9,7 @@
 #include "media/gst_ptr.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,15 @@ struct mline_ssrcs {
   std::vector<std::uint32_t> ssrcs;
 };
 std::vector<mline_ssrcs> ssrcs_by_mline(const GstSDPMessage& msg);
+
+// webrtcbin 1.22 draws a new random RTX SSRC for every sending m-line in every
+// offer (`_pick_rtx_payload_types`), while its rtprtxsend keeps, per stream, the
+// RTX SSRC it took at the stream's first packet: after a re-offer the browser
+// is told an RTX SSRC nobody sends and drops every retransmission. Rewrites
+// each `a=ssrc-group:FID <media> <rtx>` (and the rtx `a=ssrc` lines) of the
+// offer to the RTX SSRC `pinned` holds for <media>; media SSRCs seen for the
+// first time are added to `pinned` with the offered RTX SSRC.
+void pin_rtx_ssrcs(GstSDPMessage& offer, std::map<std::uint32_t, std::uint32_t>& pinned);
 
 // True if the m-line at `index` exists and has a non-zero port.
 bool mline_accepted(const GstSDPMessage& msg, unsigned index);

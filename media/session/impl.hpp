@@ -47,6 +47,7 @@ struct slot {
   std::string track;           // empty: dead, reusable
   std::uint32_t ssrc = 0;      // of `track`, to find our m-line in the offer
   bool negotiated = false;     // the subscriber has answered an offer with `track`
+  bool caps_sent = false;      // `track`'s caps sent into the sink pad before linking
   std::unique_ptr<branch> br;  // linked once negotiated and connected
 };
 
@@ -86,6 +87,11 @@ struct peer {
     awaiting_answer
   } sub_state = neg::idle;
   bool sub_connected = false;
+  // media SSRC → the RTX SSRC first offered for it (sdp::pin_rtx_ssrcs).
+  std::map<std::uint32_t, std::uint32_t> rtx_ssrcs;
+  // A description is being applied: webrtcbin has set rtprtxsend's map to its
+  // own RTX SSRCs until ours are set again, so no branch starts meanwhile.
+  bool sub_applying = false;
   std::map<std::string, simulcast::variant> target_variants;  // by track id (setTargetTrackVariant)
 };
 

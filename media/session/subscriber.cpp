@@ -4,6 +4,7 @@
 // track's branch once the answer is applied and the connection is up.
 // State and threading: session/impl.hpp.
 #include "media/session/impl.hpp"
+#include "media/webrtcbin/rtx_ssrc_map.hpp"
 
 #include <algorithm>
 
@@ -69,11 +70,17 @@ void session::impl::negotiate(peer& q) {
       return;
     if (!offer)
       return self->subscribe_failed(*q, "create offer: " + err);
+    // Each offer of webrtcbin names new RTX SSRCs; rtprtxsend keeps the first.
+    sdp::pin_rtx_ssrcs(*offer, q->rtx_ssrcs);
     auto offer_holder = std::make_shared<sdp_ptr>(std::move(offer));
+    q->sub_applying = true;
     q->sub->set_local(GST_WEBRTC_SDP_TYPE_OFFER, **offer_holder, [=](std::string err) {
       peer* q = self->find(pid, serial);
       if (!q)
         return;
+      q->sub_applying = false;
+      pin_rtx_ssrc_map(q->sub->element(), q->rtx_ssrcs);
+      self->link_ready(*q);
       if (!err.empty())
         return self->subscribe_failed(*q, "set local offer: " + err);
       self->offer_ready(*q, **offer_holder);
@@ -155,13 +162,18 @@ void session::impl::subscribe_answer(const std::string& id, std::string text) {
   auto holder = std::make_shared<sdp_ptr>(std::move(answer));
   auto self = shared_from_this();
   std::uint64_t serial = q->serial;
+  q->sub_applying = true;
   q->sub->set_remote(GST_WEBRTC_SDP_TYPE_ANSWER, **holder, [=](std::string err) {
     peer* q = self->find(id, serial);
     if (!q)
       return;
     q->sub_state = peer::neg::idle;
-    if (!err.empty())
+    q->sub_applying = false;
+    pin_rtx_ssrc_map(q->sub->element(), q->rtx_ssrcs);
+    if (!err.empty()) {
+      self->link_ready(*q);
       return self->emit_error(id, "subscribe_failed", "set remote answer: " + err);
+    }
     for (auto& s : q->slots) {
       if (s->track.empty() || s->negotiated)
         continue;
@@ -179,8 +191,26 @@ void session::impl::subscribe_answer(const std::string& id, std::string text) {
 // transportsendbin / pending sink pads), and a queue stuck there could not be
 // stopped later.
 void session::impl::link_ready(peer& q) {
-  if (!q.sub_connected)
+  if (!q.sub_connected || q.sub_applying)
     return;
+  // webrtcbin connects a new sink pad's stream at its first CAPS event and sets
+  // rtprtxsend's ssrc-map to its own (latest) RTX SSRCs there, just before the
+  // first packet would take one: let that happen now, in this thread, then pin
+  // ours (webrtcbin/rtx_ssrc_map.hpp). The branch's own caps are the same.
+  bool sent = false;
+  for (auto& s : q.slots) {
+    if (s->track.empty() || !s->negotiated || s->br || s->caps_sent)
+      continue;
+    published* pub = lookup(s->track).second;
+    caps_ptr caps = pub ? pub->src->caps() : nullptr;
+    if (!caps)
+      continue;
+    gst_pad_send_event(s->sink.get(), gst_event_new_stream_start(s->track.c_str()));
+    gst_pad_send_event(s->sink.get(), gst_event_new_caps(caps.get()));
+    s->caps_sent = sent = true;
+  }
+  if (sent)
+    pin_rtx_ssrc_map(q.sub->element(), q.rtx_ssrcs);
   for (auto& s : q.slots) {
     if (s->track.empty() || !s->negotiated || s->br)
       continue;

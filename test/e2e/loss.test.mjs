@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { guard, sleep, startServer } from "../integration/lib/server.mjs";
-import { startNetem } from "../netem/netem.mjs";
+import { captureStats, startNetem } from "../netem/netem.mjs";
 import { delta, openPage, videoStats, waitPublishing } from "../netem/pages.mjs";
 import { launch, poll } from "./browser.mjs";
 
@@ -57,6 +57,45 @@ test("at 5% loss on a subscriber's path it keeps >= 90% of the clean subscriber'
     `lossy ${fps(dLossy).toFixed(1)} fps >= 90% of clean ${fps(dClean).toFixed(1)} fps (${JSON.stringify(dLossy.in)})`);
   assert.ok(dLossy.in.nackCount > 0, `the lossy subscriber sent NACKs: ${JSON.stringify(dLossy.in)}`);
   assert.ok(dLossy.in.retransmittedPacketsReceived > 0, `and got retransmissions: ${JSON.stringify(dLossy.in)}`);
+  for (const p of [pub, clean, lossy]) await p.page.context().close();
+}));
+
+// A viewer's subscribe m-lines come in the order the publisher's tracks first
+// send: here video (the publisher joins with its microphone muted), then audio
+// in a second offer once it unmutes. webrtcbin names a new RTX SSRC for the
+// video in that re-offer while its RTX sender keeps the first: without the
+// server pinning them (sdp::pin_rtx_ssrcs) the browser dropped every
+// retransmission and the lossy viewer got about 2 fps.
+test("at 5% loss a viewer whose first m-line is video, re-offered, still gets the server's RTX", guard(() => servers, async () => {
+  const ctx = await browser.newContext();
+  await captureStats(ctx);
+  const page = await ctx.newPage();
+  await page.goto(`${srv.httpUrl}/room/e2e_loss_video_first`);
+  await page.fill("[data-testid=lobby-name]", "Pub");
+  await page.check("[data-testid=join-muted-audio]");
+  await page.click("[data-testid=join]");
+  await page.waitForFunction(() => window.videoroom?.state === "joined", null, { timeout: 15000 });
+  const pub = { page, name: "Pub" };
+  await waitPublishing(pub);
+  const clean = await openPage(browser, srv.httpUrl, "e2e_loss_video_first", "Clean", { query: "&role=viewer" });
+  const lossy = await openPage(browser, srv.httpUrl, "e2e_loss_video_first", "Lossy", { query: "&role=viewer", net, profile: { loss: 5 } });
+  const kinds = (p) => p.page.evaluate(() => [...(window.__vrPcs[0]?.remoteDescription?.sdp ?? "").matchAll(/^m=(\w+)/gm)].map((m) => m[1]).join(","));
+  for (const v of [clean, lossy]) await poll(() => kinds(v), (k) => k === "video", `${v.name}'s first offer: video only`, 15000);
+  await page.click("[data-testid=mute-audio]");  // unmute: audio flows, a second offer adds it
+  for (const v of [clean, lossy]) await poll(() => kinds(v), (k) => k === "video,audio", `${v.name}'s re-offer: video, then audio`, 15000);
+  const [, dClean, dLossy] = await measure([pub, clean, lossy], [clean, lossy]);
+
+  const c = await net.counters(lossy.link);
+  // On failure: the RTX SSRC the viewer was told, and the RTP it was sent per "payloadType/ssrc".
+  const fid = await lossy.page.evaluate(() => window.__vrPcs[0].remoteDescription.sdp.match(/a=ssrc-group:FID.*/g));
+  const seen = `FID ${JSON.stringify(fid)}, sent ${JSON.stringify(c.relayed.rtpDown)}`;
+  assert.ok(c.nftDrops.down > 10, `nftables dropped packets on the lossy viewer's path: ${JSON.stringify(c)}`);
+  assert.ok(fps(dClean) > 10, `the clean viewer decodes (${fps(dClean).toFixed(1)} fps)`);
+  assert.ok(fps(dLossy) >= 0.9 * fps(dClean),
+    `lossy ${fps(dLossy).toFixed(1)} fps >= 90% of clean ${fps(dClean).toFixed(1)} fps (${JSON.stringify(dLossy.in)}; ${seen})`);
+  assert.ok(dLossy.in.nackCount > 0, `the lossy viewer sent NACKs: ${JSON.stringify(dLossy.in)}`);
+  assert.ok(dLossy.in.retransmittedPacketsReceived >= 0.5 * dLossy.in.nackCount,
+    `and counted the retransmissions: ${JSON.stringify(dLossy.in)}; ${seen}`);
   for (const p of [pub, clean, lossy]) await p.page.context().close();
 }));
 

@@ -17,8 +17,7 @@ export async function openPage(browser, baseUrl, room, name, { query = "", net =
 // Waits until a publisher's video has been going for a while, so that viewers
 // that join next get the room's tracks in one subscribe offer. (Viewers that
 // join before the publisher's media starts get the tracks in the order their
-// packets reach the server; with video on the first m-line the server's RTX is
-// not taken by Chromium: README, "Impaired networks", known issue.)
+// packets reach the server: loss.test.mjs has a case for that order.)
 export async function waitPublishing(pub, frames = 40) {
   const end = Date.now() + 30000;
   while ((await videoStats(pub.page)).out.framesEncoded < frames) {

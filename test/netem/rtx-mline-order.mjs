@@ -1,7 +1,8 @@
-// Reproduces the known issue of README "Impaired networks": viewers that join
+// Checks the fixed issue of README "Impaired networks": viewers that join
 // right after the publisher, before its media reaches the server, get video on
-// the subscribe connection's first m-line about one time in four, and then
-// Chromium takes none of the server's RTX. Prints, per run, each viewer's m-line
+// the subscribe connection's first m-line about one time in four, then audio in
+// a re-offer, which made Chromium drop all the server's RTX (new RTX SSRC in
+// every webrtcbin offer; now pinned). Prints, per run, each viewer's m-line
 // order, NACKs sent, retransmissions Chromium counted, and the RTP it was sent
 // per "payloadType/ssrc" (RTX is payload type 97).
 // Usage: test/netem/in-netns node test/netem/rtx-mline-order.mjs [runs = 6]
