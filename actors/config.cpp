@@ -93,7 +93,8 @@ config::config() {
 std::string config::load(int argc, char** argv) {
   // CAF 0.17 takes a boolean on the command line only as a bare flag (true):
   // `--KEY=true|false` of our boolean keys is applied after the parse instead.
-  const std::pair<std::string, bool*> booleans[] = {{"--recording.enabled=", &recording_enabled}};
+  const std::pair<std::string, bool*> booleans[] = {{"--recording.enabled=", &recording_enabled},
+                                                    {"--rooms.simulcast=", &rooms_simulcast}};
   std::vector<char*> args;
   std::vector<std::pair<bool*, bool>> set_after;
   for (int i = 0; i < argc; ++i) {
