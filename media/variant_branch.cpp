@@ -23,6 +23,7 @@ struct variant_branch::state {
   // streaming threads, and the subscriber must see them in the rewritten order.
   std::mutex mutex;
   simulcast::rewriter rw;
+  std::int64_t last_request_us = 0;  // the last retry of a keyframe request
 
   std::mutex keyframe_mutex;
   std::array<std::function<void()>, 3> keyframe;  // per layer present
@@ -58,10 +59,20 @@ struct variant_branch::state {
     if (!rtp)
       return;
 
-    std::lock_guard lock(mutex);
+    std::unique_lock lock(mutex);
     auto out = rw.on_packet(in);
-    if (!out)
+    if (!out) {
+      // Waiting for a keyframe of the target: the first request may have been
+      // answered before this branch could take it, and a subscriber that got
+      // nothing yet never asks itself. Ask again, at most once a second.
+      if (rw.current() != rw.target() && in.arrival_us - last_request_us >= 1'000'000) {
+        last_request_us = in.arrival_us;
+        auto target = rw.target();
+        lock.unlock();
+        request_keyframe(target);
+      }
       return;
+    }
     GstBuffer* copy = gst_buffer_copy_deep(buf);
     if (gst_buffer_map(copy, &map, GST_MAP_WRITE)) {
       simulcast::rewrite_header(std::span<std::uint8_t>(map.data, map.size), out->seq,

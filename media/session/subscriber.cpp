@@ -225,10 +225,13 @@ void session::impl::link_variants(peer& q, slot& s, published& pub) {
       peer* q = self->find(pid, serial);
       if (self->closed || !q || !self->events.variant_switched)
         return;
+      GST_INFO("%s gets layer %s of %s", pid.c_str(), simulcast::to_string(v).data(), tid.c_str());
       if (std::any_of(q->slots.begin(), q->slots.end(), [&](auto& s) { return s->track == tid; }))
         self->events.variant_switched(pid, tid, std::string(simulcast::to_string(v)));
     });
   };
+  GST_INFO("%s: layer %s of %s (ssrc %u)", q.id.c_str(), simulcast::to_string(target).data(),
+           s.track.c_str(), s.ssrc);
   s.vbr = std::make_unique<variant_branch>(*pub.src, s.sink.get(), s.ssrc,
                                            static_cast<std::uint32_t>(clock_rate), codec, target,
                                            counters, std::move(on_switched));
