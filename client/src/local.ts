@@ -42,6 +42,8 @@ const VARIANTS: Record<string, Variant> = { low: "l", medium: "m", high: "h" };
 export function simulcastOptions(search: string, roomType: string | null): SimulcastOptions {
   const params = new URLSearchParams(search);
   const asked = params.get("simulcast");
-  const publish = asked === "1" || (asked !== "0" && roomType === "group");
+  // Firefox's layers carry no rid the server can read: one encoding unless asked.
+  const firefox = /Firefox\//.test(navigator.userAgent);
+  const publish = asked === "1" || (asked !== "0" && roomType === "group" && !firefox);
   return { publish, target: VARIANTS[params.get("video") ?? ""] ?? null };
 }

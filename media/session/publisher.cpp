@@ -201,8 +201,31 @@ void session::impl::add_source(peer& p, const std::string& mid, std::unique_ptr<
   if (mid.empty())
     return;  // not mapped to an m-line: nothing to announce it as
   if (p.simulcast_mids.count(mid)) {
-    // Posted before its first packet, so before its rid (source_rid).
+    // Posted before its first packet, so before its rid (source_rid). A stream
+    // whose packets carry no rid (Firefox's) is taken as a plain one after a while.
+    const source* raw = src.get();
     p.unsorted.push_back({mid, std::move(src)});
+    std::weak_ptr<impl> weak = weak_from_this();
+    rt->post_after(std::chrono::seconds(1), [weak, pid = p.id, serial = p.serial, raw] {
+      auto self = weak.lock();
+      peer* q = self ? self->find(pid, serial) : nullptr;
+      if (!q || self->closed)
+        return;
+      auto it = std::find_if(q->unsorted.begin(), q->unsorted.end(),
+                             [&](auto& u) { return u.src.get() == raw; });
+      if (it == q->unsorted.end())
+        return;
+      GST_WARNING("%s: no rid on a stream of simulcast mid '%s'", pid.c_str(), it->mid.c_str());
+      std::string mid = it->mid;
+      std::unique_ptr<source> plain = std::move(it->src);
+      q->unsorted.erase(it);
+      if (q->sources.count(mid))
+        return q->ignored.push_back(std::move(plain));
+      auto& entry = q->sources[mid];
+      entry.src = std::move(plain);
+      entry.kind = caps_kind(entry.src->caps().get());
+      self->announce(*q, mid);
+    });
     return;
   }
   if (auto old = p.sources.find(mid); old != p.sources.end()) {
