@@ -22,8 +22,8 @@ export async function openCamera(video: boolean, ui: RoomUi): Promise<MediaStrea
   }
 }
 
-// Simulcast (issue 22). In group rooms (or with `&simulcast=1`) the camera is
-// published as three encodings; `&simulcast=0` publishes one. `&video=
+// Simulcast (issue 22). With `&simulcast=1` (or `&simulcast=auto` in group
+// rooms, Chromium) the camera is published as three encodings. `&video=
 // low|medium|high` asks the server for that variant of every remote video
 // (setTargetTrackVariant).
 export type Variant = "h" | "m" | "l";
@@ -42,8 +42,10 @@ const VARIANTS: Record<string, Variant> = { low: "l", medium: "m", high: "h" };
 export function simulcastOptions(search: string, roomType: string | null): SimulcastOptions {
   const params = new URLSearchParams(search);
   const asked = params.get("simulcast");
-  // Firefox's layers carry no rid the server can read: one encoding unless asked.
+  // Off unless asked while rooms.simulcast is off by default: a refused offer
+  // makes Chrome start its one encoding small (320 wide for a while).
+  // Firefox's layers carry no rid the server can read.
   const firefox = /Firefox\//.test(navigator.userAgent);
-  const publish = asked === "1" || (asked !== "0" && roomType === "group" && !firefox);
+  const publish = asked === "1" || (asked === "auto" && roomType === "group" && !firefox);
   return { publish, target: VARIANTS[params.get("video") ?? ""] ?? null };
 }

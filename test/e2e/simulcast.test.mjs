@@ -32,7 +32,7 @@ async function video(page, from) {
 const variants = (page) => page.evaluate(() => window.videoroom.variants());
 
 test("subscribers decode the layer they ask for and switch mid-stream", guard(() => servers, async () => {
-  const pub = await openRoom(browser, srv.httpUrl, "e2e_simulcast", "Pub");
+  const pub = await openRoom(browser, srv.httpUrl, "e2e_simulcast", "Pub", "&simulcast=1");
   const sub = await openRoom(browser, srv.httpUrl, "e2e_simulcast", "Sub");
   const low = await openRoom(browser, srv.httpUrl, "e2e_simulcast", "Low", "&video=low");
   const id = await peerId(pub);
