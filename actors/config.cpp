@@ -36,6 +36,8 @@ config::config() {
     .add(rooms_request_timeout, "request-timeout", "timeout of requests between actors")
     .add(rooms_max_rooms, "max-rooms", "rooms on this node (0 = unlimited)")
     .add(rooms_max_peers, "max-peers", "peers per room (0 = unlimited)")
+    .add(rooms_simulcast, "simulcast",
+         "group rooms accept simulcast publishers (each subscriber gets one layer)")
     .add(rooms_max_joins_per_second_per_ip, "max-joins-per-second-per-ip",
          "joins per second from one IP address (0 = unlimited)");
   opt_group{custom_options_, "auth"}.add(
@@ -91,7 +93,8 @@ config::config() {
 std::string config::load(int argc, char** argv) {
   // CAF 0.17 takes a boolean on the command line only as a bare flag (true):
   // `--KEY=true|false` of our boolean keys is applied after the parse instead.
-  const std::pair<std::string, bool*> booleans[] = {{"--recording.enabled=", &recording_enabled}};
+  const std::pair<std::string, bool*> booleans[] = {{"--recording.enabled=", &recording_enabled},
+                                                    {"--rooms.simulcast=", &rooms_simulcast}};
   std::vector<char*> args;
   std::vector<std::pair<bool*, bool>> set_after;
   for (int i = 0; i < argc; ++i) {

@@ -116,6 +116,12 @@ media::session_events session_events(engine_api engine, const engine_state& st) 
   ev.voice_activity = [engine](std::string peer, std::string track_id, bool speech) {
     caf::anon_send(engine, session_vad{std::move(peer), {std::move(track_id), speech}});
   };
+  ev.variant_switched = [engine](std::string peer, std::string track_id, std::string variant) {
+    std::string publisher = track_id.substr(0, track_id.rfind(':'));
+    caf::anon_send(
+      engine, session_variant_switched{
+                std::move(peer), {std::move(publisher), std::move(track_id), std::move(variant)}});
+  };
   ev.error = [engine](std::string peer, std::string reason, std::string message) {
     caf::anon_send(engine, session_error{std::move(peer), {std::move(reason), std::move(message)}});
   };
@@ -132,6 +138,9 @@ media::session_config session_config(const engine_state& st) {
   c.audio_only = st.type == room_type::audio;
   c.prefer_h264 = st.type == room_type::broadcast;
   c.playback_timing = st.type == room_type::broadcast;  // recorded as LL-HLS
+  // Group rooms only: broadcast rooms record one H264 stream as HLS, audio
+  // rooms have no video, calls have one viewer per track.
+  c.simulcast = st.settings->simulcast && st.type == room_type::group;
   c.voice = {static_cast<std::uint8_t>(st.settings->vad_threshold_dbov),
              st.settings->vad_speech_after, st.settings->vad_silence_after};
   return c;
@@ -434,6 +443,12 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id, room_
         if (p.joined)
           send_event(self, p, m.vad);
       st.settings->metrics->add("vr_vad_notifications_total", 1);
+    },
+    [self](session_variant_switched& m) {
+      auto& st = self->state;
+      auto to = st.peers.find(m.peer_id);
+      if (to != st.peers.end() && to->second.joined)
+        send_event(self, to->second, std::move(m.switched));
     },
     [self](stats_tick&) {
       report_stats(self->state, false);

@@ -27,6 +27,7 @@ struct session_error;
 struct start_recording;
 struct stop_recording;
 struct session_vad;
+struct session_variant_switched;
 struct stats_tick;
 
 using engine_api = caf::typed_actor<
@@ -39,6 +40,7 @@ using engine_api = caf::typed_actor<
   caf::reacts_to<session_sdp>, caf::reacts_to<session_candidate>,
   caf::reacts_to<session_tracks_added>, caf::reacts_to<session_tracks_removed>,
   caf::reacts_to<session_error>, caf::reacts_to<session_vad>,
+  caf::reacts_to<session_variant_switched>,
   // engine → itself: time to publish forwarding statistics.
   caf::reacts_to<stats_tick>>;
 

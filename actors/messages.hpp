@@ -141,6 +141,11 @@ struct session_vad {
   std::string peer_id;
   proto::vad_notification vad;
 };
+// Subscriber `peer_id` now gets another simulcast layer of a remote track.
+struct session_variant_switched {
+  std::string peer_id;
+  proto::track_variant_switched switched;
+};
 struct stats_tick {};
 
 // ---- registry_api ----
@@ -282,6 +287,10 @@ typename Inspector::result_type inspect(Inspector& f, session_error& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_vad& x) {
   return f(meta::type_name("vr::session_vad"), x.peer_id, x.vad);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_variant_switched& x) {
+  return f(meta::type_name("vr::session_variant_switched"), x.peer_id, x.switched);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, find_room& x) {

@@ -50,6 +50,7 @@ std::shared_ptr<node_settings> make_settings(const config& cfg,
   auto s = std::make_shared<node_settings>();
   s->limits = {cfg.rooms_max_publishers, cfg.rooms_max_viewers, cfg.rooms_max_peers};
   s->default_type = parse_room_type(cfg.rooms_default_type).value_or(room_type::group);
+  s->simulcast = cfg.rooms_simulcast;
   s->request_timeout = cfg.rooms_request_timeout;
   s->auth_secret = cfg.auth_secret;
   s->max_rooms = cfg.rooms_max_rooms;

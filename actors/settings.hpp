@@ -30,6 +30,7 @@ class rate_limiter;
 struct node_settings {
   room_limits limits;
   room_type default_type = room_type::group;
+  bool simulcast = false;  // rooms.simulcast: group rooms receive simulcast layers
   caf::timespan request_timeout = std::chrono::seconds(5);
   // auth.secret: when set, every join needs a token signed with it (join_token.hpp).
   std::string auth_secret;

@@ -1,11 +1,14 @@
 #include "media/forwarding.hpp"
 
 #include "media/runtime.hpp"
+#include "media/simulcast/rtp_packet.hpp"
 #include "media/webrtcbin/pad_shortcut.hpp"
 #include "media/webrtcbin/shared_segment.hpp"
 
 #include <cstring>
 #include <functional>
+#include <optional>
+#include <span>
 #include <vector>
 
 namespace vr::media {
@@ -95,6 +98,30 @@ struct voice_watch {
   }
 };
 
+// The first value of one header extension (a layer's rid), read until found.
+struct extension_watch {
+  unsigned ext_id = 0;
+  std::function<void(std::string)> on_value;
+  std::atomic<bool> found{false};
+
+  void read(GstBuffer* buf) {
+    if (found.load(std::memory_order_relaxed))
+      return;
+    GstMapInfo map;
+    if (!gst_buffer_map(buf, &map, GST_MAP_READ))
+      return;
+    std::span<const std::uint8_t> data(map.data, map.size);
+    std::optional<std::string> value;
+    if (auto v = simulcast::parse_rtp(data))
+      value = simulcast::header_extension(data, *v, static_cast<int>(ext_id));
+    gst_buffer_unmap(buf, &map);
+    if (value && !value->empty() && !found.exchange(true))
+      on_value(std::move(*value));
+  }
+};
+
+using listener_list = std::vector<std::shared_ptr<const source::listener>>;
+
 struct source::shared {
   runtime* rt = nullptr;
   gint64 throttle_us = 0;
@@ -106,6 +133,10 @@ struct source::shared {
   // pointer per packet without a lock.
   std::unique_ptr<voice_watch> voice_owner;
   std::atomic<voice_watch*> voice{nullptr};
+  std::unique_ptr<extension_watch> extension_owner;
+  std::atomic<extension_watch*> extension{nullptr};
+  std::atomic<std::shared_ptr<const listener_list>> listeners{
+    std::make_shared<const listener_list>()};
   GstElement* tee = nullptr;  // the source's; alive while its pads are
   // Replaced whole under `mutex` as branches come and go, read per buffer.
   std::atomic<std::shared_ptr<const branch_list>> branches{std::make_shared<const branch_list>()};
@@ -233,6 +264,23 @@ GstPadProbeReturn on_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) {
         voice->read(gst_buffer_list_get(list, i), now);
     }
   }
+  extension_watch* ext = st->extension.load(std::memory_order_acquire);
+  std::shared_ptr<const listener_list> listeners = st->listeners.load(std::memory_order_acquire);
+  if (ext || !listeners->empty()) {
+    auto each = [&](GstBuffer* buf) {
+      if (ext)
+        ext->read(buf);
+      for (const auto& l : *listeners)
+        (*l)(buf);
+    };
+    if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+      each(GST_PAD_PROBE_INFO_BUFFER(info));
+    } else {
+      GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+      for (guint i = 0; i < gst_buffer_list_length(list); i++)
+        each(gst_buffer_list_get(list, i));
+    }
+  }
   if (!(info->type & GST_PAD_PROBE_TYPE_BUFFER))
     return GST_PAD_PROBE_OK;
   std::shared_ptr<const branch_list> branches = st->branches.load(std::memory_order_acquire);
@@ -328,6 +376,44 @@ void source::watch_voice(unsigned ext_id, voice_activity_config cfg,
     return;
   shared_->voice_owner.reset(new voice_watch{ext_id, voice_activity(cfg), std::move(on_change)});
   shared_->voice.store(shared_->voice_owner.get(), std::memory_order_release);
+}
+
+void source::watch_extension(unsigned ext_id, std::function<void(std::string)> on_value) {
+  std::lock_guard lock(shared_->mutex);
+  if (shared_->extension_owner || !ext_id)
+    return;
+  shared_->extension_owner.reset(new extension_watch{ext_id, std::move(on_value)});
+  shared_->extension.store(shared_->extension_owner.get(), std::memory_order_release);
+}
+
+// Copy-on-write like the branch list: the probe reads the list per buffer.
+void source::add_listener(std::shared_ptr<const listener> l) {
+  std::lock_guard lock(shared_->mutex);
+  auto next = std::make_shared<listener_list>(*shared_->listeners.load());
+  next->push_back(std::move(l));
+  shared_->listeners.store(std::move(next), std::memory_order_release);
+}
+
+void source::remove_listener(const std::shared_ptr<const listener>& l) {
+  std::lock_guard lock(shared_->mutex);
+  auto next = std::make_shared<listener_list>(*shared_->listeners.load());
+  std::erase(*next, l);
+  shared_->listeners.store(std::move(next), std::memory_order_release);
+}
+
+std::function<void()> source::keyframe_requester() const {
+  return [weak = std::weak_ptr<shared>(shared_)] {
+    auto s = weak.lock();
+    if (!s)
+      return;
+    pad_ptr pad;
+    {
+      std::lock_guard lock(s->mutex);
+      pad = retain(s->tee_sink.get());
+    }
+    if (pad)
+      gst_pad_push_event(pad.get(), shared::keyframe_event(false));
+  };
 }
 
 void source::request_keyframe() {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace vr::media {
 
@@ -48,6 +49,9 @@ public:
 
   // Asks the publisher for a keyframe (PLI), through the per-source throttle.
   void request_keyframe();
+  // The same, callable from any thread, also after the source is gone (then
+  // it does nothing).
+  std::function<void()> keyframe_requester() const;
 
   // How long since the last packet (max if none yet).
   std::chrono::milliseconds idle_for() const;
@@ -58,6 +62,17 @@ public:
   // are ignored (the m-line's extension id does not change).
   void watch_voice(unsigned ext_id, voice_activity_config cfg,
                    std::function<void(bool speech)> on_change);
+
+  // Once the header extension `ext_id` shows up on a packet, `on_value` runs
+  // once on the streaming thread with its value (a simulcast layer's rid).
+  // Call before buffers flow (in pad-added). Once per source.
+  void watch_extension(unsigned ext_id, std::function<void(std::string)> on_value);
+
+  // A listener sees every buffer before the tee (on the streaming thread, the
+  // buffer borrowed): how a simulcast variant_branch picks one layer.
+  using listener = std::function<void(GstBuffer*)>;
+  void add_listener(std::shared_ptr<const listener> l);
+  void remove_listener(const std::shared_ptr<const listener>& l);
 
   struct shared;  // state shared with pad probes, timers and branches
 

@@ -347,6 +347,8 @@ std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec
       ml.audio_level_id = extmap_id(*m, audio_level_uri);
     if (policy.simulcast && ml.accepted && ml.kind == "video")
       ml.rids = offered_rids(m);
+    if (!ml.rids.empty())
+      ml.rid_ext_id = extmap_id(*m, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id");
 
     // Pin what webrtcbin sees: it always receives on this m-line, whatever the
     // browser does with it now or later (see the header).

@@ -29,6 +29,7 @@ struct publish_mline {
   // Simulcast (codec_policy::simulcast only): the offer's `a=rid:<id> send`,
   // in its `a=simulcast:send` order; accepted in the answer as `recv`.
   std::vector<std::string> rids;
+  unsigned rid_ext_id = 0;  // the offer's sdes:rtp-stream-id extmap id, with rids
 };
 
 struct publish_plan {

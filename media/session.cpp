@@ -156,8 +156,7 @@ void session::set_target_variant(const std::string& peer_id, const std::string& 
   runtime_->post([self = impl_, peer_id, track_id, v = *v] {
     if (self->closed)
       return;
-    if (auto* p = self->find(peer_id))
-      p->target_variants[track_id] = v;
+    self->set_target_variant(peer_id, track_id, v);
   });
 }
 

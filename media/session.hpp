@@ -44,7 +44,7 @@ struct session_config {
   bool audio_only = false;   // video m-lines of publish offers are answered `inactive`
   bool prefer_h264 = false;  // answer H264 before VP8 (broadcast rooms, for HLS)
   // Answer browsers' simulcast offers with a=simulcast:recv (sdp::codec_policy).
-  // Off by default: the layers are not yet forwarded per subscriber.
+  // Each subscriber then gets one layer (variant_branch), h unless it asks.
   bool simulcast = false;
   std::chrono::milliseconds keyframe_throttle{500};  // per published video track
   // Jitterbuffer on publish connections. Packets in order pass at once (no
@@ -97,6 +97,9 @@ struct session_events {
   // An announced audio track of `peer` started (speech) or stopped carrying
   // speech; on changes only. Tell every peer, the speaker too.
   std::function<void(std::string peer, std::string track_id, bool speech)> voice_activity;
+  // Subscriber `peer` now receives simulcast layer `variant` ("h", "m", "l") of
+  // `track_id` (its first layer, and each switch after).
+  std::function<void(std::string peer, std::string track_id, std::string variant)> variant_switched;
   // A bad request or a failed connection; the session goes on. peer may be "".
   std::function<void(std::string peer, std::string reason, std::string message)> error;
 };
@@ -123,8 +126,8 @@ public:
   void subscribe_answer(const std::string& peer_id, std::string sdp);
   // The simulcast layer ("h", "m" or "l") the subscriber wants of a remote
   // video track; kept per subscriber and track, also for tracks not yet
-  // subscribed. Forwarding one layer per subscriber is not wired to
-  // webrtcbin yet (media/README.md, Simulcast): until then it is recorded only.
+  // subscribed. The switch happens at the layer's next keyframe (requested),
+  // then variant_switched.
   void set_target_variant(const std::string& peer_id, const std::string& track_id,
                           const std::string& variant);
   void add_candidate(const std::string& peer_id, pc_kind kind, std::string candidate,

@@ -22,21 +22,30 @@ export async function openCamera(video: boolean, ui: RoomUi): Promise<MediaStrea
   }
 }
 
-// Simulcast (issue 22). `&simulcast=1` publishes the camera as three
-// encodings, smallest first; `&video=low|medium|high` asks the server for that
-// variant of every remote video (setTargetTrackVariant).
+// Simulcast (issue 22). With `&simulcast=1` (or `&simulcast=auto` in group
+// rooms, Chromium) the camera is published as three encodings. `&video=
+// low|medium|high` asks the server for that variant of every remote video
+// (setTargetTrackVariant).
 export type Variant = "h" | "m" | "l";
 export type SimulcastOptions = { publish: boolean; target: Variant | null };
 
+// Full size first: a server that refuses simulcast (rooms.simulcast off) gets
+// only the first encoding from Chrome, which must then be the full picture.
 export const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
-  { rid: "l", scaleResolutionDownBy: 4 },
-  { rid: "m", scaleResolutionDownBy: 2 },
   { rid: "h" },
+  { rid: "m", scaleResolutionDownBy: 2 },
+  { rid: "l", scaleResolutionDownBy: 4 },
 ];
 
 const VARIANTS: Record<string, Variant> = { low: "l", medium: "m", high: "h" };
 
-export function simulcastOptions(search: string): SimulcastOptions {
+export function simulcastOptions(search: string, roomType: string | null): SimulcastOptions {
   const params = new URLSearchParams(search);
-  return { publish: params.get("simulcast") === "1", target: VARIANTS[params.get("video") ?? ""] ?? null };
+  const asked = params.get("simulcast");
+  // Off unless asked while rooms.simulcast is off by default: a refused offer
+  // makes Chrome start its one encoding small (320 wide for a while).
+  // Firefox's layers carry no rid the server can read.
+  const firefox = /Firefox\//.test(navigator.userAgent);
+  const publish = asked === "1" || (asked === "auto" && roomType === "group" && !firefox);
+  return { publish, target: VARIANTS[params.get("video") ?? ""] ?? null };
 }

@@ -15,6 +15,7 @@ export type InboundStat = {
   // For the network-quality dot (meeting.ts); absent where a browser has none.
   packetsLost?: number;
   framesPerSecond?: number;
+  frameWidth?: number; // of the last decoded frame (simulcast layer in use)
   rtt?: number; // seconds, of the connection's selected candidate pair
 };
 export type OutboundStat = { kind: string | undefined; type?: TrackType; packetsSent: number; bytesSent: number };
@@ -33,6 +34,7 @@ export type RtpStats = {
   bytesSent?: number;
   packetsLost?: number;
   framesPerSecond?: number;
+  frameWidth?: number;
   // candidate-pair entries
   nominated?: boolean;
   state?: string;
@@ -283,6 +285,7 @@ export class MediaSession {
         bytesReceived: s.bytesReceived ?? 0,
         packetsLost: s.packetsLost,
         framesPerSecond: s.framesPerSecond,
+        frameWidth: s.frameWidth,
       });
     });
     for (const i of inbound) i.rtt = rtt;

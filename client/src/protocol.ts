@@ -207,6 +207,9 @@ export type ServerMediaEvents = {
   subscribeOffer: SubscribeOffer;
   candidate: Candidate;
   vadNotification: VadNotification;
+  trackVariantSwitched: TrackVariant;
+  trackVariantEnabled: TrackVariant;
+  trackVariantDisabled: TrackVariant;
   trackUpdated: TrackUpdated;
   relay: Relay;
   error: MediaError;
@@ -245,6 +248,9 @@ const SERVER_MEDIA_TYPES: Record<keyof ServerMediaEvents, true> = {
   subscribeOffer: true,
   candidate: true,
   vadNotification: true,
+  trackVariantSwitched: true,
+  trackVariantEnabled: true,
+  trackVariantDisabled: true,
   trackUpdated: true,
   relay: true,
   error: true,

@@ -30,6 +30,7 @@ import type {
   TrackType,
   TrackUpdated,
   TracksRemoved,
+  TrackVariant,
   VadNotification,
 } from "./protocol";
 import { dispatchMediaEvent, displayNameOf, tokenName, trackMetaOf } from "./protocol";
@@ -69,6 +70,8 @@ const state = {
   trackOwner: new Map<TrackId, PeerId>(), // track id → peer id (our own tracks too)
   // Other peers' tracks: kind and what their metadata says (type, muted).
   trackMeta: new Map<TrackId, { kind: TrackKind; type?: TrackType; muted: boolean }>(),
+  variants: new Map<TrackId, string>(), // simulcast layer received, by remote track
+  variantSwitches: 0,
 };
 
 // Per media session (one per channel join); `epoch` lets async work started by
@@ -99,6 +102,12 @@ const testHook = {
   get ownerId() { return state.ownerId; },
   get error() { return state.error; },
   peers: () => [...state.peers.values()].map((p) => ({ ...p })),
+  // Simulcast: trackId → the layer received (trackVariantSwitched), how many
+  // switches were announced, and asking for another layer.
+  variants: () => Object.fromEntries(state.variants),
+  get variantSwitches() { return state.variantSwitches; },
+  setTargetVariant: (trackId: string, variant: "h" | "m" | "l") =>
+    sig.sendMediaEvent("setTargetTrackVariant", { trackId, variant }),
   // Candidate types of the selected pair of each SFU connection, e.g.
   // [{ pc: "publish", local: "relay", remote: "host" }].
   icePaths: async () => (await media?.icePaths()) ?? [],
@@ -312,7 +321,7 @@ function onPeerAccepted(d: PeerAccepted): void {
     },
     (msg) => console.warn(msg),
     iceTransportPolicy,
-    simulcastOptions(location.search),
+    simulcastOptions(location.search, state.roomType),
   );
   const others = (d.peersInRoom ?? []).filter((p) => !isSelf(p.id));
   for (const p of others) {
@@ -410,6 +419,12 @@ function onVadNotification(d: VadNotification): void {
   if (owner) stage.speaking(owner, d.status === "speech");
 }
 
+// The simulcast layer of each remote video this page receives (tests read it).
+function onVariantSwitched(d: TrackVariant): void {
+  state.variants.set(d.trackId, d.variant);
+  state.variantSwitches++;
+}
+
 function onMediaError(d: MediaError): void {
   // A refused media event; the session goes on (e.g. media forwarding not available).
   console.warn("media error", d);
@@ -429,6 +444,10 @@ const mediaHandlers: ServerMediaHandlers = {
   candidate: onCandidate,
   relay: onRelay,
   vadNotification: onVadNotification,
+  trackVariantSwitched: onVariantSwitched,
+  // Layer availability is not shown (yet): the server picks another layer itself.
+  trackVariantEnabled: () => {},
+  trackVariantDisabled: () => {},
   trackUpdated: onTrackUpdated,
   error: onMediaError,
 };

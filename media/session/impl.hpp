@@ -18,12 +18,14 @@
 #include "media/sdp.hpp"
 #include "media/session.hpp"
 #include "media/simulcast/variant.hpp"
+#include "media/variant_branch.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -44,16 +46,35 @@ struct slot {
   pad_ptr sink;
   gst_object_ptr<GstWebRTCRTPTransceiver> trans;
   std::string kind;
-  std::string track;           // empty: dead, reusable
-  std::uint32_t ssrc = 0;      // of `track`, to find our m-line in the offer
-  bool negotiated = false;     // the subscriber has answered an offer with `track`
-  bool caps_sent = false;      // `track`'s caps sent into the sink pad before linking
-  std::unique_ptr<branch> br;  // linked once negotiated and connected
+  std::string track;                    // empty: dead, reusable
+  std::uint32_t ssrc = 0;               // of `track`, to find our m-line in the offer
+  bool negotiated = false;              // the subscriber has answered an offer with `track`
+  bool caps_sent = false;               // `track`'s caps sent into the sink pad before linking
+  std::unique_ptr<branch> br;           // linked once negotiated and connected
+  std::unique_ptr<variant_branch> vbr;  // instead of br for a simulcast track
 };
 
 struct published {
   std::unique_ptr<source> src;
   std::string kind;
+  // Simulcast: `src` is the first layer to arrive (its caps and SSRC are what
+  // subscribers are offered), the others are in `more_layers`.
+  bool simulcast = false;
+  simulcast::variant first_variant = simulcast::variant::h;
+  std::map<simulcast::variant, std::unique_ptr<source>> more_layers;
+
+  source* layer(simulcast::variant v) const {
+    if (simulcast && v == first_variant)
+      return src.get();
+    auto it = more_layers.find(v);
+    return it == more_layers.end() ? nullptr : it->second.get();
+  }
+};
+
+// A stream on a simulcast m-line whose rid is not read yet.
+struct unsorted_layer {
+  std::string mid;
+  std::unique_ptr<source> src;
 };
 
 struct peer {
@@ -71,6 +92,8 @@ struct peer {
   std::vector<std::unique_ptr<source>> ignored;     // extra streams: linked to a tee nobody reads
   std::map<std::string, std::string> mid_kinds;     // of the accepted m-lines
   std::map<std::string, unsigned> audio_level_ids;  // mid → accepted audio-level extension id
+  std::set<std::string> simulcast_mids;             // accepted with rids
+  std::vector<unsorted_layer> unsorted;             // on those, until their rid is known
 
   // LL-HLS recording (broadcast publishers): one tap per recorded mid.
   std::optional<hls_output> hls;
@@ -131,6 +154,10 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   // Stopped track recorders until their EOS went through (then destroyed).
   std::vector<std::unique_ptr<recording::track_recorder>> closing;
   std::atomic<std::size_t> recording_count{0};
+  // Publisher → its offer's rtp-stream-id extension id, read by pad-added on
+  // streaming threads (BUNDLE: one id for all of a connection's m-lines).
+  std::mutex rid_ids_mutex;
+  std::map<std::string, unsigned> rid_ext_ids;
   std::uint64_t recording_serial = 0;
 
   GstBin* bin() const { return GST_BIN(pipeline.get()); }
@@ -172,6 +199,8 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void on_publish_pad(const std::string& pid, std::uint64_t serial, GstPad* pad);
   void add_source(peer& p, const std::string& mid, std::unique_ptr<source> src);
   void source_caps(const std::string& pid, std::uint64_t serial, const std::string& mid);
+  void source_rid(const std::string& pid, std::uint64_t serial, const source* src,
+                  const std::string& rid);
   void announce(peer& p, const std::string& mid);
   void watch_voice(peer& p, const std::string& mid);
 
@@ -183,6 +212,8 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void attach(peer& q, const std::string& tid);
   void subscribe_answer(const std::string& id, std::string text);
   void link_ready(peer& q);
+  void link_variants(peer& q, slot& s, published& pub);
+  void set_target_variant(const std::string& id, const std::string& tid, simulcast::variant v);
   std::unique_ptr<peer_connection> make_subscribe_connection(peer& q);
 
   // session/recorder.cpp: LL-HLS recording

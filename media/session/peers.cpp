@@ -46,13 +46,20 @@ void session::impl::remove_peer(const std::string& id) {
   stop_recording(*p);
   // Its subscribe branches first (they hold other publishers' tee pads),
   // then its connections, then its tees.
-  for (auto& s : p->slots)
+  for (auto& s : p->slots) {
     s->br.reset();
+    s->vbr.reset();
+  }
   p->sub.reset();
   p->slots.clear();
   p->pub.reset();
   p->sources.clear();
   p->ignored.clear();
+  p->unsorted.clear();
+  {
+    std::lock_guard lock(rid_ids_mutex);
+    rid_ext_ids.erase(id);
+  }
   peers.erase(id);
   update_counts();
   if (!gone.empty() && !closed && events.tracks_removed)

@@ -6,6 +6,8 @@
 
 #include "media/runtime.hpp"
 
+#include <algorithm>
+
 namespace vr::media {
 
 void session::impl::publish_offer(const std::string& id, std::string text) {
@@ -86,6 +88,11 @@ void session::impl::publish_done(peer& p, const GstSDPMessage& answer, sdp::publ
     else
       p.audio_level_ids.erase(ml.mid);
     mid_to_track[ml.mid] = track_id(p.id, ml.mid);
+    if (!ml.rids.empty() && ml.rid_ext_id) {
+      p.simulcast_mids.insert(ml.mid);
+      std::lock_guard lock(rid_ids_mutex);
+      rid_ext_ids[p.id] = ml.rid_ext_id;
+    }
   }
   if (!closed && events.publish_answer)
     events.publish_answer(p.id, sdp_text(for_browser.get()), mid_to_track);
@@ -160,6 +167,24 @@ void session::impl::on_publish_pad(const std::string& pid, std::uint64_t serial,
   };
   auto src = std::make_shared<std::unique_ptr<source>>(
     std::make_unique<source>(bin(), pad, *rt, cfg.keyframe_throttle, counters, std::move(on_caps)));
+  unsigned rid_id = 0;
+  {
+    std::lock_guard lock(rid_ids_mutex);
+    if (auto it = rid_ext_ids.find(pid); it != rid_ext_ids.end())
+      rid_id = it->second;
+  }
+  // Simulcast layers all come on one transceiver, told apart only by the rid
+  // their packets carry (media/README.md): read it before any packet passes.
+  if (rid_id) {
+    const source* raw_src = src->get();
+    (*src)->watch_extension(rid_id, [weak, pid, serial, raw_src](std::string rid) {
+      if (auto self = weak.lock())
+        self->rt->post([self, pid, serial, raw_src, rid] {
+          if (!self->closed)
+            self->source_rid(pid, serial, raw_src, rid);
+        });
+    });
+  }
   auto self = shared_from_this();
   rt->post([self, pid, serial, mid, src] {
     // If the peer is gone, `src` dies here and takes its tee along.
@@ -175,6 +200,34 @@ void session::impl::add_source(peer& p, const std::string& mid, std::unique_ptr<
            src->caps().get());
   if (mid.empty())
     return;  // not mapped to an m-line: nothing to announce it as
+  if (p.simulcast_mids.count(mid)) {
+    // Posted before its first packet, so before its rid (source_rid). A stream
+    // whose packets carry no rid (Firefox's) is taken as a plain one after a while.
+    const source* raw = src.get();
+    p.unsorted.push_back({mid, std::move(src)});
+    std::weak_ptr<impl> weak = weak_from_this();
+    rt->post_after(std::chrono::seconds(1), [weak, pid = p.id, serial = p.serial, raw] {
+      auto self = weak.lock();
+      peer* q = self ? self->find(pid, serial) : nullptr;
+      if (!q || self->closed)
+        return;
+      auto it = std::find_if(q->unsorted.begin(), q->unsorted.end(),
+                             [&](auto& u) { return u.src.get() == raw; });
+      if (it == q->unsorted.end())
+        return;
+      GST_WARNING("%s: no rid on a stream of simulcast mid '%s'", pid.c_str(), it->mid.c_str());
+      std::string mid = it->mid;
+      std::unique_ptr<source> plain = std::move(it->src);
+      q->unsorted.erase(it);
+      if (q->sources.count(mid))
+        return q->ignored.push_back(std::move(plain));
+      auto& entry = q->sources[mid];
+      entry.src = std::move(plain);
+      entry.kind = caps_kind(entry.src->caps().get());
+      self->announce(*q, mid);
+    });
+    return;
+  }
   if (auto old = p.sources.find(mid); old != p.sources.end()) {
     // A second stream on one m-line. While the first one still flows this is
     // not ours to forward (simulcast layers, unmapped SSRCs that webrtcbin
@@ -196,6 +249,52 @@ void session::impl::add_source(peer& p, const std::string& mid, std::unique_ptr<
   entry.src = std::move(src);
   entry.kind = caps_kind(entry.src->caps().get());
   announce(p, mid);
+}
+
+// A simulcast layer's rid is known: the first layer makes the track (and
+// announces it once its caps are there), the others join it, also in the
+// subscribers already receiving it.
+void session::impl::source_rid(const std::string& pid, std::uint64_t serial, const source* raw,
+                               const std::string& rid) {
+  peer* p = find(pid, serial);
+  if (!p)
+    return;
+  auto it = std::find_if(p->unsorted.begin(), p->unsorted.end(),
+                         [&](auto& u) { return u.src.get() == raw; });
+  if (it == p->unsorted.end())
+    return;
+  std::string mid = it->mid;
+  std::unique_ptr<source> src = std::move(it->src);
+  p->unsorted.erase(it);
+  auto v = simulcast::parse_variant(rid);
+  GST_INFO("%s: simulcast layer '%s' on mid '%s'", pid.c_str(), rid.c_str(), mid.c_str());
+  if (!v) {
+    p->ignored.push_back(std::move(src));
+    return;
+  }
+  auto entry = p->sources.find(mid);
+  if (entry == p->sources.end()) {
+    auto& pub = p->sources[mid];
+    pub.src = std::move(src);
+    pub.kind = caps_kind(pub.src->caps().get());
+    pub.simulcast = true;
+    pub.first_variant = *v;
+    announce(*p, mid);
+    return;
+  }
+  published& pub = entry->second;
+  if (!pub.simulcast || pub.layer(*v)) {
+    GST_WARNING("%s: ignoring a second '%s' layer on mid '%s'", pid.c_str(), rid.c_str(),
+                mid.c_str());
+    p->ignored.push_back(std::move(src));
+    return;
+  }
+  source& added = *(pub.more_layers[*v] = std::move(src));
+  std::string tid = track_id(pid, mid);
+  for (auto& [id, q] : peers)
+    for (auto& s : q->slots)
+      if (s->track == tid && s->vbr)
+        s->vbr->add_layer(*v, added);
 }
 
 void session::impl::source_caps(const std::string& pid, std::uint64_t serial,

@@ -6,6 +6,8 @@
 #include "media/session/impl.hpp"
 #include "media/webrtcbin/rtx_ssrc_map.hpp"
 
+#include "media/runtime.hpp"
+
 #include <algorithm>
 
 namespace vr::media {
@@ -31,6 +33,7 @@ void session::impl::remove_track_everywhere(const std::string& tid) {
       if (s->track != tid)
         continue;
       s->br.reset();
+      s->vbr.reset();
       s->track.clear();
       s->negotiated = false;
     }
@@ -212,17 +215,70 @@ void session::impl::link_ready(peer& q) {
   if (sent)
     pin_rtx_ssrc_map(q.sub->element(), q.rtx_ssrcs);
   for (auto& s : q.slots) {
-    if (s->track.empty() || !s->negotiated || s->br)
+    if (s->track.empty() || !s->negotiated || s->br || s->vbr)
       continue;
     published* pub = lookup(s->track).second;
     if (!pub)
       continue;
     GST_INFO("forwarding %s to %s", s->track.c_str(), q.id.c_str());
+    if (pub->simulcast) {
+      link_variants(q, *s, *pub);
+      continue;
+    }
     s->br = std::make_unique<branch>(*pub->src, s->sink.get(), counters);
     // A new subscriber can only start decoding at a keyframe.
     if (pub->kind == "video")
       pub->src->request_keyframe();
   }
+}
+
+// One layer of a simulcast track at a time, the subscriber's target (h unless
+// it asked otherwise), rewritten to the SSRC its m-line was offered with.
+void session::impl::link_variants(peer& q, slot& s, published& pub) {
+  caps_ptr caps = pub.src->caps();
+  const GstStructure* st = gst_caps_get_structure(caps.get(), 0);
+  gint clock_rate = 90000;
+  gst_structure_get_int(st, "clock-rate", &clock_rate);
+  const char* name = gst_structure_get_string(st, "encoding-name");
+  simulcast::codec codec = !g_strcmp0(name, "VP8")    ? simulcast::codec::vp8
+                           : !g_strcmp0(name, "H264") ? simulcast::codec::h264
+                                                      : simulcast::codec::other;
+  auto wanted = q.target_variants.find(s.track);
+  simulcast::variant target =
+    wanted == q.target_variants.end() ? simulcast::variant::h : wanted->second;
+  std::weak_ptr<impl> weak = weak_from_this();
+  auto on_switched = [weak, pid = q.id, serial = q.serial, tid = s.track](simulcast::variant v) {
+    auto self = weak.lock();
+    if (!self)
+      return;
+    self->rt->post([self, pid, serial, tid, v] {
+      peer* q = self->find(pid, serial);
+      if (self->closed || !q || !self->events.variant_switched)
+        return;
+      GST_INFO("%s gets layer %s of %s", pid.c_str(), simulcast::to_string(v).data(), tid.c_str());
+      if (std::any_of(q->slots.begin(), q->slots.end(), [&](auto& s) { return s->track == tid; }))
+        self->events.variant_switched(pid, tid, std::string(simulcast::to_string(v)));
+    });
+  };
+  GST_INFO("%s: layer %s of %s (ssrc %u)", q.id.c_str(), simulcast::to_string(target).data(),
+           s.track.c_str(), s.ssrc);
+  s.vbr = std::make_unique<variant_branch>(*pub.src, s.sink.get(), s.ssrc,
+                                           static_cast<std::uint32_t>(clock_rate), codec, target,
+                                           counters, std::move(on_switched));
+  for (auto v : simulcast::all_variants)
+    if (source* layer = pub.layer(v))
+      s.vbr->add_layer(v, *layer);
+}
+
+void session::impl::set_target_variant(const std::string& id, const std::string& tid,
+                                       simulcast::variant v) {
+  peer* q = find(id);
+  if (!q)
+    return;
+  q->target_variants[tid] = v;
+  for (auto& s : q->slots)
+    if (s->track == tid && s->vbr)
+      s->vbr->set_target(v);
 }
 
 std::unique_ptr<peer_connection> session::impl::make_subscribe_connection(peer& q) {

@@ -1,4 +1,5 @@
 // What the session answers to a browser's publish offer (no media needed).
+#include "media/sdp.hpp"
 #include "test/media/chrome_offer.hpp"
 #include "test/media/room_fixture.hpp"
 
@@ -144,4 +145,25 @@ TEST_CASE("with simulcast on, the answer accepts the offer's rids and their exte
         std::string::npos);
   CHECK(audio.find("a=simulcast") == std::string::npos);
   CHECK(first_line(video) == "m=video 9 UDP/TLS/RTP/SAVPF 96 97");
+}
+
+TEST_CASE("with simulcast on, the plan names the video rids and their extension id") {
+  media::sdp_ptr offer = media::parse_sdp(chrome_simulcast_offer());
+  REQUIRE(offer);
+  auto plan = media::sdp::plan_publish_offer(*offer, {.simulcast = true});
+  REQUIRE(plan);
+  for (const auto& ml : plan->mlines) {
+    INFO(ml.mid);
+    if (ml.kind == "video") {
+      CHECK(ml.rids == std::vector<std::string>{"l", "m", "h"});
+      CHECK(ml.rid_ext_id == 10);  // the publisher's pads are told apart by it
+    } else {
+      CHECK(ml.rids.empty());
+      CHECK(ml.rid_ext_id == 0);
+    }
+  }
+  auto off = media::sdp::plan_publish_offer(*offer, {});
+  REQUIRE(off);
+  for (const auto& ml : off->mlines)
+    CHECK(ml.rid_ext_id == 0);
 }

@@ -1,0 +1,51 @@
+// One subscriber's copy of a simulcast track: of the publisher's layers (one
+// source each, media/README.md "Simulcast receive") only the chosen one goes
+// to the subscriber, rewritten to one SSRC with continuous sequence numbers
+// and timestamps (simulcast::rewriter), switching only at a keyframe.
+#pragma once
+
+#include "media/forwarding.hpp"
+#include "media/simulcast/keyframe.hpp"
+#include "media/simulcast/variant.hpp"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace vr::media {
+
+class variant_branch {
+public:
+  // `first` is the layer whose caps the subscriber's m-line was offered with:
+  // its tee feeds the sink pad its events (caps, segment), never its buffers.
+  // Its SSRC (`out_ssrc`) is what the subscriber gets whatever the layer.
+  // `on_switched` runs on a streaming thread at the first packet of a new layer.
+  variant_branch(source& first, GstPad* webrtc_sink, std::uint32_t out_ssrc,
+                 std::uint32_t clock_rate, simulcast::codec codec, simulcast::variant target,
+                 std::shared_ptr<forward_counters> counters,
+                 std::function<void(simulcast::variant)> on_switched);
+  ~variant_branch();  // stops listening to the layers: they must still exist
+  variant_branch(const variant_branch&) = delete;
+  variant_branch& operator=(const variant_branch&) = delete;
+
+  void add_layer(simulcast::variant v, source& src);
+  // What the subscriber asked for; the layer forwarded is the best one present
+  // up to it. A keyframe of it is requested when it changes.
+  void set_target(simulcast::variant v);
+
+  struct state;
+
+private:
+  void retarget();
+
+  element_ptr tee_;
+  pad_ptr tee_src_, webrtc_sink_;
+  gulong drop_probe_ = 0, upstream_probe_ = 0;
+  std::shared_ptr<state> st_;
+  std::array<source*, 3> layers_{};
+  std::array<std::shared_ptr<const source::listener>, 3> listeners_{};
+  simulcast::variant wanted_;
+};
+
+}  // namespace vr::media
