@@ -65,12 +65,18 @@ double last_packet_end(const fs::path& file) {
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) {
     auto comma = line.find(',');
-    try {
-      double pts = std::stod(line.substr(0, comma));
-      double dur = comma == std::string::npos ? 0 : std::stod(line.substr(comma + 1));
-      end = std::max(end, pts + dur);
-    } catch (const std::exception&) {
-    }
+    // Either field may be N/A (WebM blocks often carry no duration): a packet
+    // without a duration still ends no earlier than it starts.
+    auto number = [](const std::string& text) {
+      try {
+        return std::stod(text);
+      } catch (const std::exception&) {
+        return 0.0;
+      }
+    };
+    double pts = number(line.substr(0, comma));
+    double dur = comma == std::string::npos ? 0 : number(line.substr(comma + 1));
+    end = std::max(end, pts + dur);
   }
   return end;
 }
