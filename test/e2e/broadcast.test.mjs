@@ -2,24 +2,11 @@
 // page plays the LL-HLS stream through hls.js (no WebRTC from the server) and
 // its video's currentTime advances with decoded frames.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { guard, startServer } from "../integration/lib/server.mjs";
-import { launch, openRoom, poll, stats } from "./browser.mjs";
+import { test } from "node:test";
+import { guard } from "../integration/lib/server.mjs";
+import { openRoom, poll, stats, serverAndBrowser } from "./browser.mjs";
 
-let srv, browser;
-const servers = [];
-
-before(async () => {
-  srv = await startServer();
-  servers.push(srv);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  const { code } = await srv.stop();
-  assert.equal(code, 0, "the server exits cleanly");
-});
+const env = serverAndBrowser();
 
 // The furthest-played video element of the page (the broadcaster's tile).
 const playback = (page) => page.evaluate(() => {
@@ -34,9 +21,9 @@ const playback = (page) => page.evaluate(() => {
 
 const until = (page, pred, what, timeoutMs) => poll(() => playback(page), pred, what, timeoutMs);
 
-test("a viewer plays the broadcast over LL-HLS with hls.js; the end is shown", guard(() => servers, async () => {
-  const pub = await openRoom(browser, srv.httpUrl, "e2e_live", "Caster", "&type=broadcast");
-  const viewer = await openRoom(browser, srv.httpUrl, "e2e_live", "Watcher", "&role=viewer");
+test("a viewer plays the broadcast over LL-HLS with hls.js; the end is shown", guard(() => env.servers, async () => {
+  const pub = await openRoom(env.browser, env.srv.httpUrl, "e2e_live", "Caster", "&type=broadcast");
+  const viewer = await openRoom(env.browser, env.srv.httpUrl, "e2e_live", "Watcher", "&role=viewer");
   assert.equal(await viewer.evaluate(() => window.videoroom.role), "viewer");
 
   const first = await until(viewer, (p) => p.currentTime > 0.5 && p.frames > 10, "HLS playback", 60000);

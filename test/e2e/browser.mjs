@@ -1,5 +1,8 @@
 // Headless Chromium with a fake camera and microphone, driving the room page.
+import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
+import { startServer } from "../integration/lib/server.mjs";
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox", "--headless", "--disable-gpu",
@@ -10,6 +13,24 @@ export const CHROMIUM_ARGS = [
 
 export async function launch() {
   return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+// The server (startServer's overrides) and the Chromium a test file's tests
+// share: `env.srv` and `env.browser` are set before the first test; after the
+// last one the server must exit cleanly. `env.servers` is for guard().
+export function serverAndBrowser(overrides = {}) {
+  const env = { srv: null, browser: null, servers: [] };
+  before(async () => {
+    env.srv = await startServer(overrides);
+    env.servers.push(env.srv);
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    const { code } = await env.srv.stop();
+    assert.equal(code, 0, "the server exits cleanly");
+  });
+  return env;
 }
 
 // Opens the room page in a fresh context (its own peer) and waits until joined.

@@ -1,24 +1,11 @@
 // The meeting app around the media (issue 25): the lobby of `/room/ROOM` without
 // a name, switching camera while joined, and the grid that fills the window.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { guard, startServer } from "../integration/lib/server.mjs";
-import { launch, openRoom, peerId, poll, received, stats, waitStats } from "./browser.mjs";
+import { test } from "node:test";
+import { guard } from "../integration/lib/server.mjs";
+import { openRoom, peerId, poll, received, stats, waitStats, serverAndBrowser } from "./browser.mjs";
 
-let srv, browser;
-const servers = [];
-
-before(async () => {
-  srv = await startServer();
-  servers.push(srv);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  const { code } = await srv.stop();
-  assert.equal(code, 0, "the server exits cleanly");
-});
+const env = serverAndBrowser();
 
 // Counts the WebSocket frames the page sends that name `event` (phx_join, publishOffer).
 function countSent(page, event) {
@@ -31,11 +18,11 @@ function countSent(page, event) {
   return counter;
 }
 
-test("the lobby previews the camera, lists the devices and sends no phx_join until Join", guard(() => servers, async () => {
-  const ctx = await browser.newContext();
+test("the lobby previews the camera, lists the devices and sends no phx_join until Join", guard(() => env.servers, async () => {
+  const ctx = await env.browser.newContext();
   const page = await ctx.newPage();
   const joins = countSent(page, "phx_join");
-  await page.goto(`${srv.httpUrl}/room/e2e_lobby`);
+  await page.goto(`${env.srv.httpUrl}/room/e2e_lobby`);
   await page.waitForSelector("[data-testid=lobby]:not([hidden])");
 
   // A playing preview: data to show, and time that moves on.
@@ -77,10 +64,10 @@ test("the lobby previews the camera, lists the devices and sends no phx_join unt
   assert.equal(await page.getAttribute("[data-testid=mute-video]", "aria-pressed"), "true");
   await page.click("[data-testid=copy-link]");
   const toast = await page.textContent(".toast");
-  assert.ok(toast.includes(`${srv.httpUrl}/room/e2e_lobby`) && !/display_name|token/.test(toast), toast);
+  assert.ok(toast.includes(`${env.srv.httpUrl}/room/e2e_lobby`) && !/display_name|token/.test(toast), toast);
 
   // Next visit: the name is filled in.
-  await page.goto(`${srv.httpUrl}/room/e2e_lobby`);
+  await page.goto(`${env.srv.httpUrl}/room/e2e_lobby`);
   await page.waitForSelector("[data-testid=lobby]:not([hidden])");
   assert.equal(await page.inputValue("[data-testid=lobby-name]"), "Lobby Lu");
   await page.setViewportSize({ width: 390, height: 844 });
@@ -89,15 +76,15 @@ test("the lobby previews the camera, lists the devices and sends no phx_join unt
   await ctx.close();
 }));
 
-test("a refused camera and microphone get a message that says what to do", guard(() => servers, async () => {
-  const ctx = await browser.newContext();
+test("a refused camera and microphone get a message that says what to do", guard(() => env.servers, async () => {
+  const ctx = await env.browser.newContext();
   await ctx.addInitScript(() => {
     navigator.mediaDevices.getUserMedia = async () => {
       throw new DOMException("Permission denied", "NotAllowedError");
     };
   });
   const page = await ctx.newPage();
-  await page.goto(`${srv.httpUrl}/room/e2e_denied`);
+  await page.goto(`${env.srv.httpUrl}/room/e2e_denied`);
   await page.waitForSelector("#lobby-error:not([hidden])");
   assert.match(await page.textContent("#lobby-error"), /denied.*allow them for this site.*reload/s);
   await page.fill("[data-testid=lobby-name]", "Den");
@@ -138,14 +125,14 @@ async function withCanvasCamera(ctx) {
   });
 }
 
-test("switching camera keeps the others decoding, without a new publishOffer", guard(() => servers, async () => {
-  const ctx = await browser.newContext();
+test("switching camera keeps the others decoding, without a new publishOffer", guard(() => env.servers, async () => {
+  const ctx = await env.browser.newContext();
   await withCanvasCamera(ctx);
   const ann = await ctx.newPage();
   const offers = countSent(ann, "publishOffer");
-  await ann.goto(`${srv.httpUrl}/room/e2e_switch?display_name=Ann`);
+  await ann.goto(`${env.srv.httpUrl}/room/e2e_switch?display_name=Ann`);
   await ann.waitForFunction(() => window.videoroom?.state === "joined", null, { timeout: 15000 });
-  const bob = await openRoom(browser, srv.httpUrl, "e2e_switch", "Bob");
+  const bob = await openRoom(env.browser, env.srv.httpUrl, "e2e_switch", "Bob");
   const ia = await peerId(ann);
   await waitStats(bob, (s) => received(s, ia, "video", "framesDecoded") > 10, "Bob decoding Ann");
   assert.equal(offers.n, 1, "one publish offer");
@@ -178,9 +165,9 @@ const tileCover = (page) => page.evaluate(() => {
   return area / (innerWidth * innerHeight);
 });
 
-test("four people fill half the window at 1280x720, and a phone gets one column", guard(() => servers, async () => {
+test("four people fill half the window at 1280x720, and a phone gets one column", guard(() => env.servers, async () => {
   const pages = [];
-  for (const name of ["Ann", "Bob", "Cid", "Dee"]) pages.push(await openRoom(browser, srv.httpUrl, "e2e_grid", name));
+  for (const name of ["Ann", "Bob", "Cid", "Dee"]) pages.push(await openRoom(env.browser, env.srv.httpUrl, "e2e_grid", name));
   const page = pages[0];
   await page.waitForFunction(() => document.querySelectorAll("#grid .tile").length === 4, null, { timeout: 15000 });
   assert.deepEqual(await page.evaluate(() => [innerWidth, innerHeight]), [1280, 720]);

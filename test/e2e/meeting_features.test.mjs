@@ -1,25 +1,12 @@
 // The room page's meeting features (issues 23, 25): chat, the recording dot,
 // the active-speaker highlight, screen sharing and a mute the others see.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { guard, startServer } from "../integration/lib/server.mjs";
-import { launch, openRoom, peerId, poll, received, stats, waitStats } from "./browser.mjs";
+import { test } from "node:test";
+import { guard } from "../integration/lib/server.mjs";
+import { openRoom, peerId, poll, received, stats, waitStats, serverAndBrowser } from "./browser.mjs";
 import { launchWithToneMic } from "./tone_mic.mjs";
 
-let srv, browser;
-const servers = [];
-
-before(async () => {
-  srv = await startServer();
-  servers.push(srv);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  const { code } = await srv.stop();
-  assert.equal(code, 0, "the server exits cleanly");
-});
+const env = serverAndBrowser();
 
 const close = async (...pages) => {
   for (const p of pages) await p.context().close();
@@ -29,9 +16,9 @@ const close = async (...pages) => {
 const chatLog = (page) => page.$$eval("[data-testid=chat-log] li", (lis) => lis.map((li) =>
   [li.querySelector(".chat-name").textContent, li.querySelector(".chat-text").textContent, li.querySelector(".chat-time").textContent]));
 
-test("chat: two pages chat, markup stays text, a late joiner sees the history", guard(() => servers, async () => {
-  const ann = await openRoom(browser, srv.httpUrl, "e2e_chat", "Ann");
-  const bob = await openRoom(browser, srv.httpUrl, "e2e_chat", "Bob");
+test("chat: two pages chat, markup stays text, a late joiner sees the history", guard(() => env.servers, async () => {
+  const ann = await openRoom(env.browser, env.srv.httpUrl, "e2e_chat", "Ann");
+  const bob = await openRoom(env.browser, env.srv.httpUrl, "e2e_chat", "Bob");
   await ann.waitForSelector(`[data-testid="tile-${await peerId(bob)}"]`);
 
   // c opens the chat with the input focused; Enter sends.
@@ -60,15 +47,15 @@ test("chat: two pages chat, markup stays text, a late joiner sees the history", 
   assert.deepEqual((await chatLog(ann)).map((x) => x.slice(0, 2)), [["Ann (you)", evil], ["Bob", "hello Ann"]]);
 
   // The late joiner gets the history in the join reply.
-  const cid = await openRoom(browser, srv.httpUrl, "e2e_chat", "Cid");
+  const cid = await openRoom(env.browser, env.srv.httpUrl, "e2e_chat", "Cid");
   await cid.click("[data-testid=chat-toggle]");
   assert.deepEqual((await chatLog(cid)).map((x) => x.slice(0, 2)), [["Ann", evil], ["Bob", "hello Ann"]]);
   await close(ann, bob, cid);
 }));
 
-test("recording: the owner's record button puts the red dot on every page", guard(() => servers, async () => {
-  const ann = await openRoom(browser, srv.httpUrl, "e2e_rec_ui", "Ann");
-  const bob = await openRoom(browser, srv.httpUrl, "e2e_rec_ui", "Bob");
+test("recording: the owner's record button puts the red dot on every page", guard(() => env.servers, async () => {
+  const ann = await openRoom(env.browser, env.srv.httpUrl, "e2e_rec_ui", "Ann");
+  const bob = await openRoom(env.browser, env.srv.httpUrl, "e2e_rec_ui", "Bob");
   assert.equal(await ann.evaluate(() => window.videoroom.ownerId === window.videoroom.peerId), true, "Ann owns the room");
   assert.equal(await bob.isHidden("[data-testid=record]"), true, "no record button for others");
   assert.equal(await ann.isHidden("[data-testid=rec-dot]"), true);
@@ -79,7 +66,7 @@ test("recording: the owner's record button puts the red dot on every page", guar
   assert.equal(await ann.getAttribute("[data-testid=record]", "aria-pressed"), "true");
 
   // A late joiner sees it from the join reply.
-  const cid = await openRoom(browser, srv.httpUrl, "e2e_rec_ui", "Cid");
+  const cid = await openRoom(env.browser, env.srv.httpUrl, "e2e_rec_ui", "Cid");
   await cid.waitForSelector("[data-testid=rec-dot]:not([hidden])", { timeout: 5000 });
 
   await ann.click("[data-testid=record]");
@@ -87,11 +74,11 @@ test("recording: the owner's record button puts the red dot on every page", guar
   await close(ann, bob, cid);
 }));
 
-test("active speaker: the speaker's tile is highlighted on the other page and large in speaker view", guard(() => servers, async () => {
+test("active speaker: the speaker's tile is highlighted on the other page and large in speaker view", guard(() => env.servers, async () => {
   // Ann's microphone plays tone bursts: the server's voice activity says speech.
   const tone = await launchWithToneMic(2);
-  const ann = await openRoom(tone.browser, srv.httpUrl, "e2e_vad_ui", "Ann");
-  const bob = await openRoom(browser, srv.httpUrl, "e2e_vad_ui", "Bob");
+  const ann = await openRoom(tone.browser, env.srv.httpUrl, "e2e_vad_ui", "Ann");
+  const bob = await openRoom(env.browser, env.srv.httpUrl, "e2e_vad_ui", "Bob");
   const ia = await peerId(ann);
   await bob.waitForSelector(`[data-testid="tile-${ia}"][data-speaking=true].speaking`, { timeout: 20000 });
   await bob.keyboard.press("l");
@@ -143,14 +130,14 @@ function publishOffers(page) {
 const screenFrames = (s, from) => s.inbound.filter((t) => t.peerId === from && t.type === "screen")
   .reduce((a, t) => a + t.framesDecoded, 0);
 
-test("screen share: the other page decodes it in the large tile; stopping removes it", guard(() => servers, async () => {
-  const ctx = await browser.newContext();
+test("screen share: the other page decodes it in the large tile; stopping removes it", guard(() => env.servers, async () => {
+  const ctx = await env.browser.newContext();
   await withCanvasScreen(ctx);
   const ann = await ctx.newPage();
   const offers = publishOffers(ann);
-  await ann.goto(`${srv.httpUrl}/room/e2e_screen?display_name=Ann`);
+  await ann.goto(`${env.srv.httpUrl}/room/e2e_screen?display_name=Ann`);
   await ann.waitForFunction(() => window.videoroom?.state === "joined", null, { timeout: 15000 });
-  const bob = await openRoom(browser, srv.httpUrl, "e2e_screen", "Bob");
+  const bob = await openRoom(env.browser, env.srv.httpUrl, "e2e_screen", "Bob");
   const ia = await peerId(ann);
   await waitStats(bob, (s) => received(s, ia, "video", "framesDecoded") > 5, "Bob decoding Ann's camera");
   assert.deepEqual(Object.values(offers[0]).map((m) => m.type).sort(), ["camera", "microphone"]);
@@ -188,9 +175,9 @@ test("screen share: the other page decodes it in the large tile; stopping remove
 const cameraBytesSent = async (page) => (await stats(page)).outbound
   .filter((o) => o.type === "camera").reduce((a, o) => a + o.bytesSent, 0);
 
-test("mute: the others see it, nothing is sent, unmute brings the video back", guard(() => servers, async () => {
-  const ann = await openRoom(browser, srv.httpUrl, "e2e_mute_ui", "Ann");
-  const bob = await openRoom(browser, srv.httpUrl, "e2e_mute_ui", "Bob");
+test("mute: the others see it, nothing is sent, unmute brings the video back", guard(() => env.servers, async () => {
+  const ann = await openRoom(env.browser, env.srv.httpUrl, "e2e_mute_ui", "Ann");
+  const bob = await openRoom(env.browser, env.srv.httpUrl, "e2e_mute_ui", "Bob");
   const ia = await peerId(ann);
   await waitStats(bob, (s) => received(s, ia, "video", "framesDecoded") > 5, "Bob decoding Ann");
   assert.ok((await cameraBytesSent(ann)) > 0, "the camera sends");
@@ -210,7 +197,7 @@ test("mute: the others see it, nothing is sent, unmute brings the video back", g
   assert.equal(await cameraBytesSent(ann), settled[1], "no camera bytes while muted");
 
   // A late joiner sees the muted state from peersInRoom.
-  const cid = await openRoom(browser, srv.httpUrl, "e2e_mute_ui", "Cid");
+  const cid = await openRoom(env.browser, env.srv.httpUrl, "e2e_mute_ui", "Cid");
   await cid.waitForSelector(`[data-testid="muted-video-${ia}"]`, { timeout: 10000 });
 
   const frames = received(await stats(bob), ia, "video", "framesDecoded");

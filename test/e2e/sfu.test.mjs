@@ -1,24 +1,11 @@
 // Real browsers through the SFU: each page decodes the others' video and
 // receives their audio; peers leave and join; audio rooms carry audio only.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { guard, startServer } from "../integration/lib/server.mjs";
-import { launch, openRoom, peerId, received, stats, waitStats } from "./browser.mjs";
+import { test } from "node:test";
+import { guard } from "../integration/lib/server.mjs";
+import { openRoom, peerId, received, stats, waitStats, serverAndBrowser } from "./browser.mjs";
 
-let srv, browser;
-const servers = [];
-
-before(async () => {
-  srv = await startServer();
-  servers.push(srv);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  const { code } = await srv.stop();
-  assert.equal(code, 0, "the server exits cleanly");
-});
+const env = serverAndBrowser();
 
 // Every page decodes video frames and receives audio packets from every other.
 async function assertAllSeeAll(pages, ids) {
@@ -33,9 +20,9 @@ async function assertAllSeeAll(pages, ids) {
   }
 }
 
-test("three browsers see and hear each other; one leaves, another joins and is seen", guard(() => servers, async () => {
+test("three browsers see and hear each other; one leaves, another joins and is seen", guard(() => env.servers, async () => {
   const pages = [];
-  for (const name of ["Ann", "Bob", "Cid"]) pages.push(await openRoom(browser, srv.httpUrl, "e2e_group", name));
+  for (const name of ["Ann", "Bob", "Cid"]) pages.push(await openRoom(env.browser, env.srv.httpUrl, "e2e_group", name));
   const ids = await Promise.all(pages.map(peerId));
   await assertAllSeeAll(pages, ids);
 
@@ -48,15 +35,15 @@ test("three browsers see and hear each other; one leaves, another joins and is s
     "no packets of a peer that left");
 
   // Dee joins and is seen by those who stayed, and sees them.
-  const dee = await openRoom(browser, srv.httpUrl, "e2e_group", "Dee");
+  const dee = await openRoom(env.browser, env.srv.httpUrl, "e2e_group", "Dee");
   const stay = [pages[0], pages[2], dee];
   await assertAllSeeAll(stay, [ids[0], ids[2], await peerId(dee)]);
   for (const p of [...pages, dee]) await p.context().close();
 }));
 
-test("an audio room carries audio only", guard(() => servers, async () => {
-  const a = await openRoom(browser, srv.httpUrl, "e2e_audio", "Ann", "&type=audio");
-  const b = await openRoom(browser, srv.httpUrl, "e2e_audio", "Bob", "&type=audio");
+test("an audio room carries audio only", guard(() => env.servers, async () => {
+  const a = await openRoom(env.browser, env.srv.httpUrl, "e2e_audio", "Ann", "&type=audio");
+  const b = await openRoom(env.browser, env.srv.httpUrl, "e2e_audio", "Bob", "&type=audio");
   const [ia, ib] = await Promise.all([peerId(a), peerId(b)]);
   await waitStats(a, (s) => received(s, ib, "audio", "packetsReceived") > 50, "audio from Bob");
   await waitStats(b, (s) => received(s, ia, "audio", "packetsReceived") > 50, "audio from Ann");

@@ -4,24 +4,11 @@
 // setTargetTrackVariant mid-stream (switched at a keyframe, announced by
 // trackVariantSwitched, without freezing the picture).
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { guard, startServer } from "../integration/lib/server.mjs";
-import { launch, openRoom, peerId, poll, stats, waitStats } from "./browser.mjs";
+import { test } from "node:test";
+import { guard } from "../integration/lib/server.mjs";
+import { openRoom, peerId, poll, stats, waitStats, serverAndBrowser } from "./browser.mjs";
 
-let srv, browser;
-const servers = [];
-
-before(async () => {
-  srv = await startServer({ "rooms.simulcast": "true" });
-  servers.push(srv);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  const { code } = await srv.stop();
-  assert.equal(code, 0, "the server exits cleanly");
-});
+const env = serverAndBrowser({ "rooms.simulcast": "true" });
 
 // The one remote video track of `from` this page receives: its stats.
 async function video(page, from) {
@@ -31,10 +18,10 @@ async function video(page, from) {
 
 const variants = (page) => page.evaluate(() => window.videoroom.variants());
 
-test("subscribers decode the layer they ask for and switch mid-stream", guard(() => servers, async () => {
-  const pub = await openRoom(browser, srv.httpUrl, "e2e_simulcast", "Pub", "&simulcast=1");
-  const sub = await openRoom(browser, srv.httpUrl, "e2e_simulcast", "Sub");
-  const low = await openRoom(browser, srv.httpUrl, "e2e_simulcast", "Low", "&video=low");
+test("subscribers decode the layer they ask for and switch mid-stream", guard(() => env.servers, async () => {
+  const pub = await openRoom(env.browser, env.srv.httpUrl, "e2e_simulcast", "Pub", "&simulcast=1");
+  const sub = await openRoom(env.browser, env.srv.httpUrl, "e2e_simulcast", "Sub");
+  const low = await openRoom(env.browser, env.srv.httpUrl, "e2e_simulcast", "Low", "&video=low");
   const id = await peerId(pub);
   const read = (page) => () => video(page, id);
 
