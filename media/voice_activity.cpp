@@ -1,26 +1,25 @@
 #include "media/voice_activity.hpp"
 
-#include <gst/rtp/gstrtpbuffer.h>
+#include "media/simulcast/rtp_packet.hpp"
+
+#include <span>
+#include <string>
 
 namespace vr::media {
 
+// The same RFC 8285 reader as a simulcast layer's rid (one-byte or two-byte form).
 std::optional<std::uint8_t> audio_level_of(GstBuffer* rtp_packet, unsigned id) {
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  if (!gst_rtp_buffer_map(rtp_packet, GST_MAP_READ, &rtp))
+  GstMapInfo map;
+  if (!gst_buffer_map(rtp_packet, &map, GST_MAP_READ))
     return std::nullopt;
-  gpointer data = nullptr;
-  guint size = 0;
-  guint8 appbits = 0;
-  std::optional<std::uint8_t> level;
-  // Browsers use the one-byte form unless an extension needs more (RFC 8285).
-  bool found = (id < 15 && gst_rtp_buffer_get_extension_onebyte_header(
-                             &rtp, static_cast<guint8>(id), 0, &data, &size)) ||
-               gst_rtp_buffer_get_extension_twobytes_header(&rtp, &appbits, static_cast<guint8>(id),
-                                                            0, &data, &size);
-  if (found && size >= 1)
-    level = static_cast<std::uint8_t>(*static_cast<const guint8*>(data) & 0x7f);  // V bit off
-  gst_rtp_buffer_unmap(&rtp);
-  return level;
+  std::span<const std::uint8_t> data(map.data, map.size);
+  std::optional<std::string> value;
+  if (auto v = simulcast::parse_rtp(data))
+    value = simulcast::header_extension(data, *v, static_cast<int>(id));
+  gst_buffer_unmap(rtp_packet, &map);
+  if (!value || value->empty())
+    return std::nullopt;
+  return static_cast<std::uint8_t>(value->front() & 0x7f);  // V bit off
 }
 
 std::optional<bool> voice_activity::feed(std::chrono::milliseconds now, std::uint8_t level) {
