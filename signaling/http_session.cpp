@@ -292,6 +292,7 @@ private:
   }
 
   void close() {
+    slot_.release();
     lowest().expires_after(linger_timeout);
     if constexpr (is_tls) {
       // close_notify, then the peer's (or the timeout); the socket closes with

@@ -40,12 +40,15 @@ public:
     ~slot() { release(); }
     explicit operator bool() const { return owner_ != nullptr; }
 
-  private:
+    // Uncounts the connection now: once a client sees it closed, its place is
+    // free, whenever the session object itself goes away.
     void release() {
       if (owner_)
         owner_->release(ip_);
       owner_.reset();
     }
+
+  private:
     std::shared_ptr<ip_counter> owner_;
     std::string ip_;
   };

@@ -244,6 +244,7 @@ private:
       return;
     finished_ = closing_ = true;
     timer_.cancel();
+    slot_.release();
     if (registered_) {
       ctx_->sessions.remove(this);
       ctx_->stats->add("vr_sockets", -1);

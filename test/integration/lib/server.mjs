@@ -8,6 +8,7 @@
 // `srv.dump()` (called by `guard()` when a test fails).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import path from "node:path";
@@ -34,31 +35,32 @@ export function freePort() {
   });
 }
 
-// fetch with a bounded time. An https URL with `ca` (PEM) goes through node:https,
-// which trusts that CA (fetch cannot be given one).
-export async function httpGet(url, timeoutMs = 5000, { ca } = {}) {
-  if (ca && url.startsWith("https:")) return httpsGet(url, ca, timeoutMs);
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  const body = await res.text();
-  return { status: res.status, headers: res.headers, body };
-}
-
-// GET over TLS trusting `ca`; also resolves the server certificate's SHA-256
-// fingerprint. A fresh connection each time (no agent).
-export function httpsGet(url, ca, timeoutMs = 5000) {
+// GET with a bounded time on a fresh connection each time (no agent, so no
+// kept-alive connection lingers to count against a server's per-IP limit). An
+// https URL trusts `ca` (PEM). Resolves { status, headers (a Headers), body } and,
+// over TLS, the server certificate's SHA-256 fingerprint.
+export function httpGet(url, timeoutMs = 5000, { ca } = {}) {
+  const tls = url.startsWith("https:");
   return new Promise((resolve, reject) => {
-    const req = https.get(url, { ca, agent: false, timeout: timeoutMs }, (res) => {
-      const fingerprint = res.socket.getPeerCertificate()?.fingerprint256;
+    const opts = { agent: false, timeout: timeoutMs, ...(tls ? { ca } : {}) };
+    const req = (tls ? https : http).get(url, opts, (res) => {
+      const fingerprint = tls ? res.socket.getPeerCertificate()?.fingerprint256 : undefined;
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body, fingerprint }));
+      res.on("end", () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) headers.set(k, [].concat(v).join(", "));
+        resolve({ status: res.statusCode, headers, body, fingerprint });
+      });
       res.on("error", reject);
     });
     req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
     req.on("error", reject);
   });
 }
+
+export const httpsGet = (url, ca, timeoutMs = 5000) => httpGet(url, timeoutMs, { ca });
 
 // Prometheus text → Map("name{k="v",...}" → number) plus a get(name, labels) helper.
 export function parseMetrics(text) {
