@@ -9,7 +9,9 @@
 // NACKs, retransmissions, PLIs, bitrate and the variant (resolution) received;
 // whether the subscribers that are not capped keep the top variant while one is.
 // Writes bench/results/impaired-latest.md and .dat (bench/impaired.gp plots it).
-// Usage: test/netem/in-netns node bench/impaired.mjs [seconds per phase = 20]
+// The publisher sends simulcast (h/m/l) unless `--no-simulcast` is given, so a
+// viewer's variant follows its own link.
+// Usage: test/netem/in-netns node bench/impaired.mjs [seconds per phase = 20] [--no-simulcast]
 import { writeFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import { startServer, sleep } from "../test/integration/lib/server.mjs";
@@ -17,7 +19,9 @@ import { launch, poll } from "../test/e2e/browser.mjs";
 import { startNetem } from "../test/netem/netem.mjs";
 import { delta, openPage, videoStats, waitPublishing } from "../test/netem/pages.mjs";
 
-const seconds = Number(process.argv[2] ?? 20);
+const args = process.argv.slice(2);
+const simulcast = !args.includes("--no-simulcast");
+const seconds = Number(args.find((a) => !a.startsWith("--")) ?? 20);
 const SETTLE_MS = 4000; // after a change of loss: NACK/PLI state and the BWE settle
 const LOSSES = [0, 2, 5, 10];
 const RESULTS = "bench/results";
@@ -35,14 +39,14 @@ setTimeout(() => {
   process.exit(1);
 }, budgetMs).unref();
 
-const srv = await startServer();
+const srv = await startServer({ "rooms.simulcast": simulcast });
 const net = await startNetem();
 const browser = await launch();
 const room = "bench_impaired";
 const subs = [];
 let pub;
 try {
-  pub = await openPage(browser, srv.httpUrl, room, "publisher", { net, profile: {} });
+  pub = await openPage(browser, srv.httpUrl, room, "publisher", { net, profile: {}, query: simulcast ? "&simulcast=1" : "" });
   await waitPublishing(pub);
   subs.push(
     { ...(await openPage(browser, srv.httpUrl, room, "clean", { query: "&role=viewer" })), path: "direct" },
@@ -94,7 +98,7 @@ function report(rows) {
     "",
     `${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), ` +
       `${seconds} s per phase after ${SETTLE_MS / 1000} s to settle; everything on 127.0.0.1 in a network namespace of its own.`,
-    "One Chromium publisher (fake camera, relayed, unimpaired unless the phase says so) and three Chromium viewers:",
+    `One Chromium publisher (fake camera, ${simulcast ? "simulcast h/m/l" : "one layer, no simulcast"}, relayed, unimpaired unless the phase says so) and three Chromium viewers:`,
     "`clean` (direct), `lossy` (100 ms RTT, ±5 ms jitter, the phase's loss each way by nftables) and",
     "`capped` (300 kbit/s toward it, 250 ms queue). Counters are the browsers' getStats over the window:",
     "fps = framesDecoded/s; freezes = freezeCount (totalFreezesDuration); NACKs and PLIs sent by the viewer;",
