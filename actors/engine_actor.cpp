@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -33,7 +34,18 @@ struct engine_state {
   room_type type = room_type::group;
   settings_ptr settings;
   std::optional<std::string> owner;
-  std::map<std::string, engine_peer> peers;
+  std::map<std::string, engine_peer> peers;  // this node's peers
+  // A cascaded room: the engines of its other nodes, and the peers in their
+  // media sessions as they last described them (for peersInRoom).
+  std::vector<engine_api> mesh;
+  struct remote_peer {
+    proto::peer_desc desc;
+    caf::actor_addr engine;  // the engine of its node
+  };
+  std::map<std::string, remote_peer> remote;
+  bool started = false;   // the media session exists (or, in call rooms, never will)
+  registry_api registry;  // a node engine's; null for a room's own engine
+  std::uint64_t peers_seen = 0;
   // The room's pipeline; none in call rooms, whose media goes browser to browser.
   // Its teardown waits for the media thread, which is why the engine is a
   // detached actor: the wait never holds a scheduler thread.
@@ -58,11 +70,18 @@ void send_event(self_ptr self, const engine_peer& to, proto::server_media_event 
   self->send(to.channel, push{std::move(ev)});
 }
 
-// To every other peer inside the media session.
-void send_others(self_ptr self, const std::string& except, const proto::server_media_event& ev) {
+// To every other peer of this node inside the media session.
+void send_local(self_ptr self, const std::string& except, const proto::server_media_event& ev) {
   for (auto& [id, p] : self->state.peers)
     if (id != except && p.joined)
       send_event(self, p, ev);
+}
+
+// To every other peer inside the media session, on this node and the others.
+void send_others(self_ptr self, const std::string& except, const proto::server_media_event& ev) {
+  send_local(self, except, ev);
+  for (auto& engine : self->state.mesh)
+    self->send(engine, mesh_event{ev});
 }
 
 void send_error(self_ptr self, const engine_peer& to, std::string reason, std::string message) {
@@ -151,6 +170,19 @@ std::string random_token() {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
   return buf;
+}
+
+// The media session, once the room's type is known (call rooms have none).
+void start(self_ptr self, room_type type) {
+  auto& st = self->state;
+  if (st.started)
+    return;
+  st.started = true;
+  st.type = type;
+  if (type != room_type::call) {
+    st.media = std::make_unique<media::session>(session_config(st), session_events(self, st));
+    self->delayed_send(self, std::chrono::seconds(1), stats_tick{});
+  }
 }
 
 // The publisher of a broadcast room names the room's stream as soon as it is
@@ -244,6 +276,8 @@ void on_join(self_ptr self, engine_peer& p, const proto::media_join& j) {
   for (auto& [id, other] : st.peers)
     if (id != p.info.id && other.joined)
       accepted.peers_in_room.push_back(describe(other));
+  for (auto& [id, other] : st.remote)
+    accepted.peers_in_room.push_back(other.desc);
   send_event(self, p, std::move(accepted));
   send_others(self, p.info.id, proto::peer_joined{describe(p)});
   if (!st.media)
@@ -308,6 +342,9 @@ struct media_handler {
       for (auto& [id, other] : st().peers)
         if (id != p.info.id && other.tracks.count(m.track_id) != 0)
           return send_error(self, p, "forbidden", "only its publisher updates a track");
+      for (auto& [id, other] : st().remote)
+        if (other.desc.tracks.count(m.track_id) != 0)
+          return send_error(self, p, "forbidden", "only its publisher updates a track");
       return send_error(self, p, "invalid_params", "no such track");
     }
     it->second.metadata = std::move(m.metadata);
@@ -333,6 +370,9 @@ struct media_handler {
   void operator()(proto::set_target_track_variant& t) const {
     for (auto& [id, other] : st().peers)
       if (id != p.info.id && other.tracks.contains(t.track_id))
+        return st().media->set_target_variant(p.info.id, t.track_id, t.variant);
+    for (auto& [id, other] : st().remote)
+      if (other.desc.tracks.contains(t.track_id))
         return st().media->set_target_variant(p.info.id, t.track_id, t.variant);
     send_error(self, p, "invalid_params", "no such remote track");
   }
@@ -373,23 +413,106 @@ void on_media(self_ptr self, peer_media& m) {
   std::visit(media_handler{self, p}, m.event);
 }
 
-engine_api::behavior_type engine_actor(self_ptr self, std::string room_id, room_type type,
+// Keeps the directory of another node's peers as its events describe them.
+struct remote_directory {
+  std::map<std::string, engine_state::remote_peer>& remote;
+  const caf::actor_addr& from;
+
+  proto::peer_desc* find(const std::string& id) const {
+    auto it = remote.find(id);
+    return it == remote.end() ? nullptr : &it->second.desc;
+  }
+  void operator()(const proto::peer_joined& e) const { remote[e.peer.id] = {e.peer, from}; }
+  void operator()(const proto::peer_left& e) const { remote.erase(e.peer_id); }
+  void operator()(const proto::peer_updated& e) const {
+    if (auto* p = find(e.peer_id))
+      p->metadata = e.metadata;
+  }
+  void operator()(const proto::tracks_added& e) const {
+    if (auto* p = find(e.peer_id))
+      for (auto& [id, t] : e.tracks)
+        p->tracks[id] = t;
+  }
+  void operator()(const proto::tracks_removed& e) const {
+    if (auto* p = find(e.peer_id))
+      for (auto& id : e.track_ids)
+        p->tracks.erase(id);
+  }
+  void operator()(const proto::track_updated& e) const {
+    if (auto* p = find(e.peer_id))
+      if (auto t = p->tracks.find(e.track_id); t != p->tracks.end())
+        t->second.metadata = e.metadata;
+  }
+  void operator()(const auto&) const {}  // vadNotification: nothing to keep
+};
+
+// Another node's engine tells of its peers: its directory entry and this
+// node's peers follow.
+void on_mesh_event(self_ptr self, mesh_event& m) {
+  auto from = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  std::visit(remote_directory{self->state.remote, from}, m.event);
+  send_local(self, {}, m.event);
+}
+
+// The room's engines changed. The new ones hear of this node's peers as if
+// they had just joined; the peers of an engine that left (its node lost, or
+// its last peer gone) leave here, with their tracks.
+void on_mesh(self_ptr self, engine_mesh& m) {
+  auto& st = self->state;
+  auto in = [](const std::vector<engine_api>& engines, const caf::actor_addr& a) {
+    return std::any_of(engines.begin(), engines.end(), [&](auto& e) { return e.address() == a; });
+  };
+  for (auto& engine : m.others) {
+    if (in(st.mesh, engine.address()))
+      continue;
+    for (auto& [id, p] : st.peers)
+      if (p.joined)
+        self->send(engine, mesh_event{proto::peer_joined{describe(p)}});
+  }
+  for (auto it = st.remote.begin(); it != st.remote.end();) {
+    if (in(m.others, it->second.engine)) {
+      ++it;
+      continue;
+    }
+    auto& desc = it->second.desc;
+    if (!desc.tracks.empty()) {
+      proto::tracks_removed removed{desc.id, {}};
+      for (auto& [id, t] : desc.tracks)
+        removed.track_ids.push_back(id);
+      send_local(self, {}, removed);
+    }
+    send_local(self, {}, proto::peer_left{desc.id});
+    it = st.remote.erase(it);
+  }
+  st.mesh = std::move(m.others);
+}
+
+// A node engine with no peer tells its registry, which ends it unless a join
+// is on its way here.
+void maybe_idle(self_ptr self) {
+  auto& st = self->state;
+  if (st.peers.empty() && st.registry)
+    self->send(st.registry, engine_idle{st.room_id, st.peers_seen});
+}
+
+engine_api::behavior_type engine_actor(self_ptr self, std::string room_id,
+                                       std::optional<room_type> type, registry_api registry,
                                        settings_ptr settings) {
   auto& st = self->state;
   st.room_id = std::move(room_id);
-  st.type = type;
+  st.registry = std::move(registry);
   st.settings = std::move(settings);
   st.hls_token = random_token();
-  if (type != room_type::call) {
-    st.media = std::make_unique<media::session>(session_config(st), session_events(self, st));
-    self->delayed_send(self, std::chrono::seconds(1), stats_tick{});
-  }
+  if (type)
+    start(self, *type);
   auto find_joined = [self](const std::string& id) -> engine_peer* {
     auto it = self->state.peers.find(id);
     return it != self->state.peers.end() && it->second.joined ? &it->second : nullptr;
   };
   return {
     [self](add_peer& m) {
+      start(self, m.type);
+      ++self->state.peers_seen;
       auto& p = self->state.peers[m.info.id];
       p.info = std::move(m.info);
       p.channel = std::move(m.channel);
@@ -402,6 +525,11 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id, room_
         return;
       on_leave(self, it->second);
       peers.erase(it);
+      maybe_idle(self);
+    },
+    [self](join_refused&) {
+      ++self->state.peers_seen;
+      maybe_idle(self);
     },
     [self](const set_role& m) {
       if (auto it = self->state.peers.find(m.peer_id); it != self->state.peers.end())
@@ -439,9 +567,7 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id, room_
       auto speaker = st.peers.find(m.peer_id);
       if (speaker == st.peers.end() || !speaker->second.tracks.count(m.vad.track_id))
         return;  // its tracks were removed meanwhile
-      for (auto& [id, p] : st.peers)
-        if (p.joined)
-          send_event(self, p, m.vad);
+      send_others(self, {}, m.vad);
       st.settings->metrics->add("vr_vad_notifications_total", 1);
     },
     [self](session_variant_switched& m) {
@@ -450,6 +576,8 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id, room_
       if (to != st.peers.end() && to->second.joined)
         send_event(self, to->second, std::move(m.switched));
     },
+    [self](engine_mesh& m) { on_mesh(self, m); },
+    [self](mesh_event& m) { on_mesh_event(self, m); },
     [self](stats_tick&) {
       report_stats(self->state, false);
       self->delayed_send(self, std::chrono::seconds(1), stats_tick{});
@@ -465,14 +593,29 @@ engine_state::~engine_state() {
     settings->hls_forget(hls_stream);
 }
 
+// Linked to `parent` (its room or its node's registry); detached when settings
+// say so.
+engine_api spawn_linked(caf::local_actor& parent, std::string room_id,
+                        std::optional<room_type> type, registry_api registry,
+                        settings_ptr settings) {
+  if (settings->detach_engines)
+    return parent.spawn<caf::linked + caf::detached>(engine_actor, std::move(room_id), type,
+                                                     std::move(registry), std::move(settings));
+  return parent.spawn<caf::linked>(engine_actor, std::move(room_id), type, std::move(registry),
+                                   std::move(settings));
+}
+
 }  // namespace
 
 engine_api spawn_engine(caf::local_actor& room, std::string room_id, room_type type,
                         settings_ptr settings) {
-  if (settings->detach_engines)
-    return room.spawn<caf::linked + caf::detached>(engine_actor, std::move(room_id), type,
-                                                   std::move(settings));
-  return room.spawn<caf::linked>(engine_actor, std::move(room_id), type, std::move(settings));
+  return spawn_linked(room, std::move(room_id), type, {}, std::move(settings));
+}
+
+engine_api spawn_node_engine(caf::local_actor& parent, registry_api registry, std::string room_id,
+                             settings_ptr settings) {
+  return spawn_linked(parent, std::move(room_id), std::nullopt, std::move(registry),
+                      std::move(settings));
 }
 
 }  // namespace vr

@@ -1,9 +1,10 @@
-// One per room: the RTC engine. Holds the media session of the room's peers
+// One per room and node: the RTC engine. Holds the media session of the room's peers
 // (who entered it with the `join` media event, their metadata and tracks) and
 // answers media events. The room tells it who is a member and with which role;
 // the media session (GStreamer threads) tells it what to send to whom.
 #pragma once
 
+#include "actors/registry_actor.hpp"
 #include "actors/room_rules.hpp"
 #include "actors/settings.hpp"
 
@@ -29,6 +30,9 @@ struct stop_recording;
 struct session_vad;
 struct session_variant_switched;
 struct stats_tick;
+struct engine_mesh;
+struct mesh_event;
+struct join_refused;
 
 using engine_api = caf::typed_actor<
   // room → engine: membership, roles, the owner, and members' media events.
@@ -42,12 +46,25 @@ using engine_api = caf::typed_actor<
   caf::reacts_to<session_error>, caf::reacts_to<session_vad>,
   caf::reacts_to<session_variant_switched>,
   // engine → itself: time to publish forwarding statistics.
-  caf::reacts_to<stats_tick>>;
+  caf::reacts_to<stats_tick>,
+  // room → engine: the room's engines on other nodes; engine → engine: their
+  // peers' media-session events (a cascaded room).
+  caf::reacts_to<engine_mesh>, caf::reacts_to<mesh_event>,
+  // room → node engine: a join handed to it was refused.
+  caf::reacts_to<join_refused>>;
 
 // Linked to its room, whose life it shares. Detached when settings say so:
 // its media teardown waits for the media thread, which must not hold a
 // scheduler thread.
 engine_api spawn_engine(caf::local_actor& room, std::string room_id, room_type type,
                         settings_ptr settings);
+
+// The engine of room `room_id` on this node, made by the node's registry
+// (linked to it) before the room's type is known: the first add_peer brings
+// it. It outlives a room whose node is lost, so a room made again elsewhere
+// finds its peers' media still flowing here. Tells `registry` when it has no
+// peer left (engine_idle).
+engine_api spawn_node_engine(caf::local_actor& parent, registry_api registry, std::string room_id,
+                             settings_ptr settings);
 
 }  // namespace vr

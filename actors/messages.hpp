@@ -65,6 +65,9 @@ struct join_request {
   // the only room type it may create (unauthorized otherwise).
   bool viewer_only = false;
   std::optional<room_type> create_type;
+  // The engine of the joiner's node (set by its node's registry): the peer's
+  // media terminates there, whichever node holds the room. Null: the room's own.
+  engine_api engine;
 };
 // The room's answer: the join reply (ok or error) and, on success, the room.
 struct join_result {
@@ -97,6 +100,7 @@ struct peer_info {
 struct add_peer {
   peer_info info;
   channel_api channel;
+  room_type type = room_type::group;  // an engine made by a registry learns it here
 };
 struct remove_peer {
   std::string peer_id;
@@ -147,6 +151,26 @@ struct session_variant_switched {
   proto::track_variant_switched switched;
 };
 struct stats_tick {};
+// room → engines: the engines of the room's other nodes (all of them, each time
+// the set changes). Each engine mirrors its own peers' media-session events to them.
+struct engine_mesh {
+  std::vector<engine_api> others;
+};
+// engine → engine: an event of the origin engine's media session (peerJoined,
+// peerLeft, peerUpdated, tracksAdded, tracksRemoved, trackUpdated,
+// vadNotification), for the receiving engine's peers and its directory of
+// remote peers.
+struct mesh_event {
+  proto::server_media_event event;
+};
+// room → a node engine: a join its registry handed it was refused (so its
+// count of joins seen still meets the registry's).
+struct join_refused {};
+// engine → its registry: no peer left on this node (with the joins it has seen).
+struct engine_idle {
+  std::string room_id;
+  std::uint64_t peers_seen = 0;
+};
 
 // ---- registry_api ----
 
@@ -218,7 +242,8 @@ typename Inspector::result_type inspect(Inspector& f, push& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_request& x) {
-  return f(meta::type_name("vr::join_request"), x.params, x.viewer_only, opt(x.create_type));
+  return f(meta::type_name("vr::join_request"), x.params, x.viewer_only, opt(x.create_type),
+           x.engine);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_result& x) {
@@ -246,7 +271,7 @@ typename Inspector::result_type inspect(Inspector& f, peer_info& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, add_peer& x) {
-  return f(meta::type_name("vr::add_peer"), x.info, x.channel);
+  return f(meta::type_name("vr::add_peer"), x.info, x.channel, x.type);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, remove_peer& x) {
@@ -291,6 +316,22 @@ typename Inspector::result_type inspect(Inspector& f, session_vad& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_variant_switched& x) {
   return f(meta::type_name("vr::session_variant_switched"), x.peer_id, x.switched);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, engine_mesh& x) {
+  return f(meta::type_name("vr::engine_mesh"), x.others);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, mesh_event& x) {
+  return f(meta::type_name("vr::mesh_event"), x.event);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_refused&) {
+  return f(meta::type_name("vr::join_refused"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, engine_idle& x) {
+  return f(meta::type_name("vr::engine_idle"), x.room_id, x.peers_seen);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, find_room& x) {

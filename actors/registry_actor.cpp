@@ -1,5 +1,6 @@
 #include "actors/registry_actor.hpp"
 
+#include "actors/engine_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/rendezvous.hpp"
 #include "actors/room_actor.hpp"
@@ -22,7 +23,13 @@ struct registry_state {
     room_api room;
     std::uint64_t joins_sent = 0;
   };
-  std::map<std::string, entry> rooms;               // rooms of this node
+  std::map<std::string, entry> rooms;  // rooms of this node
+  struct engine_entry {
+    engine_api engine;
+    std::uint64_t joins_sent = 0;
+  };
+  // This node's engine of each room with a peer here, wherever the room is.
+  std::map<std::string, engine_entry> engines;
   std::map<std::string, registry_api> nodes;        // other live nodes' registries by name
   std::map<std::string, std::string> remote_rooms;  // room id → name of the node holding it
   settings_ptr settings;
@@ -103,10 +110,33 @@ const char* refuse_new_room(self_ptr self, const std::string& id, const join_req
   return nullptr;
 }
 
+// Forgets an engine of this node, if `addr` is one.
+bool forget_engine(self_ptr self, const caf::actor_addr& addr) {
+  return std::erase_if(self->state.engines,
+                       [&](auto& kv) { return kv.second.engine.address() == addr; }) != 0;
+}
+
+// This node's engine for room `id`, made if need be; each join it is handed
+// is counted (for the idle check).
+engine_api node_engine(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto it = st.engines.find(id);
+  if (it == st.engines.end())
+    it =
+      st.engines
+        .emplace(id, registry_state::engine_entry{spawn_node_engine(*self, self, id, st.settings)})
+        .first;
+  ++it->second.joins_sent;
+  return it->second.engine;
+}
+
 // Joins the room here, making it if need be (counted for the empty check).
 caf::result<join_result> join_here(self_ptr self, const std::string& id, const join_request& req) {
-  if (auto reason = refuse_new_room(self, id, req))
+  if (auto reason = refuse_new_room(self, id, req)) {
+    if (req.engine)
+      self->send(req.engine, join_refused{});
     return join_result{proto::reply_error{reason}, room_api{}};
+  }
   auto& e = local_room(self, id, req);
   ++e.joins_sent;
   return self->delegate(e.room, req);
@@ -124,14 +154,17 @@ registry_api::behavior_type registry_actor(self_ptr self, settings_ptr settings)
   // Rooms are linked to the registry: they end with it, and it hears when one
   // ends (an exit message) without ending itself.
   self->set_exit_handler([self](caf::exit_msg& em) {
-    if (!forget(self, em.source) && em.reason)
+    if (!forget(self, em.source) && !forget_engine(self, em.source) && em.reason)
       self->quit(em.reason);
   });
   return {
     [self](const find_room& m) -> caf::result<join_result> {
+      // The joiner's media stays on this node, wherever the room is.
+      auto join = m.join;
+      join.engine = node_engine(self, m.room_id);
       if (auto remote = placement(self, m.room_id))
-        return self->delegate(remote, placed_join{m.room_id, m.join});
-      return join_here(self, m.room_id, m.join);
+        return self->delegate(remote, placed_join{m.room_id, std::move(join)});
+      return join_here(self, m.room_id, join);
     },
     [self](const placed_join& m) {
       // Another node placed this room here: hold it, whatever this node's view.
@@ -149,6 +182,18 @@ registry_api::behavior_type registry_actor(self_ptr self, settings_ptr settings)
       self->unlink_from(room);
       // A normal exit reason would be ignored by the room: say shutdown.
       self->send_exit(room, caf::exit_reason::user_shutdown);
+    },
+    [self](const engine_idle& m) {
+      // Stop the engine only if no join handed to it is on its way.
+      auto& engines = self->state.engines;
+      auto it = engines.find(m.room_id);
+      if (it == engines.end() || it->second.engine.address() != self->current_sender() ||
+          it->second.joins_sent != m.peers_seen)
+        return;
+      auto engine = it->second.engine;
+      engines.erase(it);
+      self->unlink_from(engine);
+      self->send_exit(engine, caf::exit_reason::user_shutdown);
     },
     [self](const count_rooms&) { return self->state.rooms.size(); },
     [self](const node_up& m) {

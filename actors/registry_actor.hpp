@@ -28,6 +28,7 @@ struct node_up;
 struct node_down;
 struct rooms_here;
 struct room_gone;
+struct engine_idle;
 
 using registry_api = caf::typed_actor<
   // channel → registry: join room `id` (delegated to the room, here or on its node).
@@ -41,7 +42,9 @@ using registry_api = caf::typed_actor<
   // cluster → registry: a node came or went.
   caf::reacts_to<node_up>, caf::reacts_to<node_down>,
   // registry → registries of other nodes: rooms that live on a node now, or ended there.
-  caf::reacts_to<rooms_here>, caf::reacts_to<room_gone>>;
+  caf::reacts_to<rooms_here>, caf::reacts_to<room_gone>,
+  // engine of this node → registry: none of the room's peers is on this node now.
+  caf::reacts_to<engine_idle>>;
 
 registry_api spawn_registry(caf::actor_system& sys, settings_ptr settings);
 

@@ -6,6 +6,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -21,7 +22,11 @@ struct room_actor_state {
   room_actor_state() = default;
   std::optional<room_state> room;
   std::map<std::string, channel_api> channels;  // peer id → its channel
-  engine_api engine;
+  // Each peer's media is on its own node's engine (join_request::engine); a
+  // join that brings none uses the room's own, made on first need.
+  std::map<std::string, engine_api> peer_engines;
+  std::vector<engine_api> engines;  // the distinct ones, each monitored
+  engine_api own_engine;
   registry_api registry;
   settings_ptr settings;
   proto::recording_status recording;  // the engine records while active
@@ -59,6 +64,42 @@ void push_to(self_ptr self, const std::string& peer, proto::server_push event) {
     self->send(it->second, push{std::move(event)});
 }
 
+template <class Message>
+void to_engines(self_ptr self, const Message& msg) {
+  for (auto& engine : self->state.engines)
+    self->send(engine, msg);
+}
+
+template <class Message>
+void to_engine_of(self_ptr self, const std::string& peer, Message msg) {
+  auto& pe = self->state.peer_engines;
+  if (auto it = pe.find(peer); it != pe.end())
+    self->send(it->second, std::move(msg));
+}
+
+// Every engine learns the others: a cascaded room's nodes mirror their peers.
+void tell_mesh(self_ptr self) {
+  auto& engines = self->state.engines;
+  for (auto& engine : engines) {
+    engine_mesh m;
+    for (auto& other : engines)
+      if (other != engine)
+        m.others.push_back(other);
+    self->send(engine, std::move(m));
+  }
+}
+
+void drop_engine(self_ptr self, const caf::actor_addr& engine) {
+  auto& engines = self->state.engines;
+  auto it =
+    std::find_if(engines.begin(), engines.end(), [&](auto& e) { return e.address() == engine; });
+  if (it == engines.end())
+    return;
+  self->demonitor(engine);
+  engines.erase(it);
+  tell_mesh(self);
+}
+
 void push_all(self_ptr self, const proto::server_push& event, const std::string& except = {}) {
   for (auto& [id, channel] : self->state.channels)
     if (id != except)
@@ -69,7 +110,7 @@ void push_all(self_ptr self, const proto::server_push& event, const std::string&
 void owner_changed(self_ptr self, const std::string& except = {}) {
   auto owner = self->state.room->owner();
   push_all(self, proto::owner_changed{owner}, except);
-  self->send(self->state.engine, set_owner{owner});
+  to_engines(self, set_owner{owner});
 }
 
 void media_error(self_ptr self, const std::string& peer, std::string reason, std::string message) {
@@ -95,7 +136,16 @@ void forget(self_ptr self, const std::string& peer_id, peer_role role, bool owne
       self->send(it->second, push{proto::kicked{kicked_by}});
     st.channels.erase(it);
   }
-  self->send(st.engine, remove_peer{peer_id});
+  if (auto it = st.peer_engines.find(peer_id); it != st.peer_engines.end()) {
+    auto engine = it->second;
+    self->send(engine, remove_peer{peer_id});
+    st.peer_engines.erase(it);
+    // An engine with no member left here leaves the mesh (a node engine then
+    // tells its registry it is idle).
+    if (std::none_of(st.peer_engines.begin(), st.peer_engines.end(),
+                     [&](auto& kv) { return kv.second == engine; }))
+      drop_engine(self, engine.address());
+  }
   if (owner_moved)
     owner_changed(self);
   tell_registry_if_empty(self);
@@ -127,6 +177,8 @@ join_result join(self_ptr self, const join_request& req) {
     else if (out.error == "unauthorized")  // a viewer token in a call room
       st.settings->metrics->add("vr_refused_total", 1, {{"reason", "unauthorized"}});
     r.reply = proto::reply_error{out.error};
+    if (req.engine)
+      self->send(req.engine, join_refused{});
     tell_registry_if_empty(self);  // a room made by a failed first join must not linger
     return r;
   }
@@ -134,7 +186,23 @@ join_result join(self_ptr self, const join_request& req) {
   self->monitor(channel);
   st.channels.emplace(m.id, channel);
   count_peer(self, m.role, 1);
-  self->send(st.engine, add_peer{peer_info{m.id, m.display_name, m.role}, channel});
+  auto engine = req.engine;
+  if (!engine) {
+    if (!st.own_engine)
+      st.own_engine = spawn_engine(*self, st.room->id(), st.room->type(), st.settings);
+    engine = st.own_engine;
+  }
+  st.peer_engines.emplace(m.id, engine);
+  self->send(engine, add_peer{peer_info{m.id, m.display_name, m.role}, channel, st.room->type()});
+  if (std::find(st.engines.begin(), st.engines.end(), engine) == st.engines.end()) {
+    // A node new to the room: it learns the owner, the recording and the others.
+    self->monitor(engine);
+    st.engines.push_back(engine);
+    self->send(engine, set_owner{st.room->owner()});
+    if (st.recording.active)
+      self->send(engine, start_recording{});
+    tell_mesh(self);
+  }
   if (out.owner_changed)
     owner_changed(self, m.id);
   r.reply = proto::join_reply{m.id,
@@ -167,7 +235,7 @@ proto::reply answer_hand(self_ptr self, const std::string& from, const proto::an
   if (out.role_changed) {
     count_peer(self, peer_role::viewer, -1);
     count_peer(self, peer_role::publisher, 1);
-    self->send(st.engine, set_role{req.peer_id, peer_role::publisher});
+    to_engine_of(self, req.peer_id, set_role{req.peer_id, peer_role::publisher});
     push_all(self, proto::role_changed{req.peer_id, peer_role::publisher});
   }
   if (out.owner_changed)
@@ -201,9 +269,9 @@ proto::reply record(self_ptr self, const std::string& from, bool start) {
     return proto::reply_ok{};
   st.recording = {start, start ? std::optional<std::string>{from} : std::nullopt};
   if (start)
-    self->send(st.engine, start_recording{});
+    to_engines(self, start_recording{});
   else
-    self->send(st.engine, stop_recording{});
+    to_engines(self, stop_recording{});
   push_all(self, proto::recording_changed{start, from});
   return proto::reply_ok{};
 }
@@ -236,7 +304,8 @@ void on_media(self_ptr self, peer_media& m) {
   if (auto* bad = std::get_if<proto::invalid_media_event>(&m.event);
       bad && bad->kind == proto::media_kind::relay)
     return media_error(self, m.peer_id, "invalid_params", bad->message);
-  self->send(self->state.engine, std::move(m));
+  auto peer = m.peer_id;
+  to_engine_of(self, peer, std::move(m));
 }
 
 // Only a member's own channel speaks for it.
@@ -257,14 +326,22 @@ room_api::behavior_type room_actor(self_ptr self, std::string id, room_type type
   metrics->add("vr_rooms", 1, type_label);
   self->attach_functor(
     [metrics, type_label](const caf::error&) { metrics->add("vr_rooms", -1, type_label); });
-  st.engine = spawn_engine(*self, id, type, st.settings);
   self->set_down_handler([self](caf::down_msg& dm) {
-    for (auto& [peer, channel] : self->state.channels)
+    auto& st = self->state;
+    for (auto& [peer, channel] : st.channels)
       if (channel.address() == dm.source) {
         auto gone = peer;  // remove_member erases the entry `peer` refers to
         remove_member(self, gone);
         return;
       }
+    // An engine ended (its node lost): its members' media is gone with it.
+    std::vector<std::string> members;
+    for (auto& [peer, engine] : st.peer_engines)
+      if (engine.address() == dm.source)
+        members.push_back(peer);
+    for (auto& peer : members)
+      remove_member(self, peer);
+    drop_engine(self, dm.source);
   });
   return {
     [self](const join_request& req) { return join(self, req); },

@@ -52,6 +52,7 @@ registry_api::behavior_type fixed_registry(registry_api::pointer self, room_api 
     [](const node_down&) {},
     [](const rooms_here&) {},
     [](const room_gone&) {},
+    [](const engine_idle&) {},
   };
 }
 
