@@ -54,6 +54,7 @@ struct engine_state {
   // Broadcast rooms: the publisher recorded as LL-HLS, its stream "PUB/TOKEN"
   // (TOKEN random per room, so URLs cannot be guessed from peer ids alone).
   std::string hls_token, hls_publisher, hls_stream;
+  std::optional<std::string> remote_hls_url;  // the publisher is on another node
   std::shared_ptr<std::atomic<bool>> hls_started = std::make_shared<std::atomic<bool>>(false);
   static inline const char* name = "engine_actor";
 
@@ -199,7 +200,7 @@ void name_stream(engine_state& st, const engine_peer& p) {
 
 std::optional<std::string> hls_url(const engine_state& st) {
   if (st.hls_stream.empty())
-    return std::nullopt;
+    return st.remote_hls_url;
   // Absolute when configured: in a cluster the files are on the room's node,
   // which need not be the node the viewer's socket is on.
   return st.settings->http_public_url + "/" + st.settings->hls_stage + "/live/" + st.hls_stream +
@@ -468,6 +469,8 @@ void on_mesh(self_ptr self, engine_mesh& m) {
     for (auto& [id, p] : st.peers)
       if (p.joined)
         self->send(engine, mesh_event{proto::peer_joined{describe(p)}});
+    if (!st.hls_stream.empty())
+      self->send(engine, mesh_hls{*hls_url(st)});
   }
   for (auto it = st.remote.begin(); it != st.remote.end();) {
     if (in(m.others, it->second.engine)) {
@@ -516,7 +519,11 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id,
       auto& p = self->state.peers[m.info.id];
       p.info = std::move(m.info);
       p.channel = std::move(m.channel);
+      bool named = self->state.hls_stream.empty();
       name_stream(self->state, p);
+      if (named && !self->state.hls_stream.empty())
+        for (auto& engine : self->state.mesh)
+          self->send(engine, mesh_hls{*hls_url(self->state)});
     },
     [self](const remove_peer& m) {
       auto& peers = self->state.peers;
@@ -578,6 +585,7 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id,
     },
     [self](engine_mesh& m) { on_mesh(self, m); },
     [self](mesh_event& m) { on_mesh_event(self, m); },
+    [self](mesh_hls& m) { self->state.remote_hls_url = std::move(m.url); },
     [self](stats_tick&) {
       report_stats(self->state, false);
       self->delayed_send(self, std::chrono::seconds(1), stats_tick{});

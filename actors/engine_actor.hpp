@@ -33,6 +33,7 @@ struct stats_tick;
 struct engine_mesh;
 struct mesh_event;
 struct join_refused;
+struct mesh_hls;
 
 using engine_api = caf::typed_actor<
   // room → engine: membership, roles, the owner, and members' media events.
@@ -49,7 +50,7 @@ using engine_api = caf::typed_actor<
   caf::reacts_to<stats_tick>,
   // room → engine: the room's engines on other nodes; engine → engine: their
   // peers' media-session events (a cascaded room).
-  caf::reacts_to<engine_mesh>, caf::reacts_to<mesh_event>,
+  caf::reacts_to<engine_mesh>, caf::reacts_to<mesh_event>, caf::reacts_to<mesh_hls>,
   // room → node engine: a join handed to it was refused.
   caf::reacts_to<join_refused>>;
 

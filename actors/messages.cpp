@@ -33,6 +33,7 @@ void register_message_types(caf::actor_system_config& cfg) {
     .add_message_type<stats_tick>("vr::stats_tick")
     .add_message_type<engine_mesh>("vr::engine_mesh")
     .add_message_type<mesh_event>("vr::mesh_event")
+    .add_message_type<mesh_hls>("vr::mesh_hls")
     .add_message_type<join_refused>("vr::join_refused")
     .add_message_type<engine_idle>("vr::engine_idle")
     .add_message_type<find_room>("vr::find_room")

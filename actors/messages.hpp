@@ -163,6 +163,11 @@ struct engine_mesh {
 struct mesh_event {
   proto::server_media_event event;
 };
+// engine → engine: the broadcast's LL-HLS URL, from the publisher's node (its
+// viewers on other nodes get it in peerAccepted).
+struct mesh_hls {
+  std::string url;
+};
 // room → a node engine: a join its registry handed it was refused (so its
 // count of joins seen still meets the registry's).
 struct join_refused {};
@@ -324,6 +329,10 @@ typename Inspector::result_type inspect(Inspector& f, engine_mesh& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, mesh_event& x) {
   return f(meta::type_name("vr::mesh_event"), x.event);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, mesh_hls& x) {
+  return f(meta::type_name("vr::mesh_hls"), x.url);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_refused&) {
