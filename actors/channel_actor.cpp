@@ -21,11 +21,24 @@ struct channel_state {
   std::optional<std::string> join_ref;
   std::string peer_id;
   settings_ptr settings;
+  // What a rejoin needs when the room's node is lost: the room, the join as
+  // admitted, and the member's role and ownership as last told.
+  std::string room_id;
+  join_request join;
+  peer_role role = peer_role::viewer;
+  std::optional<std::string> owner_id;
   static inline const char* name = "channel_actor";
 };
 
 using self_ptr = channel_api::stateful_pointer<channel_state>;
 using opt_ref = std::optional<std::string>;
+
+// A rejoin after the room's node was lost: tries, a while apart, until the
+// surviving registries have noticed the loss and agree where the room goes.
+constexpr int rejoin_attempts = 20;
+constexpr auto rejoin_delay = std::chrono::milliseconds(250);
+
+void rejoin(self_ptr self, int attempts);
 
 void out(self_ptr self, std::string frame) {
   self->send(self->state.socket, ws_out{std::move(frame)});
@@ -43,6 +56,10 @@ void close_channel(self_ptr self) {
 
 void on_push(self_ptr self, const proto::server_push& p) {
   auto& st = self->state;
+  if (auto* r = std::get_if<proto::role_changed>(&p); r && r->peer_id == st.peer_id)
+    st.role = r->role;
+  if (auto* o = std::get_if<proto::owner_changed>(&p))
+    st.owner_id = o->owner_id;
   out(self, proto::encode_push(st.join_ref, st.topic, p));
   if (std::holds_alternative<proto::kicked>(p))
     close_channel(self);
@@ -88,6 +105,7 @@ struct client_visitor {
 
 channel_api::behavior_type joined(self_ptr self) {
   return {
+    [self](rejoin_tick& t) { rejoin(self, t.attempts_left); },
     [self](client_push& m) {
       std::visit(client_visitor{self, m.ref}, m.event);
     },
@@ -133,6 +151,8 @@ void try_join(self_ptr self, std::string room_id, join_request req, opt_ref ref,
         auto& st = self->state;
         st.room = r.room;
         st.peer_id = ok->peer_id;
+        st.role = ok->role;
+        st.owner_id = ok->owner_id;
         self->monitor(st.room);
         self->set_default_handler(caf::print_and_drop);
         self->become(joined(self));
@@ -144,6 +164,37 @@ void try_join(self_ptr self, std::string room_id, join_request req, opt_ref ref,
           return;
         }
         reply(self, ref, proto::reply_error{"unavailable"});
+        self->quit();
+      });
+}
+
+// The room's node was lost: the member joins the room again, as it was, on
+// the node that now holds it, and its client hears nothing (its media, on
+// this node, flows on). The registry may not know of the loss yet: a few
+// tries, then phx_error as for any other loss.
+void rejoin(self_ptr self, int attempts) {
+  auto& st = self->state;
+  auto req = st.join;
+  req.rejoin = rejoin_info{st.peer_id, st.role, st.owner_id};
+  self->request(st.registry, st.settings->request_timeout, find_room{st.room_id, req})
+    .then(
+      [self, attempts](join_result& r) {
+        auto& st = self->state;
+        if (!std::holds_alternative<proto::join_reply>(r.reply) || !r.room) {
+          if (attempts > 1)
+            return self->delayed_send(self, rejoin_delay, rejoin_tick{attempts - 1});
+          out(self, proto::encode_channel_error(st.join_ref, st.topic));
+          return self->quit();
+        }
+        st.room = r.room;
+        self->monitor(st.room);
+        st.settings->metrics->add("vr_room_takeovers_total", 1);
+      },
+      [self, attempts](caf::error&) {
+        auto& st = self->state;
+        if (attempts > 1)
+          return self->delayed_send(self, rejoin_delay, rejoin_tick{attempts - 1});
+        out(self, proto::encode_channel_error(st.join_ref, st.topic));
         self->quit();
       });
 }
@@ -162,8 +213,11 @@ channel_api::behavior_type channel_actor(self_ptr self, socket_api socket, chann
   self->monitor(st.socket);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
-    if (dm.source == st.room.address())
+    if (dm.source == st.room.address()) {
+      if (dm.reason == caf::exit_reason::remote_link_unreachable && !st.peer_id.empty())
+        return rejoin(self, rejoin_attempts);
       out(self, proto::encode_channel_error(st.join_ref, st.topic));
+    }
     self->quit();
   });
   auto room_id = room_id_from_topic(st.topic);
@@ -188,10 +242,13 @@ channel_api::behavior_type channel_actor(self_ptr self, socket_api socket, chann
     return refuse("invalid_params");
   // Client pushes and room pushes that arrive before the join reply wait their turn.
   self->set_default_handler(caf::skip);
+  st.room_id = *room_id;
+  st.join = *req;
   try_join(self, std::move(*room_id), std::move(*req), std::move(args.ref), 3);
   return {
     [](client_push&) -> caf::result<void> { return caf::skip(); },
     [](push&) -> caf::result<void> { return caf::skip(); },
+    [](rejoin_tick&) {},
   };
 }
 

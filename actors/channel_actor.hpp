@@ -1,7 +1,8 @@
 // One per joined topic: the PeerChannel. Joins the room through the registry,
 // forwards the client's requests and media events to it, and pushes the room's
-// events back out through its socket. Monitors its room (phx_error when it dies)
-// and its socket (ends with it).
+// events back out through its socket. Monitors its room (phx_error when it dies;
+// when its node is lost, the member joins the room again where it is made anew,
+// unseen by the client) and its socket (ends with it).
 #pragma once
 
 #include "actors/registry_actor.hpp"
@@ -19,10 +20,13 @@ namespace vr {
 
 struct client_push;
 struct push;
+struct rejoin_tick;
 
 // From its socket: what the client sent on the topic; from its room and
 // engine: what to push to the client (`kicked` closes the channel after it).
-using channel_api = caf::typed_actor<caf::reacts_to<client_push>, caf::reacts_to<push>>;
+// From itself: the next try of a rejoin after its room's node was lost.
+using channel_api =
+  caf::typed_actor<caf::reacts_to<client_push>, caf::reacts_to<push>, caf::reacts_to<rejoin_tick>>;
 
 // The channel of a phx_join: it answers the join itself once the room did.
 struct channel_args {

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 
 namespace vr {
 
@@ -38,6 +39,7 @@ struct engine_state {
   // A cascaded room: the engines of its other nodes, and the peers in their
   // media sessions as they last described them (for peersInRoom).
   std::vector<engine_api> mesh;
+  std::set<caf::actor_addr> watched;  // every engine ever in the mesh
   struct remote_peer {
     proto::peer_desc desc;
     caf::actor_addr engine;  // the engine of its node
@@ -451,29 +453,40 @@ struct remote_directory {
 // node's peers follow.
 void on_mesh_event(self_ptr self, mesh_event& m) {
   auto from = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  // Known already (a room made anew tells the engines of each other again).
+  if (auto* j = std::get_if<proto::peer_joined>(&m.event);
+      j && self->state.remote.count(j->peer.id))
+    return;
   std::visit(remote_directory{self->state.remote, from}, m.event);
   send_local(self, {}, m.event);
 }
 
 // The room's engines changed. The new ones hear of this node's peers as if
-// they had just joined; the peers of an engine that left (its node lost, or
-// its last peer gone) leave here, with their tracks.
+// they had just joined, and are watched: when one ends (its node lost), its
+// peers leave here. An engine only missing from the list (its last peer left
+// and said so; a room made anew that has not heard of it yet) is no loss.
 void on_mesh(self_ptr self, engine_mesh& m) {
   auto& st = self->state;
-  auto in = [](const std::vector<engine_api>& engines, const caf::actor_addr& a) {
-    return std::any_of(engines.begin(), engines.end(), [&](auto& e) { return e.address() == a; });
-  };
   for (auto& engine : m.others) {
-    if (in(st.mesh, engine.address()))
+    if (!st.watched.insert(engine.address()).second)
       continue;
+    self->monitor(engine);
     for (auto& [id, p] : st.peers)
       if (p.joined)
         self->send(engine, mesh_event{proto::peer_joined{describe(p)}});
     if (!st.hls_stream.empty())
       self->send(engine, mesh_hls{*hls_url(st)});
   }
+  st.mesh = std::move(m.others);
+}
+
+// Another node's engine ended: its peers are gone, with their tracks.
+void on_engine_down(self_ptr self, const caf::actor_addr& engine) {
+  auto& st = self->state;
+  std::erase_if(st.mesh, [&](auto& e) { return e.address() == engine; });
+  st.watched.erase(engine);
   for (auto it = st.remote.begin(); it != st.remote.end();) {
-    if (in(m.others, it->second.engine)) {
+    if (it->second.engine != engine) {
       ++it;
       continue;
     }
@@ -487,7 +500,6 @@ void on_mesh(self_ptr self, engine_mesh& m) {
     send_local(self, {}, proto::peer_left{desc.id});
     it = st.remote.erase(it);
   }
-  st.mesh = std::move(m.others);
 }
 
 // A node engine with no peer tells its registry, which ends it unless a join
@@ -508,6 +520,7 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id,
   st.hls_token = random_token();
   if (type)
     start(self, *type);
+  self->set_down_handler([self](caf::down_msg& dm) { on_engine_down(self, dm.source); });
   auto find_joined = [self](const std::string& id) -> engine_peer* {
     auto it = self->state.peers.find(id);
     return it != self->state.peers.end() && it->second.joined ? &it->second : nullptr;

@@ -56,9 +56,18 @@ struct client_push {
 struct push {
   proto::server_push event;
 };
+struct rejoin_tick {
+  int attempts_left = 0;
+};
 
 // ---- room_api ----
 
+// A member rejoining by itself after its room's node was lost.
+struct rejoin_info {
+  std::string peer_id;
+  peer_role role = peer_role::viewer;
+  std::optional<std::string> owner_id;  // of the lost room, as the member last heard
+};
 struct join_request {
   proto::join_params params;  // with a token: its name; its token dropped once verified
   // From a verified join token (auth.secret): a viewer whatever it asks, and
@@ -68,6 +77,7 @@ struct join_request {
   // The engine of the joiner's node (set by its node's registry): the peer's
   // media terminates there, whichever node holds the room. Null: the room's own.
   engine_api engine;
+  std::optional<rejoin_info> rejoin;
 };
 // The room's answer: the join reply (ok or error) and, on success, the room.
 struct join_result {
@@ -81,6 +91,8 @@ struct room_request_from {
   std::string peer_id;
   proto::room_request request;
 };
+// room → itself: the members of a lost room have had time to rejoin.
+struct takeover_settled {};
 struct request_result {
   proto::reply reply;  // reply_ok or reply_error
 };
@@ -246,13 +258,25 @@ typename Inspector::result_type inspect(Inspector& f, push& x) {
   return f(meta::type_name("vr::push"), x.event);
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rejoin_tick& x) {
+  return f(meta::type_name("vr::rejoin_tick"), x.attempts_left);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_request& x) {
   return f(meta::type_name("vr::join_request"), x.params, x.viewer_only, opt(x.create_type),
-           x.engine);
+           x.engine, opt(x.rejoin));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rejoin_info& x) {
+  return f(meta::type_name("vr::rejoin_info"), x.peer_id, x.role, opt(x.owner_id));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_result& x) {
   return f(meta::type_name("vr::join_result"), x.reply, x.room);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, takeover_settled&) {
+  return f(meta::type_name("vr::takeover_settled"));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, leave_room& x) {

@@ -31,6 +31,9 @@ struct room_actor_state {
   settings_ptr settings;
   proto::recording_status recording;  // the engine records while active
   std::uint64_t joins_seen = 0;       // lets the registry tell a join in flight
+  // Set by the first rejoin into a room made anew after its node was lost: the
+  // owner its members knew.
+  std::optional<std::optional<std::string>> takeover_owner;
   std::mt19937_64 rng{std::random_device{}()};
   // The last chat messages, oldest first: the room's memory only, gone with it.
   std::deque<proto::chat_message> chat;
@@ -42,6 +45,8 @@ struct room_actor_state {
 using self_ptr = room_api::stateful_pointer<room_actor_state>;
 
 constexpr std::size_t chat_history = 50;  // messages a join reply carries
+// How long the members of a lost room have to rejoin before the owner is settled.
+constexpr auto takeover_grace = std::chrono::seconds(3);
 
 // 128 random bits: peer ids are made here, never by clients.
 std::string new_peer_id(std::mt19937_64& rng) {
@@ -170,7 +175,10 @@ join_result join(self_ptr self, const join_request& req) {
   if (!channel)
     return r;
   auto& p = req.params;
-  auto out = st.room->join(new_peer_id(st.rng), p.display_name, p.type, p.role, req.viewer_only);
+  auto out = req.rejoin ? st.room->restore(req.rejoin->peer_id, p.display_name, req.rejoin->role,
+                                           req.rejoin->owner_id == req.rejoin->peer_id)
+                        : st.room->join(new_peer_id(st.rng), p.display_name, p.type, p.role,
+                                        req.viewer_only);
   if (!out.error.empty()) {
     if (out.over_max_peers)
       st.settings->metrics->add("vr_refused_total", 1, {{"reason", "max_peers"}});
@@ -203,8 +211,16 @@ join_result join(self_ptr self, const join_request& req) {
       self->send(engine, start_recording{});
     tell_mesh(self);
   }
-  if (out.owner_changed)
+  if (req.rejoin) {
+    // Members of a lost room come back one by one: the owner is settled (and
+    // told, if it moved) once they had time to, not at each rejoin.
+    if (!st.takeover_owner) {
+      st.takeover_owner = req.rejoin->owner_id;
+      self->delayed_send(self, takeover_grace, takeover_settled{});
+    }
+  } else if (out.owner_changed) {
     owner_changed(self, m.id);
+  }
   r.reply = proto::join_reply{m.id,
                               m.role,
                               st.room->type(),
@@ -374,6 +390,11 @@ room_api::behavior_type room_actor(self_ptr self, std::string id, room_type type
     [self](peer_media& m) {
       if (from_member(self, m.peer_id))
         on_media(self, m);
+    },
+    [self](takeover_settled&) {
+      auto& st = self->state;
+      if (st.takeover_owner && *st.takeover_owner != st.room->owner())
+        owner_changed(self);
     },
   };
 }

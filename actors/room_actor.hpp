@@ -20,6 +20,7 @@ struct leave_room;
 struct room_request_from;
 struct request_result;
 struct peer_media;
+struct takeover_settled;
 
 using room_api = caf::typed_actor<
   // channel (through the registry) → room: a join; the sender becomes the member's channel.
@@ -29,7 +30,9 @@ using room_api = caf::typed_actor<
   // channel → room: raiseHand, answerHand, kick, recordStart/Stop; the reply is the phx_reply.
   caf::replies_to<room_request_from>::with<request_result>,
   // channel → room: a media event (relay is handled here, the rest by the engine).
-  caf::reacts_to<peer_media>>;
+  caf::reacts_to<peer_media>,
+  // room → itself: the rejoins after a lost node are in (owner check).
+  caf::reacts_to<takeover_settled>>;
 
 // Linked to `parent` (its registry) when given, so each hears when the other ends.
 room_api spawn_room(caf::actor_system& sys, caf::local_actor* parent, std::string id,

@@ -84,6 +84,23 @@ join_outcome room_state::join(std::string peer_id, std::string display_name,
   return out;
 }
 
+join_outcome room_state::restore(std::string peer_id, std::string display_name, peer_role role,
+                                 bool owner) {
+  join_outcome out;
+  if (peer_id.empty() || find(peer_id) != nullptr) {
+    out.error = "invalid_params";
+    return out;
+  }
+  auto before = this->owner();
+  // members_ is in join order: the owner of the lost room goes first.
+  auto at = owner ? members_.begin() : members_.end();
+  auto it = members_.insert(
+    at, member{std::move(peer_id), std::move(display_name), role, next_seq_++, false});
+  out.joined = *it;
+  out.owner_changed = this->owner() != before;
+  return out;
+}
+
 bool room_state::leave(std::string_view peer_id, bool* owner_changed) {
   auto it = std::find_if(members_.begin(), members_.end(),
                          [&](const member& m) { return m.id == peer_id; });

@@ -65,6 +65,12 @@ public:
                     std::optional<room_type> requested_type, std::optional<peer_role> wish,
                     bool viewer_only = false);
 
+  // A member of this room's predecessor, lost with its node, taken back as it
+  // was (its id and role; the rules held when it first joined). `owner`: it
+  // owned the lost room, and owns this one while it is a publisher.
+  // Errors: invalid_params (no id, or already a member).
+  join_outcome restore(std::string peer_id, std::string display_name, peer_role role, bool owner);
+
   // Removes a member (leave, kick, or its channel died). Returns whether the
   // owner changed; false when the peer was not there.
   bool leave(std::string_view peer_id, bool* owner_changed = nullptr);

@@ -437,3 +437,27 @@ TEST_CASE("only publishers outside call rooms may publish", "[rules]") {
     CHECK_FALSE(r.can_publish(id(0)));
   }
 }
+
+TEST_CASE("members of a lost room are restored as they were, its owner first", "[rules]") {
+  room_state r{"r", room_type::broadcast, {}};
+  // A viewer comes back before the publisher: it stays a viewer (a join would
+  // have made it the broadcast's publisher), and the publisher keeps its role.
+  auto v = r.restore("v1", "Vee", peer_role::viewer, false);
+  REQUIRE(v.error.empty());
+  CHECK(v.joined.role == peer_role::viewer);
+  auto p = r.restore("p1", "Pea", peer_role::publisher, true);
+  REQUIRE(p.error.empty());
+  CHECK(snapshot(r) == "owner=p1 p1:P v1:V");
+  CHECK(r.restore("p1", "Pea", peer_role::publisher, true).error == "invalid_params");
+  CHECK(r.restore("", "X", peer_role::viewer, false).error == "invalid_params");
+
+  room_state g{"g", room_type::group, {}};
+  REQUIRE(g.restore("b", "B", peer_role::publisher, false).error.empty());
+  CHECK(g.owner() == "b");
+  // The lost room's owner, rejoining later, owns the new one again.
+  REQUIRE(g.restore("a", "A", peer_role::publisher, true).error.empty());
+  CHECK(snapshot(g) == "owner=a a:P b:P");
+  // A fresh join after the takeover comes after them.
+  REQUIRE(g.join("c", "C", std::nullopt, std::nullopt).error.empty());
+  CHECK(snapshot(g) == "owner=a a:P b:P c:P");
+}
