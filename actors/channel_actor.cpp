@@ -37,6 +37,7 @@ using opt_ref = std::optional<std::string>;
 // surviving registries have noticed the loss and agree where the room goes.
 constexpr int rejoin_attempts = 20;
 constexpr auto rejoin_delay = std::chrono::milliseconds(250);
+constexpr auto rejoin_timeout = std::chrono::seconds(1);
 
 void rejoin(self_ptr self, int attempts);
 
@@ -176,7 +177,8 @@ void rejoin(self_ptr self, int attempts) {
   auto& st = self->state;
   auto req = st.join;
   req.rejoin = rejoin_info{st.peer_id, st.role, st.owner_id};
-  self->request(st.registry, st.settings->request_timeout, find_room{st.room_id, req})
+  // Short tries: one that went to a node lost meanwhile gets no answer.
+  self->request(st.registry, rejoin_timeout, find_room{st.room_id, req})
     .then(
       [self, attempts](join_result& r) {
         auto& st = self->state;
@@ -214,8 +216,10 @@ channel_api::behavior_type channel_actor(self_ptr self, socket_api socket, chann
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     if (dm.source == st.room.address()) {
+      // The registry hears of the loss from the cluster actor at about the
+      // same time: give it a moment, or the join goes to the lost node.
       if (dm.reason == caf::exit_reason::remote_link_unreachable && !st.peer_id.empty())
-        return rejoin(self, rejoin_attempts);
+        return self->delayed_send(self, rejoin_delay, rejoin_tick{rejoin_attempts});
       out(self, proto::encode_channel_error(st.join_ref, st.topic));
     }
     self->quit();
