@@ -60,8 +60,10 @@ void session::impl::teardown() {
   closed = true;
   stop_room_recording();  // the files get their EOS while the pipeline still runs
   finish_closing();
+  relay_senders.clear();  // they hold publishers' tee pads
   while (!peers.empty())
     remove_peer(peers.begin()->first);
+  relay_receivers.clear();
   if (bus_watch)
     g_source_destroy(bus_watch.get());
   bus_watch.reset();
@@ -175,6 +177,76 @@ void session::add_candidate(const std::string& peer_id, pc_kind kind, std::strin
   });
 }
 
+std::uint16_t session::open_relay_receiver(const std::string& node, relay_listen cfg) {
+  {
+    std::lock_guard lock(impl_->relay_ports_mutex);
+    if (auto it = impl_->relay_ports.find(node); it != impl_->relay_ports.end())
+      return it->second;
+  }
+  if (cfg.encryption && cfg.key.size() != relay_key_size)
+    return 0;
+  // Bound here (a non-blocking syscall) so the caller learns the port at once.
+  socket_ptr socket = bind_relay_socket(cfg.address, cfg.min_port, cfg.max_port);
+  if (!socket)
+    return 0;
+  std::uint16_t port = local_port(socket.get());
+  {
+    std::lock_guard lock(impl_->relay_ports_mutex);
+    impl_->relay_ports[node] = port;
+  }
+  auto holder = std::make_shared<socket_ptr>(std::move(socket));
+  runtime_->post([self = impl_, node, holder, cfg = std::move(cfg)] {
+    if (!self->closed)
+      self->open_relay_receiver(node, std::move(*holder), cfg);
+  });
+  return port;
+}
+
+void session::add_relayed_streams(const std::string& node, std::vector<relay_stream> streams) {
+  runtime_->post([self = impl_, node, streams = std::move(streams)]() mutable {
+    if (!self->closed)
+      self->add_relayed_streams(node, std::move(streams));
+  });
+}
+
+void session::remove_relayed_tracks(const std::string& node, std::vector<std::string> track_ids) {
+  runtime_->post([self = impl_, node, track_ids = std::move(track_ids)] {
+    if (!self->closed)
+      self->remove_relayed_tracks(node, track_ids);
+  });
+}
+
+void session::close_relay_receiver(const std::string& node) {
+  runtime_->post([self = impl_, node] {
+    if (!self->closed)
+      self->close_relay_receiver(node);
+  });
+}
+
+void session::relay_track_to(const std::string& node, const std::string& track_id,
+                             relay_target target) {
+  runtime_->post([self = impl_, node, track_id, target = std::move(target)] {
+    if (!self->closed)
+      self->relay_track_to(node, track_id, target);
+  });
+}
+
+void session::stop_relay_track(const std::string& node, const std::string& track_id) {
+  runtime_->post([self = impl_, node, track_id] {
+    if (!self->closed)
+      self->stop_relay_track(node, track_id);
+  });
+}
+
+void session::close_relay_sender(const std::string& node) {
+  runtime_->post([self = impl_, node] {
+    if (self->closed)
+      return;
+    self->relay_senders.erase(node);
+    self->update_relay_counts();
+  });
+}
+
 session::stats session::get_stats() const {
   stats s;
   s.forwarded_packets = impl_->counters->packets.load();
@@ -186,6 +258,15 @@ session::stats session::get_stats() const {
   s.tracks = impl_->track_count.load();
   s.hls_updates = impl_->hls_updates->load();
   s.recording_tracks = impl_->recording_count.load();
+  s.relayed_tracks_out = impl_->relayed_out_count.load();
+  s.relayed_tracks_in = impl_->relayed_in_count.load();
+  const relay_counters& rc = *impl_->relay_stats;
+  s.relay_packets_out = rc.packets_out.load();
+  s.relay_bytes_out = rc.bytes_out.load();
+  s.relay_packets_in = rc.packets_in.load();
+  s.relay_bytes_in = rc.bytes_in.load();
+  s.relay_keyframe_requests_out = rc.keyframe_requests_out.load();
+  s.relay_keyframe_requests_in = rc.keyframe_requests_in.load();
   // Safe from any thread: bin iteration takes the bin locks (and resyncs).
   if (GstElement* pipeline = impl_->pipeline.get()) {
     iterator_ptr it(gst_bin_iterate_recurse(GST_BIN(pipeline)));

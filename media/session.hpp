@@ -11,6 +11,7 @@
 #pragma once
 
 #include "media/hls/hls_playlist.hpp"
+#include "media/relay/relay_stream.hpp"
 #include "media/voice_activity.hpp"
 
 #include <chrono>
@@ -76,9 +77,10 @@ struct recording_output {
 };
 
 struct track {
-  std::string id;    // unique in the room: "<peer>:<mid>"
-  std::string mid;   // the m-line on the publisher's publish connection
-  std::string kind;  // "audio" | "video"
+  std::string id;        // unique in the room: "<peer>:<mid>"
+  std::string mid;       // the m-line on the publisher's publish connection
+  std::string kind;      // "audio" | "video"
+  bool relayed = false;  // published on another node, received over a relay link
 };
 
 struct session_events {
@@ -100,6 +102,10 @@ struct session_events {
   // Subscriber `peer` now receives simulcast layer `variant` ("h", "m", "l") of
   // `track_id` (its first layer, and each switch after).
   std::function<void(std::string peer, std::string track_id, std::string variant)> variant_switched;
+  // Cascade relay (media/README.md): the streams now sent to `node` for a
+  // track (relay_track_to, and later simulcast layers); the remote node's
+  // session needs them (add_relayed_streams) to accept them.
+  std::function<void(std::string node, std::vector<relay_stream>)> relay_streams;
   // A bad request or a failed connection; the session goes on. peer may be "".
   std::function<void(std::string peer, std::string reason, std::string message)> error;
 };
@@ -145,6 +151,27 @@ public:
   // after this returns; the session's destruction waits for it).
   void stop_recording();
 
+  // --- Cascade relay (media/README.md) ---
+  // Receiving side: binds a UDP port for media from `node` on cfg.address in
+  // [min_port, max_port] now (the returned port, 0 if none is free) and
+  // accepts the streams it is told about. One receiver per remote node; a
+  // second call for the same node returns the port already open.
+  std::uint16_t open_relay_receiver(const std::string& node, relay_listen cfg);
+  // Streams `node` sends (its relay_streams event): each becomes a relayed
+  // track (tracks_added with relayed = true, the origin's track id) once its
+  // first packet arrives; local subscribers get it like a local track.
+  void add_relayed_streams(const std::string& node, std::vector<relay_stream> streams);
+  // The tracks end here (tracks_removed); their packets are dropped from now on.
+  void remove_relayed_tracks(const std::string& node, std::vector<std::string> track_ids);
+  void close_relay_receiver(const std::string& node);  // all of node's tracks too
+
+  // Sending side: sends a local track (each simulcast layer as its own
+  // stream) to `node`, once however many subscribers it has there; emits
+  // relay_streams. The first call for a node opens its link to `target`.
+  void relay_track_to(const std::string& node, const std::string& track_id, relay_target target);
+  void stop_relay_track(const std::string& node, const std::string& track_id);
+  void close_relay_sender(const std::string& node);
+
   struct stats {
     std::uint64_t forwarded_packets = 0, forwarded_bytes = 0, dropped_packets = 0;
     // PLI/FIR sent to publishers, and requests folded into them by the throttle.
@@ -152,6 +179,12 @@ public:
     std::size_t peers = 0, tracks = 0, elements = 0;  // elements: all, recursively (leak checks)
     std::uint64_t hls_updates = 0;     // LL-HLS playlist updates (one per part written)
     std::size_t recording_tracks = 0;  // tracks being written to files now
+    // Cascade relay: tracks sent to other nodes (one per track and node) and
+    // received from them; RTP over the links; keyframe requests over them.
+    std::size_t relayed_tracks_out = 0, relayed_tracks_in = 0;
+    std::uint64_t relay_packets_out = 0, relay_bytes_out = 0, relay_packets_in = 0,
+                  relay_bytes_in = 0;
+    std::uint64_t relay_keyframe_requests_out = 0, relay_keyframe_requests_in = 0;
   };
   stats get_stats() const;
 

@@ -15,6 +15,8 @@
 #include "media/peer_connection.hpp"
 #include "media/recording/manifest.hpp"
 #include "media/recording/track_recorder.hpp"
+#include "media/relay/relay_receiver.hpp"
+#include "media/relay/relay_sender.hpp"
 #include "media/sdp.hpp"
 #include "media/session.hpp"
 #include "media/simulcast/variant.hpp"
@@ -81,6 +83,9 @@ struct peer {
   std::string id;
   std::string display_name;
   std::uint64_t serial = 0;  // tells a re-added peer from its predecessor
+  // Not a local peer: the publisher of tracks relayed from this node (no
+  // connections; its sources are a relay_receiver's streams).
+  std::string relayed_from;
 
   // publish connection
   std::unique_ptr<peer_connection> pub;
@@ -159,6 +164,15 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   std::mutex rid_ids_mutex;
   std::map<std::string, unsigned> rid_ext_ids;
   std::uint64_t recording_serial = 0;
+  // Cascade relay, by remote node.
+  std::map<std::string, std::unique_ptr<relay_sender>> relay_senders;
+  std::map<std::string, std::unique_ptr<relay_receiver>> relay_receivers;
+  std::shared_ptr<relay_counters> relay_stats = std::make_shared<relay_counters>();
+  std::atomic<std::size_t> relayed_out_count{0}, relayed_in_count{0};
+  std::map<std::string, std::vector<relay_stream>> relay_expected;  // by node: told, not removed
+  // Receivers' ports by node, also read by the facade (open_relay_receiver returns at once).
+  std::mutex relay_ports_mutex;
+  std::map<std::string, std::uint16_t> relay_ports;
 
   GstBin* bin() const { return GST_BIN(pipeline.get()); }
 
@@ -215,6 +229,18 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void link_variants(peer& q, slot& s, published& pub);
   void set_target_variant(const std::string& id, const std::string& tid, simulcast::variant v);
   std::unique_ptr<peer_connection> make_subscribe_connection(peer& q);
+
+  // session/relay.cpp: the cascade relay
+  void open_relay_receiver(const std::string& node, socket_ptr socket, const relay_listen& cfg);
+  void add_relayed_streams(const std::string& node, std::vector<relay_stream> streams);
+  void on_relayed_stream(const std::string& node, const relay_stream& s,
+                         std::unique_ptr<source> src);
+  void remove_relayed_tracks(const std::string& node, const std::vector<std::string>& tids);
+  void close_relay_receiver(const std::string& node);
+  void relay_track_to(const std::string& node, const std::string& tid, const relay_target& t);
+  void relay_layer(const std::string& tid, simulcast::variant v, source& layer);
+  void stop_relay_track(const std::string& node, const std::string& tid);
+  void update_relay_counts();
 
   // session/recorder.cpp: LL-HLS recording
   void record_hls(const std::string& id, hls_output out);

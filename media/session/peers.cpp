@@ -6,10 +6,12 @@
 namespace vr::media {
 
 void session::impl::update_counts() {
-  std::size_t tracks = 0;
-  for (auto& [id, p] : peers)
+  std::size_t tracks = 0, local = 0;
+  for (auto& [id, p] : peers) {
     tracks += p->announced.size();
-  peer_count = peers.size();
+    local += p->relayed_from.empty();
+  }
+  peer_count = local;
   track_count = tracks;
 }
 

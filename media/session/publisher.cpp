@@ -295,6 +295,7 @@ void session::impl::source_rid(const std::string& pid, std::uint64_t serial, con
     for (auto& s : q->slots)
       if (s->track == tid && s->vbr)
         s->vbr->add_layer(*v, added);
+  relay_layer(tid, *v, added);
 }
 
 void session::impl::source_caps(const std::string& pid, std::uint64_t serial,
@@ -325,7 +326,7 @@ void session::impl::announce(peer& p, const std::string& mid) {
   record_track(p, mid);
   watch_voice(p, mid);
   if (!closed && events.tracks_added)
-    events.tracks_added(p.id, {track{id, mid, it->second.kind}});
+    events.tracks_added(p.id, {track{id, mid, it->second.kind, !p.relayed_from.empty()}});
   for (auto& [other_id, other] : peers) {
     if (other.get() == &p)
       continue;

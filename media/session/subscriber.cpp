@@ -26,6 +26,9 @@ std::uint32_t caps_ssrc(const GstCaps* caps) {
 // silent) and are reused for the next track of the same kind.
 void session::impl::remove_track_everywhere(const std::string& tid) {
   close_track(tid);
+  for (auto& [node, sender] : relay_senders)
+    sender->remove_track(tid);
+  update_relay_counts();
   for (auto& [id, q] : peers) {
     std::erase(q->pending_adds, tid);
     q->target_variants.erase(tid);
@@ -43,8 +46,8 @@ void session::impl::remove_track_everywhere(const std::string& tid) {
 // One offer at a time per subscriber; tracks arriving meanwhile wait in
 // pending_adds and go out together in the next offer.
 void session::impl::negotiate(peer& q) {
-  if (closed || q.sub_state != peer::neg::idle)
-    return;
+  if (closed || q.sub_state != peer::neg::idle || !q.relayed_from.empty())
+    return;  // a relayed track's stand-in peer subscribes to nothing
   std::vector<std::string> adds;
   for (const auto& tid : q.pending_adds) {
     if (std::find(adds.begin(), adds.end(), tid) != adds.end())
