@@ -67,7 +67,13 @@ config::config() {
     .add(cluster_seeds, "seeds", "host:port of nodes to join through")
     .add(cluster_heartbeat_interval, "heartbeat-interval", "between heartbeats to other nodes")
     .add(cluster_connection_timeout, "connection-timeout",
-         "a node silent this long is lost (its rooms' channels get phx_error)");
+         "a node silent this long is lost (its rooms are taken over by the survivors)")
+    .add(cluster_media_address, "media-address",
+         "address for media between nodes (default: cluster.host)")
+    .add(cluster_media_min_port, "media-min-port", "lowest UDP port for media between nodes")
+    .add(cluster_media_max_port, "media-max-port", "highest UDP port for media between nodes")
+    .add(cluster_media_encryption, "media-encryption",
+         "SRTP between nodes, keys sent over the cluster link (false: plain RTP)");
   opt_group{custom_options_, "vad"}
     .add(vad_threshold_dbov, "threshold-dbov",
          "audio louder than minus this many dBov is a voice (1..127)")
@@ -178,6 +184,10 @@ std::string config::check_values() const {
     return "ice.min-port must not exceed ice.max-port";
   if ((ice_min_port == 0) != (ice_max_port == 0))
     return "ice.min-port and ice.max-port are set together";
+  if (cluster_media_min_port > cluster_media_max_port)
+    return "cluster.media-min-port must not exceed cluster.media-max-port";
+  if ((cluster_media_min_port == 0) != (cluster_media_max_port == 0))
+    return "cluster.media-min-port and cluster.media-max-port are set together";
   if (socket_max_frame_bytes < 1024)
     return "socket.max-frame-bytes must be at least 1024";
   if (socket_max_json_depth < 4)

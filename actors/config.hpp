@@ -65,6 +65,12 @@ public:
   std::vector<std::string> cluster_seeds;  // host:port
   caf::timespan cluster_heartbeat_interval = std::chrono::seconds(1);
   caf::timespan cluster_connection_timeout = std::chrono::seconds(5);
+  // Node-to-node media of cascaded rooms: RTP over UDP from/to this address
+  // ("" = cluster.host), in this port range (0, 0 = any), SRTP unless off.
+  std::string cluster_media_address;
+  std::uint16_t cluster_media_min_port = 0;
+  std::uint16_t cluster_media_max_port = 0;
+  bool cluster_media_encryption = true;
   // vad: voice activity of published audio (vadNotification)
   std::size_t vad_threshold_dbov = 50;  // louder than -50 dBov is a voice
   caf::timespan vad_speech_after = std::chrono::milliseconds(200);

@@ -40,6 +40,14 @@ struct engine_state {
   // media sessions as they last described them (for peersInRoom).
   std::vector<engine_api> mesh;
   std::set<caf::actor_addr> watched;  // every engine ever in the mesh
+  // Node-to-node media, keyed by the other engine's node (node_key): the port
+  // and key of the receiver opened for its tracks, and who asked for ours.
+  struct relay_in {
+    std::uint16_t port = 0;
+    std::vector<std::uint8_t> key;
+  };
+  std::map<std::string, relay_in> relays_in;
+  std::map<std::string, engine_api> relays_out;
   struct remote_peer {
     proto::peer_desc desc;
     caf::actor_addr engine;  // the engine of its node
@@ -143,6 +151,9 @@ media::session_events session_events(engine_api engine, const engine_state& st) 
     caf::anon_send(
       engine, session_variant_switched{
                 std::move(peer), {std::move(publisher), std::move(track_id), std::move(variant)}});
+  };
+  ev.relay_streams = [engine](std::string node, std::vector<media::relay_stream> streams) {
+    caf::anon_send(engine, session_relay_streams{std::move(node), std::move(streams)});
   };
   ev.error = [engine](std::string peer, std::string reason, std::string message) {
     caf::anon_send(engine, session_error{std::move(peer), {std::move(reason), std::move(message)}});
@@ -257,7 +268,8 @@ void report_stats(engine_state& st, bool ending) {
     return;
   auto now = st.media->get_stats();
   if (ending)
-    now.tracks = now.elements = now.recording_tracks = 0;
+    now.tracks = now.elements = now.recording_tracks = now.relayed_tracks_in =
+      now.relayed_tracks_out = 0;
   auto& m = *st.settings->metrics;
   auto delta = [](auto a, auto b) { return static_cast<double>(a) - static_cast<double>(b); };
   m.add("vr_forwarded_packets_total", delta(now.forwarded_packets, st.reported.forwarded_packets));
@@ -266,6 +278,10 @@ void report_stats(engine_state& st, bool ending) {
   m.add("vr_tracks", delta(now.tracks, st.reported.tracks));
   m.add("vr_recording_tracks", delta(now.recording_tracks, st.reported.recording_tracks));
   m.add("vr_media_elements", delta(now.elements, st.reported.elements));
+  m.add("vr_relayed_tracks_out", delta(now.relayed_tracks_out, st.reported.relayed_tracks_out));
+  m.add("vr_relayed_tracks_in", delta(now.relayed_tracks_in, st.reported.relayed_tracks_in));
+  m.add("vr_relay_bytes_out_total", delta(now.relay_bytes_out, st.reported.relay_bytes_out));
+  m.add("vr_relay_bytes_in_total", delta(now.relay_bytes_in, st.reported.relay_bytes_in));
   st.reported = now;
 }
 
@@ -416,6 +432,59 @@ void on_media(self_ptr self, peer_media& m) {
   std::visit(media_handler{self, p}, m.event);
 }
 
+// The name a session knows another node's engine by (its relay links).
+std::string node_key(const caf::actor_addr& engine) { return caf::to_string(engine.node()); }
+
+// Asks the engine of `origin`'s node to send these tracks here: once per
+// track, however many of this node's peers subscribe (the session forwards a
+// relayed track to each of them like a local one).
+void want_tracks(self_ptr self, const engine_api& origin, std::vector<std::string> track_ids) {
+  auto& st = self->state;
+  if (!st.media || track_ids.empty())
+    return;
+  auto key = node_key(origin.address());
+  auto it = st.relays_in.find(key);
+  if (it == st.relays_in.end()) {
+    auto& s = *st.settings;
+    media::relay_listen listen{
+      s.media_address, s.media_min_port, s.media_max_port, s.media_encryption, {}};
+    if (listen.encryption)
+      listen.key = media::random_relay_key();
+    auto port = st.media->open_relay_receiver(key, listen);
+    if (port == 0) {
+      std::fprintf(stderr, "videoroom: no free cluster.media port for room %s\n",
+                   st.room_id.c_str());
+      return;
+    }
+    it = st.relays_in.emplace(key, engine_state::relay_in{port, listen.key}).first;
+  }
+  auto& s = *st.settings;
+  self->send(origin, relay_request{s.media_address, it->second.port, s.media_encryption,
+                                   it->second.key, std::move(track_ids)});
+}
+
+std::vector<std::string> track_ids(const proto::track_map& tracks) {
+  std::vector<std::string> ids;
+  for (auto& [id, t] : tracks)
+    ids.push_back(id);
+  return ids;
+}
+
+// Another node's engine asks for tracks of this node's publishers.
+void on_relay_request(self_ptr self, relay_request& r) {
+  auto& st = self->state;
+  if (!st.media)
+    return;
+  auto asker = caf::actor_cast<engine_api>(self->current_sender());
+  auto key = node_key(asker.address());
+  st.relays_out[key] = asker;
+  auto& s = *st.settings;
+  media::relay_target target{
+    s.media_address, s.media_min_port, s.media_max_port, r.address, r.port, r.encryption, r.key};
+  for (auto& id : r.track_ids)
+    st.media->relay_track_to(key, id, target);
+}
+
 // Keeps the directory of another node's peers as its events describe them.
 struct remote_directory {
   std::map<std::string, engine_state::remote_peer>& remote;
@@ -458,6 +527,13 @@ void on_mesh_event(self_ptr self, mesh_event& m) {
       j && self->state.remote.count(j->peer.id))
     return;
   std::visit(remote_directory{self->state.remote, from}, m.event);
+  auto origin = caf::actor_cast<engine_api>(self->current_sender());
+  if (auto* j = std::get_if<proto::peer_joined>(&m.event))
+    want_tracks(self, origin, track_ids(j->peer.tracks));
+  else if (auto* a = std::get_if<proto::tracks_added>(&m.event))
+    want_tracks(self, origin, track_ids(a->tracks));
+  else if (auto* r = std::get_if<proto::tracks_removed>(&m.event); r && self->state.media)
+    self->state.media->remove_relayed_tracks(node_key(from), r->track_ids);
   send_local(self, {}, m.event);
 }
 
@@ -485,6 +561,13 @@ void on_engine_down(self_ptr self, const caf::actor_addr& engine) {
   auto& st = self->state;
   std::erase_if(st.mesh, [&](auto& e) { return e.address() == engine; });
   st.watched.erase(engine);
+  auto key = node_key(engine);
+  if (st.media) {
+    if (st.relays_in.erase(key) != 0)
+      st.media->close_relay_receiver(key);
+    if (st.relays_out.erase(key) != 0)
+      st.media->close_relay_sender(key);
+  }
   for (auto it = st.remote.begin(); it != st.remote.end();) {
     if (it->second.engine != engine) {
       ++it;
@@ -599,6 +682,18 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id,
     [self](engine_mesh& m) { on_mesh(self, m); },
     [self](mesh_event& m) { on_mesh_event(self, m); },
     [self](mesh_hls& m) { self->state.remote_hls_url = std::move(m.url); },
+    [self](relay_request& r) { on_relay_request(self, r); },
+    [self](relay_offer& o) {
+      auto& st = self->state;
+      if (st.media)
+        st.media->add_relayed_streams(
+          node_key(caf::actor_cast<caf::actor_addr>(self->current_sender())), std::move(o.streams));
+    },
+    [self](session_relay_streams& m) {
+      auto& out = self->state.relays_out;
+      if (auto it = out.find(m.node); it != out.end())
+        self->send(it->second, relay_offer{std::move(m.streams)});
+    },
     [self](stats_tick&) {
       report_stats(self->state, false);
       self->delayed_send(self, std::chrono::seconds(1), stats_tick{});

@@ -34,6 +34,9 @@ struct engine_mesh;
 struct mesh_event;
 struct join_refused;
 struct mesh_hls;
+struct relay_request;
+struct relay_offer;
+struct session_relay_streams;
 
 using engine_api = caf::typed_actor<
   // room → engine: membership, roles, the owner, and members' media events.
@@ -52,7 +55,11 @@ using engine_api = caf::typed_actor<
   // peers' media-session events (a cascaded room).
   caf::reacts_to<engine_mesh>, caf::reacts_to<mesh_event>, caf::reacts_to<mesh_hls>,
   // room → node engine: a join handed to it was refused.
-  caf::reacts_to<join_refused>>;
+  caf::reacts_to<join_refused>,
+  // engine ↔ engine: node-to-node media of a cascaded room; media::session →
+  // engine: the streams it sends to another node.
+  caf::reacts_to<relay_request>, caf::reacts_to<relay_offer>,
+  caf::reacts_to<session_relay_streams>>;
 
 // Linked to its room, whose life it shares. Detached when settings say so:
 // its media teardown waits for the media thread, which must not hold a

@@ -13,6 +13,7 @@
 #include "actors/registry_actor.hpp"
 #include "actors/room_actor.hpp"
 #include "actors/socket_actor.hpp"
+#include "media/relay/relay_stream.hpp"
 
 #include <caf/meta/type_name.hpp>
 
@@ -25,6 +26,17 @@
 namespace caf {
 class actor_system_config;
 }
+
+namespace vr::media {
+
+// A relay stream crosses the cluster link between engines (ADL finds it here).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, relay_stream& x) {
+  return f(caf::meta::type_name("vr::media::relay_stream"), x.track_id, x.kind, x.caps, x.ssrc,
+           x.variant);
+}
+
+}  // namespace vr::media
 
 namespace vr {
 
@@ -179,6 +191,25 @@ struct mesh_event {
 // viewers on other nodes get it in peerAccepted).
 struct mesh_hls {
   std::string url;
+};
+// engine → the engine of a track's node: send me these tracks, to the UDP
+// port I opened on my cluster.media-address, with this SRTP key.
+struct relay_request {
+  std::string address;
+  std::uint16_t port = 0;
+  bool encryption = true;
+  std::vector<std::uint8_t> key;
+  std::vector<std::string> track_ids;
+};
+// engine → the engine that asked: the RTP streams it now sends (SSRC, caps,
+// simulcast layer), so its session accepts them as relayed tracks.
+struct relay_offer {
+  std::vector<media::relay_stream> streams;
+};
+// media::session (its thread) → engine: streams now sent to node `node`.
+struct session_relay_streams {
+  std::string node;
+  std::vector<media::relay_stream> streams;
 };
 // room → a node engine: a join its registry handed it was refused (so its
 // count of joins seen still meets the registry's).
@@ -357,6 +388,19 @@ typename Inspector::result_type inspect(Inspector& f, mesh_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, mesh_hls& x) {
   return f(meta::type_name("vr::mesh_hls"), x.url);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, relay_request& x) {
+  return f(meta::type_name("vr::relay_request"), x.address, x.port, x.encryption, x.key,
+           x.track_ids);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, relay_offer& x) {
+  return f(meta::type_name("vr::relay_offer"), x.streams);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_relay_streams& x) {
+  return f(meta::type_name("vr::session_relay_streams"), x.node, x.streams);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_refused&) {

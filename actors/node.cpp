@@ -60,6 +60,13 @@ std::shared_ptr<signaling::metrics> make_metrics() {
   m->describe("vr_cluster_unreachable", "gauge", "Seeds this node cannot reach");
   m->describe("vr_cluster_lost_nodes_total", "counter", "Nodes lost (dead, frozen, cut off)");
   m->describe("vr_cluster_remote_rooms", "gauge", "Rooms known to live on other nodes");
+  m->describe("vr_relayed_tracks_out", "gauge",
+              "Tracks this node sends to other nodes (one per track and node)");
+  m->describe("vr_relayed_tracks_in", "gauge", "Tracks this node receives from other nodes");
+  m->describe("vr_relay_bytes_out_total", "counter", "RTP bytes sent to other nodes");
+  m->describe("vr_relay_bytes_in_total", "counter", "RTP bytes received from other nodes");
+  m->describe("vr_room_takeovers_total", "counter",
+              "Members that rejoined their room after its node was lost");
   return m;
 }
 

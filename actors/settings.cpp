@@ -67,6 +67,11 @@ std::shared_ptr<node_settings> make_settings(const config& cfg,
   s->recording_dir = cfg.recording_dir;
   s->ice_servers = browser_ice_servers(cfg.ice_stun_servers, cfg.ice_turn_servers);
   s->ice_local_addresses = cfg.ice_local_addresses;
+  s->media_address =
+    cfg.cluster_media_address.empty() ? cfg.cluster_host : cfg.cluster_media_address;
+  s->media_min_port = cfg.cluster_media_min_port;
+  s->media_max_port = cfg.cluster_media_max_port;
+  s->media_encryption = cfg.cluster_media_encryption;
   s->ice_min_port = cfg.ice_min_port;
   s->ice_max_port = cfg.ice_max_port;
   s->stun_servers = cfg.ice_stun_servers;

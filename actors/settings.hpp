@@ -68,6 +68,10 @@ struct node_settings {
   // This node's name in a cluster ("host:port" of cluster.host/node-port);
   // empty for a single node.
   std::string cluster_name;
+  // Node-to-node media (cluster.media-*): where this node sends and receives it.
+  std::string media_address = "127.0.0.1";
+  std::uint16_t media_min_port = 0, media_max_port = 0;
+  bool media_encryption = true;
   // Engines get a thread of their own (their media teardown waits); the
   // deterministic actor tests keep them on the test scheduler instead.
   bool detach_engines = true;
