@@ -81,11 +81,15 @@ TEST_CASE(
   "[cluster]") {
   two_on_a_third t;
   auto& [c, room, alice, bob] = t;
-  REQUIRE(sees(*alice, bob->peer_id()));
-  REQUIRE(sees(*bob, alice->peer_id()));
+  REQUIRE(receives(*alice, bob->peer_id()));
+  REQUIRE(receives(*bob, alice->peer_id()));
+  auto offers = alice->media().offers_received();
 
   auto t0 = std::chrono::steady_clock::now();
   c.kill(2);
+  // Their media is on their own nodes: it never stops.
+  CHECK(keeps_receiving(*alice, bob->peer_id(), 100));
+  CHECK(keeps_receiving(*bob, alice->peer_id(), 100));
   CHECK(c.converged({0, 1}, 5s));
   auto survivor = c.owner(room, {0, 1});
   // The channels joined the room again on the survivor, by themselves.
@@ -105,11 +109,47 @@ TEST_CASE(
   CHECK_FALSE(bob->has_event("peerLeft"));
   CHECK_FALSE(alice->has_event("ownerChanged"));
   CHECK_FALSE(bob->has_event("ownerChanged"));
+  // Still flowing, with no new negotiation.
+  CHECK(keeps_receiving(*alice, bob->peer_id(), 100));
+  CHECK(keeps_receiving(*bob, alice->peer_id(), 100));
+  CHECK(alice->media().offers_received() == offers);
   // The room answers them as members: a request on the channel works.
   CHECK(alice->leave());
   CHECK(bob->wait_event("peerLeft", alice->peer_id(), 5s));
   std::cout << "cluster: room's node killed -> room taken over after " << taken_over_after.count()
             << " ms\n";
+}
+
+TEST_CASE("a cascaded room: each peer's media on its own node, each track sent once per node",
+          "[cluster]") {
+  test_cluster c{3};
+  REQUIRE(c.converged({0, 1, 2}));
+  auto room = c.room_on(2, {0, 1, 2});
+  auto pub = join_at(c.http_port(0), room, "pub", true);
+  auto s1 = join_at(c.http_port(1), room, "s1", false);
+  auto s2 = join_at(c.http_port(1), room, "s2", false);
+  auto s3 = join_at(c.http_port(2), room, "s3", false);
+  for (auto* s : {s1.get(), s2.get(), s3.get()})
+    CHECK(receives(*s, pub->peer_id()));
+  // Node 0 sends the audio and the video once to node 1 (two subscribers) and
+  // once to node 2 (one): four streams, whatever the subscriber count.
+  CHECK(pub->wait_for([&] { return c.proc(0).metric("vr_relayed_tracks_out") == 4; }, 5s));
+  CHECK(c.proc(1).metric("vr_relayed_tracks_in") == 2);
+  CHECK(c.proc(2).metric("vr_relayed_tracks_in") == 2);
+  CHECK(c.proc(0).metric("vr_relay_bytes_out_total") > 0);
+  // The subscribers' media is forwarded by their own nodes.
+  CHECK(c.proc(1).metric("vr_forwarded_packets_total") > 0);
+  CHECK(c.proc(2).metric("vr_forwarded_packets_total") > 0);
+  // A third subscriber on node 1 adds no relay stream.
+  auto s4 = join_at(c.http_port(1), room, "s4", false);
+  CHECK(receives(*s4, pub->peer_id()));
+  CHECK(c.proc(0).metric("vr_relayed_tracks_out") == 4);
+  // Node 2 lost (it holds the room): the others' media goes on.
+  c.kill(2);
+  CHECK(keeps_receiving(*s1, pub->peer_id(), 100));
+  CHECK(keeps_receiving(*s4, pub->peer_id(), 100));
+  CHECK(pub->wait_for([&] { return c.proc(0).metric("vr_relayed_tracks_out") == 2; }, 10s));
+  CHECK_FALSE(s1->has_event("phx_error"));
 }
 
 TEST_CASE("a lost node's channels vanish from a room that lives on another node", "[cluster]") {
