@@ -121,8 +121,11 @@ void on_new_ssrc_pad(GstElement*, guint ssrc, GstPad* pad, gpointer data) {
   sp->caps.reset(gst_caps_from_string(desc.caps.c_str()));
   if (!sp->caps)
     return;
-  // The demux stored the link's caps on the pad already: replace them, so
-  // the session's source sees the track's caps from the start.
+  // The pad has no events yet: give it the track's caps now (after a
+  // stream-start, their required order), so the session's source knows them
+  // from the start; the demux's own ones follow through the probe.
+  gst_pad_store_sticky_event(pad,
+                             event_ptr(gst_event_new_stream_start(desc.track_id.c_str())).get());
   gst_pad_store_sticky_event(pad, event_ptr(gst_event_new_caps(sp->caps.get())).get());
   add_probe(pad,
             GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
@@ -170,11 +173,10 @@ relay_receiver::relay_receiver(GstBin* pipeline, socket_ptr socket, const relay_
     g_object_set(udpsrc_.get(), "caps", srtp.get(), nullptr);
     gst_element_link_pads(udpsrc_.get(), "src", srtpdec_.get(), "rtp_sink");
     gst_element_link_pads(srtpdec_.get(), "rtp_src", demux_.get(), "sink");
-    pad_ptr enc_sink(gst_element_request_pad_simple(srtpenc_.get(), "rtcp_sink_%u"));
+    auto [enc_sink, enc_src] = srtpenc_pads(srtpenc_.get(), "rtcp_", 0);
     gst_pad_link(shared_->fb.get(), enc_sink.get());
-    gchar_ptr name(gst_pad_get_name(enc_sink.get()));
-    std::string src_name = "rtcp_src_" + std::string(name.get()).substr(std::strlen("rtcp_sink_"));
-    gst_element_link_pads(srtpenc_.get(), src_name.c_str(), udpsink_.get(), "sink");
+    pad_ptr sink(gst_element_get_static_pad(udpsink_.get(), "sink"));
+    gst_pad_link(enc_src.get(), sink.get());
   } else {
     caps_ptr rtp(gst_caps_new_empty_simple("application/x-rtp"));
     g_object_set(udpsrc_.get(), "caps", rtp.get(), nullptr);

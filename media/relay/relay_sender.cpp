@@ -155,10 +155,8 @@ void relay_sender::add_stream(const std::string& track_id, source& src, std::uin
   s->funnel_sink.reset(gst_element_request_pad_simple(funnel_.get(), "sink_%u"));
   GstPad* into = s->funnel_sink.get();
   if (encrypted_) {
-    s->enc_sink.reset(gst_element_request_pad_simple(srtpenc_.get(), "rtp_sink_%u"));
-    gchar_ptr name(gst_pad_get_name(s->enc_sink.get()));
-    std::string src_name = "rtp_src_" + std::string(name.get()).substr(std::strlen("rtp_sink_"));
-    pad_ptr enc_src(gst_element_get_static_pad(srtpenc_.get(), src_name.c_str()));
+    auto [sink, enc_src] = srtpenc_pads(srtpenc_.get(), "rtp_", next_pad_++);
+    s->enc_sink = std::move(sink);
     gst_pad_link(enc_src.get(), s->funnel_sink.get());
     into = s->enc_sink.get();
   }

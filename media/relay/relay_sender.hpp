@@ -58,6 +58,7 @@ private:
   GstBin* pipeline_;
   bool ok_ = false;
   bool encrypted_ = false;
+  unsigned next_pad_ = 0;  // srtpenc pad numbers
   socket_ptr socket_;
   element_ptr udpsrc_, srtpdec_, fakesink_, srtpenc_, funnel_, udpsink_;
   std::vector<std::unique_ptr<stream>> streams_;

@@ -55,6 +55,16 @@ buffer_ptr srtp_key_buffer(const std::vector<std::uint8_t>& key) {
   return buffer_ptr(gst_buffer_new_memdup(key.data(), key.size()));
 }
 
+std::pair<pad_ptr, pad_ptr> srtpenc_pads(GstElement* srtpenc, const std::string& prefix,
+                                         unsigned n) {
+  std::string sink_name = prefix + "sink_" + std::to_string(n);
+  std::string src_name = prefix + "src_" + std::to_string(n);
+  GstPadTemplate* templ = gst_element_get_pad_template(srtpenc, (prefix + "sink_%u").c_str());
+  pad_ptr sink(gst_element_request_pad(srtpenc, templ, sink_name.c_str(), nullptr));
+  pad_ptr src(sink ? gst_element_get_static_pad(srtpenc, src_name.c_str()) : nullptr);
+  return {std::move(sink), std::move(src)};
+}
+
 std::uint32_t rtp_ssrc(GstBuffer* buf) {
   std::uint8_t h[12];
   if (gst_buffer_extract(buf, 0, h, sizeof h) != sizeof h)

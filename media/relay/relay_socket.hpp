@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vr::media {
@@ -33,6 +34,12 @@ struct relay_counters {
 caps_ptr srtp_key_caps(const std::vector<std::uint8_t>& key);
 // A GstBuffer of the key for srtpenc's `key` property.
 buffer_ptr srtp_key_buffer(const std::vector<std::uint8_t>& key);
+
+// A request sink pad of srtpenc, "<prefix>sink_<n>", and its src pad,
+// "<prefix>src_<n>" (srtpenc pairs them by the number in their names, so
+// they are named, not left to the default "padN").
+std::pair<pad_ptr, pad_ptr> srtpenc_pads(GstElement* srtpenc, const std::string& prefix,
+                                         unsigned n);
 
 // The SSRC of an RTP packet (also SRTP: its header is not encrypted); 0 if too short.
 std::uint32_t rtp_ssrc(GstBuffer* buf);
