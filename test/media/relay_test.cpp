@@ -166,3 +166,40 @@ TEST_CASE("relay: with the wrong key nothing is decrypted, so no track appears")
   CHECK(n.b.tracks_of("alice").empty());
   CHECK(bob->total_packets() == 0);
 }
+
+TEST_CASE("relay: closing the links frees everything on both nodes") {
+  two_nodes n;
+  auto a_elements = n.a.session().get_stats().elements;
+  auto b_elements = n.b.session().get_stats().elements;
+  auto key = media::random_relay_key();
+  n.relay(listen_on(true, key), send_to(0, true, key));
+  auto bob = n.b.join("bob", false);
+  if (!wait_until([&] { return n.receives(*bob); }))
+    FAIL("timed out: " + describe(n.b, *bob));
+  CHECK(n.a.session().get_stats().elements > a_elements);
+
+  // The publisher leaving ends its streams to B (the sender stays open).
+  n.a.leave("alice");
+  CHECK(wait_until([&] { return n.a.session().get_stats().relayed_tracks_out == 0; }));
+  n.a.session().close_relay_sender("B");
+  CHECK(wait_until([&] { return n.a.session().get_stats().elements == 0; }));
+
+  // B: closing the receiver removes the relayed tracks (tracks_removed) and
+  // the stand-in peer; what is left is bob's subscribe connection.
+  n.b.session().close_relay_receiver("A");
+  CHECK(wait_until([&] { return n.b.tracks_of("alice").empty(); }));
+  CHECK(n.b.removed_of("alice").size() == 2);
+  auto sb = n.b.session().get_stats();
+  CHECK(sb.relayed_tracks_in == 0);
+  CHECK(sb.peers == 1);
+  CHECK(sb.tracks == 0);
+  // No relay element is left: only bob's webrtcbin and what is inside it.
+  {
+    auto before_bob_left = sb.elements;
+    n.b.leave("bob");
+    CHECK(wait_until([&] { return n.b.session().get_stats().elements == b_elements; }));
+    CHECK(before_bob_left > b_elements);
+  }
+  CHECK(n.a.errors().empty());
+  CHECK(n.b.errors().empty());
+}
