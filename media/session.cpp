@@ -267,6 +267,8 @@ session::stats session::get_stats() const {
   s.relay_bytes_in = rc.bytes_in.load();
   s.relay_keyframe_requests_out = rc.keyframe_requests_out.load();
   s.relay_keyframe_requests_in = rc.keyframe_requests_in.load();
+  s.relay_nacked_out = rc.nacked_out.load();
+  s.relay_retransmitted = rc.retransmitted.load();
   // Safe from any thread: bin iteration takes the bin locks (and resyncs).
   if (GstElement* pipeline = impl_->pipeline.get()) {
     iterator_ptr it(gst_bin_iterate_recurse(GST_BIN(pipeline)));

@@ -185,6 +185,8 @@ public:
     std::uint64_t relay_packets_out = 0, relay_bytes_out = 0, relay_packets_in = 0,
                   relay_bytes_in = 0;
     std::uint64_t relay_keyframe_requests_out = 0, relay_keyframe_requests_in = 0;
+    // Packets lost on links: asked again by this node, sent again by this node.
+    std::uint64_t relay_nacked_out = 0, relay_retransmitted = 0;
   };
   stats get_stats() const;
 

@@ -3,6 +3,7 @@
 #include <gst/net/gstnetaddressmeta.h>
 
 #include <cstring>
+#include <vector>
 
 namespace vr::media {
 
@@ -22,6 +23,18 @@ struct relay_receiver::shared {
 
   void request_keyframe(std::uint32_t ssrc) {
     std::lock_guard lock(fb_mutex);
+    counters->keyframe_requests_out.fetch_add(1, std::memory_order_relaxed);
+    push(make_pli(ssrc));
+  }
+
+  void request_packets(std::uint32_t ssrc, const std::vector<std::uint16_t>& seqs) {
+    std::lock_guard lock(fb_mutex);
+    counters->nacked_out.fetch_add(seqs.size(), std::memory_order_relaxed);
+    push(make_nack(ssrc, seqs));
+  }
+
+  // fb_mutex held.
+  void push(buffer_ptr rtcp) {
     if (!fb)
       return;
     if (!fb_started) {
@@ -34,8 +47,7 @@ struct relay_receiver::shared {
       gst_segment_init(&seg, GST_FORMAT_TIME);
       gst_pad_push_event(fb.get(), gst_event_new_segment(&seg));
     }
-    counters->keyframe_requests_out.fetch_add(1, std::memory_order_relaxed);
-    gst_pad_push(fb.get(), make_pli(ssrc).release());
+    gst_pad_push(fb.get(), rtcp.release());
   }
 };
 
@@ -71,6 +83,25 @@ struct stream_pad {
   std::shared_ptr<relay_receiver::shared> link;
   std::uint32_t ssrc = 0;
   caps_ptr caps;
+  // The link's thread only: the highest sequence number seen, to notice gaps.
+  bool started = false;
+  std::uint16_t highest = 0;
+
+  // A gap on the link is asked again at once (a short one: a long one is a
+  // restart, and its packets would be too late anyway).
+  void check_gap(GstBuffer* buf) {
+    std::uint16_t seq = rtp_seq(buf);
+    auto ahead = static_cast<std::int16_t>(seq - highest);
+    if (started && ahead > 1 && ahead <= 64) {
+      std::vector<std::uint16_t> missing;
+      for (auto s = static_cast<std::uint16_t>(highest + 1); s != seq; s++)
+        missing.push_back(s);
+      link->request_packets(ssrc, missing);
+    }
+    if (!started || ahead > 0)
+      highest = seq;
+    started = true;
+  }
 };
 
 // A relayed stream's pad: the described caps instead of the link's bare
@@ -96,6 +127,7 @@ GstPadProbeReturn on_stream_pad(GstPad* pad, GstPadProbeInfo* info, gpointer dat
   }
   pad_ptr peer(gst_pad_get_peer(pad));
   GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  sp->check_gap(buf);
   if (peer)
     gst_pad_chain(peer.get(), buf);
   else

@@ -44,6 +44,7 @@ public:
   std::size_t track_count() const;
 
   struct feedback_state;  // shared with the RTCP probe
+  struct history;         // a stream's recent packets, for NACKs
 
 private:
   struct stream {
