@@ -23,13 +23,13 @@ struct relay_receiver::shared {
 
   void request_keyframe(std::uint32_t ssrc) {
     std::lock_guard lock(fb_mutex);
-    counters->keyframe_requests_out.fetch_add(1, std::memory_order_relaxed);
+    counters->add(&relay_counters::keyframe_requests_out, 1);
     push(make_pli(ssrc));
   }
 
   void request_packets(std::uint32_t ssrc, const std::vector<std::uint16_t>& seqs) {
     std::lock_guard lock(fb_mutex);
-    counters->nacked_out.fetch_add(seqs.size(), std::memory_order_relaxed);
+    counters->add(&relay_counters::nacked_out, seqs.size());
     push(make_nack(ssrc, seqs));
   }
 
@@ -66,8 +66,8 @@ GstPadProbeReturn on_incoming(GstPad*, GstPadProbeInfo* info, gpointer data) {
     learn = !st->sender_known;
     st->sender_known = true;
   }
-  st->counters->packets_in.fetch_add(1, std::memory_order_relaxed);
-  st->counters->bytes_in.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
+  st->counters->add(&relay_counters::packets_in, 1);
+  st->counters->add(&relay_counters::bytes_in, gst_buffer_get_size(buf));
   if (learn) {
     if (GstNetAddressMeta* meta = gst_buffer_get_net_address_meta(buf)) {
       auto* sa = G_INET_SOCKET_ADDRESS(meta->addr);
@@ -244,6 +244,8 @@ relay_receiver::~relay_receiver() {
 }
 
 std::uint16_t relay_receiver::port() const { return local_port(socket_.get()); }
+
+std::shared_ptr<relay_counters> relay_receiver::counters() const { return shared_->counters; }
 
 void relay_receiver::expect(const relay_stream& s) {
   std::lock_guard lock(shared_->mutex);

@@ -30,7 +30,7 @@ struct relay_sender::history {
         return;
       buf.reset(gst_buffer_ref(kept.get()));
     }
-    counters->retransmitted.fetch_add(1, std::memory_order_relaxed);
+    counters->add(&relay_counters::retransmitted, 1);
     gst_pad_chain(into.get(), buf.release());
   }
 };
@@ -54,8 +54,8 @@ GstPadProbeReturn isolate_out(GstPad* pad, GstPadProbeInfo* info, gpointer data)
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
     h->keep(buf);
-    c->packets_out.fetch_add(1, std::memory_order_relaxed);
-    c->bytes_out.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
+    c->add(&relay_counters::packets_out, 1);
+    c->add(&relay_counters::bytes_out, gst_buffer_get_size(buf));
     if (peer)
       gst_pad_chain(peer.get(), buf);
     else
@@ -63,10 +63,10 @@ GstPadProbeReturn isolate_out(GstPad* pad, GstPadProbeInfo* info, gpointer data)
   } else {
     GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
     guint n = gst_buffer_list_length(list);
-    c->packets_out.fetch_add(n, std::memory_order_relaxed);
+    c->add(&relay_counters::packets_out, n);
     for (guint i = 0; i < n; i++) {
       GstBuffer* buf = gst_buffer_list_get(list, i);
-      c->bytes_out.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
+      c->add(&relay_counters::bytes_out, gst_buffer_get_size(buf));
       h->keep(buf);
     }
     if (peer)
@@ -100,7 +100,7 @@ GstPadProbeReturn on_feedback(GstPad*, GstPadProbeInfo* info, gpointer data) {
         request = it->second;
     }
     if (request) {
-      st->counters->keyframe_requests_in.fetch_add(1, std::memory_order_relaxed);
+      st->counters->add(&relay_counters::keyframe_requests_in, 1);
       request();
     }
   }

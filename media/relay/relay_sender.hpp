@@ -42,6 +42,7 @@ public:
   bool has_track(const std::string& track_id) const;
   bool has_stream(std::uint32_t ssrc) const;
   std::size_t track_count() const;
+  const std::shared_ptr<relay_counters>& counters() const { return counters_; }
 
   struct feedback_state;  // shared with the RTCP probe
   struct history;         // a stream's recent packets, for NACKs

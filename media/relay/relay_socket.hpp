@@ -30,6 +30,14 @@ struct relay_counters {
   // missing and asked again (NACK), and those the sending end sent again.
   std::atomic<std::uint64_t> keyframe_requests_out{0}, keyframe_requests_in{0};
   std::atomic<std::uint64_t> nacked_out{0}, retransmitted{0};
+  // A link's counters also count in the session's totals.
+  std::shared_ptr<relay_counters> total;
+
+  void add(std::atomic<std::uint64_t> relay_counters::*field, std::uint64_t n) {
+    (this->*field).fetch_add(n, std::memory_order_relaxed);
+    if (total)
+      ((*total).*field).fetch_add(n, std::memory_order_relaxed);
+  }
 };
 
 // The caps srtpdec needs for any SSRC of a link (its request-key answer).

@@ -185,6 +185,13 @@ TEST_CASE("relay: a track published on node A reaches two subscribers on node B,
   CHECK(sb.peers == 2);  // alice is a stand-in on B, not a peer
   CHECK(sb.relay_packets_in > 0);
   CHECK(sb.relay_packets_in <= sa.relay_packets_out);
+  // Per link: A's link to B and B's link from A say the same.
+  REQUIRE(sa.relay_links.count("B"));
+  REQUIRE(sb.relay_links.count("A"));
+  CHECK(sa.relay_links["B"].tracks_out == 2);
+  CHECK(sa.relay_links["B"].bytes_out == sa.relay_bytes_out);
+  CHECK(sb.relay_links["A"].tracks_in == 2);
+  CHECK(sb.relay_links["A"].bytes_in == sb.relay_bytes_in);
   // Two subscribers, one relay stream: B forwards about twice what it got.
   CHECK(sb.forwarded_packets >= sb.relay_packets_in);
 
@@ -257,12 +264,14 @@ TEST_CASE("relay: closing the links frees everything on both nodes") {
   CHECK(wait_until([&] { return n.a.session().get_stats().relayed_tracks_out == 0; }));
   n.a.session().close_relay_sender("B");
   CHECK(wait_until([&] { return n.a.session().get_stats().elements == 0; }));
+  CHECK(wait_until([&] { return n.a.session().get_stats().relay_links.empty(); }));
 
   // B: closing the receiver removes the relayed tracks (tracks_removed) and
   // the stand-in peer; what is left is bob's subscribe connection.
   n.b.session().close_relay_receiver("A");
   CHECK(wait_until([&] { return n.b.tracks_of("alice").empty(); }));
   CHECK(n.b.removed_of("alice").size() == 2);
+  CHECK(wait_until([&] { return n.b.session().get_stats().relay_links.empty(); }));
   auto sb = n.b.session().get_stats();
   CHECK(sb.relayed_tracks_in == 0);
   CHECK(sb.peers == 1);
