@@ -267,6 +267,24 @@ session::stats session::get_stats() const {
   s.relay_bytes_in = rc.bytes_in.load();
   s.relay_keyframe_requests_out = rc.keyframe_requests_out.load();
   s.relay_keyframe_requests_in = rc.keyframe_requests_in.load();
+  s.relay_nacked_out = rc.nacked_out.load();
+  s.relay_retransmitted = rc.retransmitted.load();
+  {
+    std::lock_guard lock(impl_->relay_links_mutex);
+    for (auto& [node, view] : impl_->relay_links) {
+      auto& l = s.relay_links[node];
+      l.tracks_out = view.tracks_out;
+      l.tracks_in = view.tracks_in;
+      if (view.out) {
+        l.packets_out = view.out->packets_out.load();
+        l.bytes_out = view.out->bytes_out.load();
+      }
+      if (view.in) {
+        l.packets_in = view.in->packets_in.load();
+        l.bytes_in = view.in->bytes_in.load();
+      }
+    }
+  }
   // Safe from any thread: bin iteration takes the bin locks (and resyncs).
   if (GstElement* pipeline = impl_->pipeline.get()) {
     iterator_ptr it(gst_bin_iterate_recurse(GST_BIN(pipeline)));

@@ -185,6 +185,14 @@ public:
     std::uint64_t relay_packets_out = 0, relay_bytes_out = 0, relay_packets_in = 0,
                   relay_bytes_in = 0;
     std::uint64_t relay_keyframe_requests_out = 0, relay_keyframe_requests_in = 0;
+    // Packets lost on links: asked again by this node, sent again by this node.
+    std::uint64_t relay_nacked_out = 0, relay_retransmitted = 0;
+    // The same per open link, by remote node (node-to-node bitrate: the bytes' rate).
+    struct relay_link {
+      std::size_t tracks_out = 0, tracks_in = 0;
+      std::uint64_t packets_out = 0, bytes_out = 0, packets_in = 0, bytes_in = 0;
+    };
+    std::map<std::string, relay_link> relay_links;
   };
   stats get_stats() const;
 

@@ -3,6 +3,7 @@
 #include <gst/net/gstnetaddressmeta.h>
 
 #include <cstring>
+#include <vector>
 
 namespace vr::media {
 
@@ -22,6 +23,18 @@ struct relay_receiver::shared {
 
   void request_keyframe(std::uint32_t ssrc) {
     std::lock_guard lock(fb_mutex);
+    counters->add(&relay_counters::keyframe_requests_out, 1);
+    push(make_pli(ssrc));
+  }
+
+  void request_packets(std::uint32_t ssrc, const std::vector<std::uint16_t>& seqs) {
+    std::lock_guard lock(fb_mutex);
+    counters->add(&relay_counters::nacked_out, seqs.size());
+    push(make_nack(ssrc, seqs));
+  }
+
+  // fb_mutex held.
+  void push(buffer_ptr rtcp) {
     if (!fb)
       return;
     if (!fb_started) {
@@ -34,8 +47,7 @@ struct relay_receiver::shared {
       gst_segment_init(&seg, GST_FORMAT_TIME);
       gst_pad_push_event(fb.get(), gst_event_new_segment(&seg));
     }
-    counters->keyframe_requests_out.fetch_add(1, std::memory_order_relaxed);
-    gst_pad_push(fb.get(), make_pli(ssrc).release());
+    gst_pad_push(fb.get(), rtcp.release());
   }
 };
 
@@ -54,8 +66,8 @@ GstPadProbeReturn on_incoming(GstPad*, GstPadProbeInfo* info, gpointer data) {
     learn = !st->sender_known;
     st->sender_known = true;
   }
-  st->counters->packets_in.fetch_add(1, std::memory_order_relaxed);
-  st->counters->bytes_in.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
+  st->counters->add(&relay_counters::packets_in, 1);
+  st->counters->add(&relay_counters::bytes_in, gst_buffer_get_size(buf));
   if (learn) {
     if (GstNetAddressMeta* meta = gst_buffer_get_net_address_meta(buf)) {
       auto* sa = G_INET_SOCKET_ADDRESS(meta->addr);
@@ -71,6 +83,25 @@ struct stream_pad {
   std::shared_ptr<relay_receiver::shared> link;
   std::uint32_t ssrc = 0;
   caps_ptr caps;
+  // The link's thread only: the highest sequence number seen, to notice gaps.
+  bool started = false;
+  std::uint16_t highest = 0;
+
+  // A gap on the link is asked again at once (a short one: a long one is a
+  // restart, and its packets would be too late anyway).
+  void check_gap(GstBuffer* buf) {
+    std::uint16_t seq = rtp_seq(buf);
+    auto ahead = static_cast<std::int16_t>(seq - highest);
+    if (started && ahead > 1 && ahead <= 64) {
+      std::vector<std::uint16_t> missing;
+      for (auto s = static_cast<std::uint16_t>(highest + 1); s != seq; s++)
+        missing.push_back(s);
+      link->request_packets(ssrc, missing);
+    }
+    if (!started || ahead > 0)
+      highest = seq;
+    started = true;
+  }
 };
 
 // A relayed stream's pad: the described caps instead of the link's bare
@@ -96,6 +127,7 @@ GstPadProbeReturn on_stream_pad(GstPad* pad, GstPadProbeInfo* info, gpointer dat
   }
   pad_ptr peer(gst_pad_get_peer(pad));
   GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  sp->check_gap(buf);
   if (peer)
     gst_pad_chain(peer.get(), buf);
   else
@@ -121,8 +153,11 @@ void on_new_ssrc_pad(GstElement*, guint ssrc, GstPad* pad, gpointer data) {
   sp->caps.reset(gst_caps_from_string(desc.caps.c_str()));
   if (!sp->caps)
     return;
-  // The demux stored the link's caps on the pad already: replace them, so
-  // the session's source sees the track's caps from the start.
+  // The pad has no events yet: give it the track's caps now (after a
+  // stream-start, their required order), so the session's source knows them
+  // from the start; the demux's own ones follow through the probe.
+  gst_pad_store_sticky_event(pad,
+                             event_ptr(gst_event_new_stream_start(desc.track_id.c_str())).get());
   gst_pad_store_sticky_event(pad, event_ptr(gst_event_new_caps(sp->caps.get())).get());
   add_probe(pad,
             GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
@@ -170,11 +205,10 @@ relay_receiver::relay_receiver(GstBin* pipeline, socket_ptr socket, const relay_
     g_object_set(udpsrc_.get(), "caps", srtp.get(), nullptr);
     gst_element_link_pads(udpsrc_.get(), "src", srtpdec_.get(), "rtp_sink");
     gst_element_link_pads(srtpdec_.get(), "rtp_src", demux_.get(), "sink");
-    pad_ptr enc_sink(gst_element_request_pad_simple(srtpenc_.get(), "rtcp_sink_%u"));
+    auto [enc_sink, enc_src] = srtpenc_pads(srtpenc_.get(), "rtcp_", 0);
     gst_pad_link(shared_->fb.get(), enc_sink.get());
-    gchar_ptr name(gst_pad_get_name(enc_sink.get()));
-    std::string src_name = "rtcp_src_" + std::string(name.get()).substr(std::strlen("rtcp_sink_"));
-    gst_element_link_pads(srtpenc_.get(), src_name.c_str(), udpsink_.get(), "sink");
+    pad_ptr sink(gst_element_get_static_pad(udpsink_.get(), "sink"));
+    gst_pad_link(enc_src.get(), sink.get());
   } else {
     caps_ptr rtp(gst_caps_new_empty_simple("application/x-rtp"));
     g_object_set(udpsrc_.get(), "caps", rtp.get(), nullptr);
@@ -210,6 +244,8 @@ relay_receiver::~relay_receiver() {
 }
 
 std::uint16_t relay_receiver::port() const { return local_port(socket_.get()); }
+
+std::shared_ptr<relay_counters> relay_receiver::counters() const { return shared_->counters; }
 
 void relay_receiver::expect(const relay_stream& s) {
   std::lock_guard lock(shared_->mutex);

@@ -34,6 +34,7 @@ public:
   relay_receiver& operator=(const relay_receiver&) = delete;
 
   std::uint16_t port() const;
+  std::shared_ptr<relay_counters> counters() const;
   // Any thread.
   void expect(const relay_stream& s);
   void forget(std::uint32_t ssrc);

@@ -1,14 +1,45 @@
 #include "media/relay/relay_sender.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace vr::media {
 
+// What a stream sent lately, to answer the receiving node's NACKs: losses on
+// the link are repaired here, the subscribers' own by their node's webrtcbins.
+struct relay_sender::history {
+  static constexpr std::size_t size = 512;  // packets: ~1 s of 2 Mbit/s video
+  std::shared_ptr<relay_counters> counters;
+  std::mutex mutex;
+  std::array<buffer_ptr, size> sent;  // by sequence number % size
+  pad_ptr into;                       // where the stream's packets go (srtpenc or funnel)
+
+  void keep(GstBuffer* buf) {
+    std::lock_guard lock(mutex);
+    sent[rtp_seq(buf) % size].reset(gst_buffer_ref(buf));
+  }
+  // From the RTCP thread: chained like the first time (the pad's stream lock
+  // orders it with the publisher's thread).
+  void resend(std::uint16_t seq) {
+    buffer_ptr buf;
+    {
+      std::lock_guard lock(mutex);
+      auto& kept = sent[seq % size];
+      if (!kept || rtp_seq(kept.get()) != seq)
+        return;
+      buf.reset(gst_buffer_ref(kept.get()));
+    }
+    counters->add(&relay_counters::retransmitted, 1);
+    gst_pad_chain(into.get(), buf.release());
+  }
+};
+
 struct relay_sender::feedback_state {
   std::shared_ptr<relay_counters> counters;
   std::mutex mutex;
-  std::map<std::uint32_t, std::function<void()>> requesters;  // by SSRC
+  std::map<std::uint32_t, std::function<void()>> requesters;    // by SSRC
+  std::map<std::uint32_t, std::shared_ptr<history>> histories;  // by SSRC
 };
 
 namespace {
@@ -17,12 +48,14 @@ namespace {
 // publisher's streaming thread as a flow error (the tee would stop every
 // subscriber of the track).
 GstPadProbeReturn isolate_out(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
-  auto& c = unbox<relay_counters>(data);
+  auto& h = unbox<relay_sender::history>(data);
+  auto& c = h->counters;
   pad_ptr peer(gst_pad_get_peer(pad));
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
-    c->packets_out.fetch_add(1, std::memory_order_relaxed);
-    c->bytes_out.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
+    h->keep(buf);
+    c->add(&relay_counters::packets_out, 1);
+    c->add(&relay_counters::bytes_out, gst_buffer_get_size(buf));
     if (peer)
       gst_pad_chain(peer.get(), buf);
     else
@@ -30,10 +63,12 @@ GstPadProbeReturn isolate_out(GstPad* pad, GstPadProbeInfo* info, gpointer data)
   } else {
     GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
     guint n = gst_buffer_list_length(list);
-    c->packets_out.fetch_add(n, std::memory_order_relaxed);
-    for (guint i = 0; i < n; i++)
-      c->bytes_out.fetch_add(gst_buffer_get_size(gst_buffer_list_get(list, i)),
-                             std::memory_order_relaxed);
+    c->add(&relay_counters::packets_out, n);
+    for (guint i = 0; i < n; i++) {
+      GstBuffer* buf = gst_buffer_list_get(list, i);
+      c->add(&relay_counters::bytes_out, gst_buffer_get_size(buf));
+      h->keep(buf);
+    }
     if (peer)
       gst_pad_chain_list(peer.get(), list);
     else
@@ -47,7 +82,16 @@ GstPadProbeReturn isolate_out(GstPad* pad, GstPadProbeInfo* info, gpointer data)
 GstPadProbeReturn on_feedback(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto& st = unbox<relay_sender::feedback_state>(data);
   rtcp_feedback fb = read_feedback(GST_PAD_PROBE_INFO_BUFFER(info));
-  st->counters->nacks_in.fetch_add(fb.nacks, std::memory_order_relaxed);
+  for (auto [ssrc, seq] : fb.nacked) {
+    std::shared_ptr<relay_sender::history> h;
+    {
+      std::lock_guard lock(st->mutex);
+      if (auto it = st->histories.find(ssrc); it != st->histories.end())
+        h = it->second;
+    }
+    if (h)
+      h->resend(seq);
+  }
   for (std::uint32_t ssrc : fb.keyframe_ssrcs) {
     std::function<void()> request;
     {
@@ -56,7 +100,7 @@ GstPadProbeReturn on_feedback(GstPad*, GstPadProbeInfo* info, gpointer data) {
         request = it->second;
     }
     if (request) {
-      st->counters->keyframe_requests_in.fetch_add(1, std::memory_order_relaxed);
+      st->counters->add(&relay_counters::keyframe_requests_in, 1);
       request();
     }
   }
@@ -105,7 +149,9 @@ relay_sender::relay_sender(GstBin* pipeline, const relay_target& target,
     srtpenc_ = make_element("srtpenc");
     srtpdec_ = make_element("srtpdec");
     buffer_ptr key = srtp_key_buffer(target.key);
-    g_object_set(srtpenc_.get(), "key", key.get(), nullptr);
+    // Retransmissions (NACK) are the same packets again, which libsrtp
+    // refuses to protect twice unless told.
+    g_object_set(srtpenc_.get(), "key", key.get(), "allow-repeat-tx", TRUE, nullptr);
     connect(srtpdec_.get(), "request-key", &on_request_key,
             std::make_shared<caps_ptr>(srtp_key_caps(target.key)));
     add_to(pipeline_, srtpenc_.get());
@@ -155,20 +201,22 @@ void relay_sender::add_stream(const std::string& track_id, source& src, std::uin
   s->funnel_sink.reset(gst_element_request_pad_simple(funnel_.get(), "sink_%u"));
   GstPad* into = s->funnel_sink.get();
   if (encrypted_) {
-    s->enc_sink.reset(gst_element_request_pad_simple(srtpenc_.get(), "rtp_sink_%u"));
-    gchar_ptr name(gst_pad_get_name(s->enc_sink.get()));
-    std::string src_name = "rtp_src_" + std::string(name.get()).substr(std::strlen("rtp_sink_"));
-    pad_ptr enc_src(gst_element_get_static_pad(srtpenc_.get(), src_name.c_str()));
+    auto [sink, enc_src] = srtpenc_pads(srtpenc_.get(), "rtp_", next_pad_++);
+    s->enc_sink = std::move(sink);
     gst_pad_link(enc_src.get(), s->funnel_sink.get());
     into = s->enc_sink.get();
   }
+  auto h = std::make_shared<history>();
+  h->counters = counters_;
+  h->into = retain(into);
   {
     std::lock_guard lock(feedback_->mutex);
     feedback_->requesters[ssrc] = src.keyframe_requester();
+    feedback_->histories[ssrc] = h;
   }
   s->probe = add_probe(s->tee_src.get(),
                        GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                       &isolate_out, counters_);
+                       &isolate_out, h);
   gst_pad_link(s->tee_src.get(), into);
   streams_.push_back(std::move(s));
 }
@@ -177,6 +225,7 @@ void relay_sender::release(stream& s) {
   {
     std::lock_guard lock(feedback_->mutex);
     feedback_->requesters.erase(s.ssrc);
+    feedback_->histories.erase(s.ssrc);
   }
   if (pad_ptr peer{gst_pad_get_peer(s.tee_src.get())})
     gst_pad_unlink(s.tee_src.get(), peer.get());

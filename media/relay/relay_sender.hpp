@@ -42,8 +42,10 @@ public:
   bool has_track(const std::string& track_id) const;
   bool has_stream(std::uint32_t ssrc) const;
   std::size_t track_count() const;
+  const std::shared_ptr<relay_counters>& counters() const { return counters_; }
 
   struct feedback_state;  // shared with the RTCP probe
+  struct history;         // a stream's recent packets, for NACKs
 
 private:
   struct stream {
@@ -58,6 +60,7 @@ private:
   GstBin* pipeline_;
   bool ok_ = false;
   bool encrypted_ = false;
+  unsigned next_pad_ = 0;  // srtpenc pad numbers
   socket_ptr socket_;
   element_ptr udpsrc_, srtpdec_, fakesink_, srtpenc_, funnel_, udpsink_;
   std::vector<std::unique_ptr<stream>> streams_;

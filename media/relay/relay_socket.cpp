@@ -55,12 +55,56 @@ buffer_ptr srtp_key_buffer(const std::vector<std::uint8_t>& key) {
   return buffer_ptr(gst_buffer_new_memdup(key.data(), key.size()));
 }
 
+std::pair<pad_ptr, pad_ptr> srtpenc_pads(GstElement* srtpenc, const std::string& prefix,
+                                         unsigned n) {
+  std::string sink_name = prefix + "sink_" + std::to_string(n);
+  std::string src_name = prefix + "src_" + std::to_string(n);
+  GstPadTemplate* templ = gst_element_get_pad_template(srtpenc, (prefix + "sink_%u").c_str());
+  pad_ptr sink(gst_element_request_pad(srtpenc, templ, sink_name.c_str(), nullptr));
+  pad_ptr src(sink ? gst_element_get_static_pad(srtpenc, src_name.c_str()) : nullptr);
+  return {std::move(sink), std::move(src)};
+}
+
 std::uint32_t rtp_ssrc(GstBuffer* buf) {
   std::uint8_t h[12];
   if (gst_buffer_extract(buf, 0, h, sizeof h) != sizeof h)
     return 0;
   return (std::uint32_t(h[8]) << 24) | (std::uint32_t(h[9]) << 16) | (std::uint32_t(h[10]) << 8) |
          h[11];
+}
+
+std::uint16_t rtp_seq(GstBuffer* buf) {
+  std::uint8_t h[4];
+  if (gst_buffer_extract(buf, 0, h, sizeof h) != sizeof h)
+    return 0;
+  return static_cast<std::uint16_t>((h[2] << 8) | h[3]);
+}
+
+buffer_ptr make_nack(std::uint32_t media_ssrc, const std::vector<std::uint16_t>& seqs) {
+  // FCI words: a packet id and a bitmask of the 16 after it.
+  std::vector<std::uint32_t> words;
+  for (std::size_t i = 0; i < seqs.size();) {
+    std::uint16_t pid = seqs[i++];
+    std::uint16_t blp = 0;
+    while (i < seqs.size() && std::uint16_t(seqs[i] - pid) >= 1 &&
+           std::uint16_t(seqs[i] - pid) <= 16)
+      blp |= std::uint16_t(1u << (std::uint16_t(seqs[i++] - pid) - 1));
+    words.push_back((std::uint32_t(pid) << 16) | blp);
+  }
+  buffer_ptr buf(gst_rtcp_buffer_new(1400));
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  gst_rtcp_buffer_map(buf.get(), GST_MAP_READWRITE, &rtcp);
+  GstRTCPPacket packet;
+  gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_RTPFB, &packet);
+  gst_rtcp_packet_fb_set_type(&packet, GST_RTCP_RTPFB_TYPE_NACK);
+  gst_rtcp_packet_fb_set_sender_ssrc(&packet, 1);
+  gst_rtcp_packet_fb_set_media_ssrc(&packet, media_ssrc);
+  gst_rtcp_packet_fb_set_fci_length(&packet, static_cast<guint16>(words.size()));
+  guint8* fci = gst_rtcp_packet_fb_get_fci(&packet);
+  for (std::size_t i = 0; i < words.size(); i++)
+    GST_WRITE_UINT32_BE(fci + 4 * i, words[i]);
+  gst_rtcp_buffer_unmap(&rtcp);
+  return buf;
 }
 
 buffer_ptr make_pli(std::uint32_t media_ssrc) {
@@ -98,7 +142,17 @@ rtcp_feedback read_feedback(GstBuffer* buf) {
       }
     } else if (type == GST_RTCP_TYPE_RTPFB &&
                gst_rtcp_packet_fb_get_type(&packet) == GST_RTCP_RTPFB_TYPE_NACK) {
-      out.nacks++;
+      std::uint32_t ssrc = gst_rtcp_packet_fb_get_media_ssrc(&packet);
+      guint8* fci = gst_rtcp_packet_fb_get_fci(&packet);
+      guint words = gst_rtcp_packet_fb_get_fci_length(&packet);
+      for (guint w = 0; fci && w < words; w++) {
+        std::uint32_t word = GST_READ_UINT32_BE(fci + 4 * w);
+        auto pid = static_cast<std::uint16_t>(word >> 16);
+        out.nacked.emplace_back(ssrc, pid);
+        for (unsigned bit = 0; bit < 16; bit++)
+          if (word & (1u << bit))
+            out.nacked.emplace_back(ssrc, static_cast<std::uint16_t>(pid + bit + 1));
+      }
     }
   }
   gst_rtcp_buffer_unmap(&rtcp);

@@ -169,6 +169,19 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   std::map<std::string, std::unique_ptr<relay_receiver>> relay_receivers;
   std::shared_ptr<relay_counters> relay_stats = std::make_shared<relay_counters>();
   std::atomic<std::size_t> relayed_out_count{0}, relayed_in_count{0};
+  // Each link's counters and track counts for get_stats (any thread), rebuilt
+  // by update_relay_counts.
+  struct relay_link_view {
+    std::shared_ptr<relay_counters> out, in;
+    std::size_t tracks_out = 0, tracks_in = 0;
+  };
+  std::mutex relay_links_mutex;
+  std::map<std::string, relay_link_view> relay_links;
+  std::shared_ptr<relay_counters> link_counters() {
+    auto c = std::make_shared<relay_counters>();
+    c->total = relay_stats;
+    return c;
+  }
   std::map<std::string, std::vector<relay_stream>> relay_expected;  // by node: told, not removed
   // Receivers' ports by node, also read by the facade (open_relay_receiver returns at once).
   std::mutex relay_ports_mutex;

@@ -45,6 +45,16 @@ void session::impl::update_relay_counts() {
       in += p->announced.size();
   relayed_out_count = out;
   relayed_in_count = in;
+  std::map<std::string, relay_link_view> links;
+  for (auto& [node, s] : relay_senders)
+    links[node].out = s->counters(), links[node].tracks_out = s->track_count();
+  for (auto& [node, r] : relay_receivers)
+    links[node].in = r->counters();
+  for (auto& [id, p] : peers)
+    if (!p->relayed_from.empty())
+      links[p->relayed_from].tracks_in += p->announced.size();
+  std::lock_guard lock(relay_links_mutex);
+  relay_links = std::move(links);
 }
 
 // --- receiving ---------------------------------------------------------------
@@ -68,7 +78,8 @@ void session::impl::open_relay_receiver(const std::string& node, socket_ptr sock
     });
   };
   relay_receivers[node] = std::make_unique<relay_receiver>(bin(), std::move(socket), cfg,
-                                                           relay_stats, std::move(on_stream));
+                                                           link_counters(), std::move(on_stream));
+  update_relay_counts();
 }
 
 void session::impl::add_relayed_streams(const std::string& node,
@@ -173,6 +184,7 @@ void session::impl::close_relay_receiver(const std::string& node) {
   std::erase_if(peers, [&](auto& kv) { return kv.second->relayed_from == node; });
   relay_expected.erase(node);
   relay_receivers.erase(node);
+  update_relay_counts();
   std::lock_guard lock(relay_ports_mutex);
   relay_ports.erase(node);
 }
@@ -186,7 +198,7 @@ void session::impl::relay_track_to(const std::string& node, const std::string& t
     return emit_error("", "relay_failed", "no local track " + tid + " to relay");
   auto& sender = relay_senders[node];
   if (!sender) {
-    sender = std::make_unique<relay_sender>(bin(), t, relay_stats);
+    sender = std::make_unique<relay_sender>(bin(), t, link_counters());
     if (!sender->ok()) {
       relay_senders.erase(node);
       return emit_error("", "relay_failed", "no relay socket for " + node);

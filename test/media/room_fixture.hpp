@@ -200,6 +200,12 @@ public:
     std::lock_guard lock(mutex_);
     return voice_;
   }
+  // Where the session's relay_streams events go (the remote node's session).
+  using relay_handler = std::function<void(std::string node, std::vector<media::relay_stream>)>;
+  void on_relay_streams(relay_handler h) {
+    std::lock_guard lock(mutex_);
+    relay_handler_ = std::move(h);
+  }
   std::string last_subscribe_offer(const std::string& id) {
     std::lock_guard lock(mutex_);
     return subscribe_offers_[id];
@@ -283,6 +289,15 @@ private:
       std::lock_guard lock(mutex_);
       voice_.push_back({std::move(id), std::move(track_id), speech});
     };
+    ev.relay_streams = [this](std::string node, std::vector<media::relay_stream> streams) {
+      relay_handler h;
+      {
+        std::lock_guard lock(mutex_);
+        h = relay_handler_;
+      }
+      if (h)
+        h(std::move(node), std::move(streams));
+    };
     ev.error = [this](std::string id, std::string reason, std::string message) {
       record_error("session/" + id, reason + ": " + message);
     };
@@ -306,6 +321,7 @@ private:
   std::set<std::string> left_;
   std::map<std::string, std::shared_ptr<const media::hls::snapshot>> hls_;
   std::map<std::string, std::size_t> hls_updates_;
+  relay_handler relay_handler_;
 };
 
 }  // namespace vr::test
