@@ -279,6 +279,7 @@ void session::impl::source_rid(const std::string& pid, std::uint64_t serial, con
     pub.kind = caps_kind(pub.src->caps().get());
     pub.simulcast = true;
     pub.first_variant = *v;
+    watch_layer(pub, *v, *pub.src);
     announce(*p, mid);
     return;
   }
@@ -290,6 +291,7 @@ void session::impl::source_rid(const std::string& pid, std::uint64_t serial, con
     return;
   }
   source& added = *(pub.more_layers[*v] = std::move(src));
+  watch_layer(pub, *v, added);
   std::string tid = track_id(pid, mid);
   for (auto& [id, q] : peers)
     for (auto& s : q->slots)
