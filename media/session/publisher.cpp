@@ -55,6 +55,10 @@ void session::impl::next_publish(peer& p) {
         return;
       if (!answer)
         return self->publish_failed(*q, "create answer: " + err);
+      // Congestion feedback to simulcast publishers (they pick their layers
+      // by it); off with simulcast off, like the rest of simulcast.
+      if (self->cfg.simulcast)
+        sdp::accept_transport_cc(*answer, *plan_holder);
       auto answer_holder = std::make_shared<sdp_ptr>(std::move(answer));
       q->pub->set_local(GST_WEBRTC_SDP_TYPE_ANSWER, **answer_holder, [=](std::string err) {
         peer* q = self->find(pid, serial);

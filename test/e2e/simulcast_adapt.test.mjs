@@ -70,9 +70,10 @@ const setActive = (page, rid, active) =>
 test("a subscriber capped at 300 kbit/s is switched down by itself; the uncapped keeps h; the publisher's estimate grows", guard(() => servers, async () => {
   const room = "e2e_simulcast_cap";
   const pub = await openPage(browser, srv.httpUrl, room, "Pub", { query: "&simulcast=1" });
+  // Chrome's estimate as soon as it has one (its start value, 300 kbit/s).
+  const start = await poll(() => availableOutgoing(pub.page), (b) => b > 0, "the publisher's availableOutgoingBitrate", 15000);
   await waitPublishing(pub);
   const pid = await peerId(pub.page);
-  const start = await availableOutgoing(pub.page);
   const clean = await openPage(browser, srv.httpUrl, room, "Clean", { query: "&role=viewer" });
   const capped = await openPage(browser, srv.httpUrl, room, "Capped", {
     query: "&role=viewer", net, profile: { down: { kbps: 300, queueMs: 250 } },
@@ -92,8 +93,13 @@ test("a subscriber capped at 300 kbit/s is switched down by itself; the uncapped
   await poll(() => video(clean.page, pid), (v) => v.frameWidth === 640 && v.framesDecoded > stillFull.framesDecoded + 30, "the clean viewer keeps 640-wide frames", 20000);
   assert.equal((await variants(clean.page))[tid], "h", "the clean viewer was never moved off h");
 
-  // Publisher congestion feedback: Chrome's send-side estimate exists and
-  // grows above where it started (it cannot without feedback from the server).
+  // Publisher congestion feedback: the answer accepted transport-wide sequence
+  // numbers (the server answers them with transport-cc feedback), and Chrome's
+  // send-side estimate exists and grows above where it started (it cannot
+  // without feedback; with transport-cc negotiated but no feedback it falls).
+  const answers = await pub.page.evaluate(() => window.__vrPcs.map((pc) => pc.remoteDescription?.sdp ?? ""));
+  assert.ok(answers.some((s) => /a=extmap:\d+ http:\/\/www\.ietf\.org\/id\/draft-holmer-rmcat-transport-wide-cc-extensions-01/.test(s)),
+    "the publish answer accepts the transport-wide-cc extension");
   const grown = await poll(() => availableOutgoing(pub.page), (b) => b > Math.max(start, 300000) * 1.5, `the publisher's availableOutgoingBitrate grows above its start (${start})`, 30000);
   assert.ok(grown > start);
   for (const p of [pub, clean, capped]) await p.page.context().close();
