@@ -122,6 +122,13 @@ media::session_events session_events(engine_api engine, const engine_state& st) 
       engine, session_variant_switched{
                 std::move(peer), {std::move(publisher), std::move(track_id), std::move(variant)}});
   };
+  ev.variant_availability = [engine](std::string peer, std::string track_id, std::string variant,
+                                     bool enabled) {
+    std::string publisher = track_id.substr(0, track_id.rfind(':'));
+    caf::anon_send(engine, session_variant_availability{std::move(peer),
+                                                        {enabled, std::move(publisher),
+                                                         std::move(track_id), std::move(variant)}});
+  };
   ev.error = [engine](std::string peer, std::string reason, std::string message) {
     caf::anon_send(engine, session_error{std::move(peer), {std::move(reason), std::move(message)}});
   };
@@ -449,6 +456,12 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id, room_
       auto to = st.peers.find(m.peer_id);
       if (to != st.peers.end() && to->second.joined)
         send_event(self, to->second, std::move(m.switched));
+    },
+    [self](session_variant_availability& m) {
+      auto& st = self->state;
+      auto to = st.peers.find(m.peer_id);
+      if (to != st.peers.end() && to->second.joined)
+        send_event(self, to->second, std::move(m.availability));
     },
     [self](stats_tick&) {
       report_stats(self->state, false);

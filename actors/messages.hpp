@@ -146,6 +146,12 @@ struct session_variant_switched {
   std::string peer_id;
   proto::track_variant_switched switched;
 };
+// Subscriber `peer_id` is told a simulcast layer of a remote track stopped or
+// started flowing.
+struct session_variant_availability {
+  std::string peer_id;
+  proto::track_variant_availability availability;
+};
 struct stats_tick {};
 
 // ---- registry_api ----
@@ -291,6 +297,11 @@ typename Inspector::result_type inspect(Inspector& f, session_vad& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_variant_switched& x) {
   return f(meta::type_name("vr::session_variant_switched"), x.peer_id, x.switched);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_variant_availability& x) {
+  return f(meta::type_name("vr::session_variant_availability"), x.peer_id, x.availability);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, find_room& x) {

@@ -245,6 +245,9 @@ std::vector<std::string> offered_rids(const GstSDPMedia* m) {
   return out;
 }
 
+constexpr const char* twcc_uri =
+  "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
 bool has_extmap(const GstSDPMedia* m, const char* uri) {
   for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
     const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, i);
@@ -357,6 +360,25 @@ std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec
     plan.mlines.push_back(std::move(ml));
   }
   return plan;
+}
+
+void accept_transport_cc(GstSDPMessage& answer, const publish_plan& plan) {
+  const GstSDPMessage* offer = plan.for_webrtcbin.get();
+  for (guint i = 0; i < gst_sdp_message_medias_len(&answer) && i < plan.mlines.size() &&
+                    i < gst_sdp_message_medias_len(offer);
+       i++) {
+    if (!plan.mlines[i].accepted)
+      continue;
+    auto* m = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(&answer, i));
+    const GstSDPMedia* o = gst_sdp_message_get_media(offer, i);
+    if (has_extmap(m, twcc_uri))
+      continue;
+    for (guint k = 0; k < gst_sdp_media_attributes_len(o); k++) {
+      const GstSDPAttribute* a = gst_sdp_media_get_attribute(o, k);
+      if (!std::strcmp(a->key, "extmap") && a->value && std::strstr(a->value, twcc_uri))
+        gst_sdp_media_add_attribute(m, "extmap", a->value);
+    }
+  }
 }
 
 sdp_ptr answer_for_browser(const GstSDPMessage& answer, publish_plan& plan) {

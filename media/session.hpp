@@ -100,6 +100,10 @@ struct session_events {
   // Subscriber `peer` now receives simulcast layer `variant` ("h", "m", "l") of
   // `track_id` (its first layer, and each switch after).
   std::function<void(std::string peer, std::string track_id, std::string variant)> variant_switched;
+  // Subscriber `peer` is told that the publisher of `track_id` stopped (no
+  // packets for 2 s) or started again sending layer `variant`.
+  std::function<void(std::string peer, std::string track_id, std::string variant, bool enabled)>
+    variant_availability;
   // A bad request or a failed connection; the session goes on. peer may be "".
   std::function<void(std::string peer, std::string reason, std::string message)> error;
 };

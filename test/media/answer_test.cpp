@@ -145,6 +145,15 @@ TEST_CASE("with simulcast on, the answer accepts the offer's rids and their exte
         std::string::npos);
   CHECK(audio.find("a=simulcast") == std::string::npos);
   CHECK(first_line(video) == "m=video 9 UDP/TLS/RTP/SAVPF 96 97");
+  // Transport-wide sequence numbers, answered as offered (webrtcbin sends the
+  // transport-cc feedback), on both m-lines: one transport under BUNDLE.
+  for (const auto& m : {audio, video}) {
+    CHECK(
+      m.find(
+        "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01") !=
+      std::string::npos);
+    CHECK(m.find("transport-cc") != std::string::npos);
+  }
 }
 
 TEST_CASE("with simulcast on, the plan names the video rids and their extension id") {
