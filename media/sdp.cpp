@@ -254,6 +254,25 @@ bool has_extmap(const GstSDPMedia* m, const char* uri) {
   return false;
 }
 
+// An offered `extmap` as the answer states it: a direction (RFC 8285
+// `id/direction`) is the answerer's own, so an offer's `sendonly` (Firefox
+// offers its rid extensions so) is answered `recvonly`. Echoed unchanged, it
+// tells Firefox the server would send them, and Firefox then sends its layers
+// without rids.
+std::string answered_extmap(const std::string& offered) {
+  auto slash = offered.find('/');
+  auto space = offered.find(' ');
+  if (slash == std::string::npos || (space != std::string::npos && slash > space))
+    return offered;
+  auto end = space == std::string::npos ? offered.size() : space;
+  std::string dir = offered.substr(slash + 1, end - slash - 1);
+  if (dir == "sendonly")
+    dir = "recvonly";
+  else if (dir == "recvonly")
+    dir = "sendonly";
+  return offered.substr(0, slash + 1) + dir + offered.substr(end);
+}
+
 // The answer's side of simulcast: webrtcbin 1.22 writes none of it.
 void accept_simulcast(GstSDPMedia* answer, const GstSDPMedia* offer,
                       const std::vector<std::string>& rids) {
@@ -266,7 +285,7 @@ void accept_simulcast(GstSDPMedia* answer, const GstSDPMedia* offer,
     for (guint i = 0; i < gst_sdp_media_attributes_len(offer); i++) {
       const GstSDPAttribute* a = gst_sdp_media_get_attribute(offer, i);
       if (!std::strcmp(a->key, "extmap") && a->value && std::strstr(a->value, uri))
-        gst_sdp_media_add_attribute(answer, "extmap", a->value);
+        gst_sdp_media_add_attribute(answer, "extmap", answered_extmap(a->value).c_str());
     }
   }
   std::string list;
