@@ -116,6 +116,16 @@ test("with simulcast, Firefox and Chromium publish layers and decode each other 
       `low subscriber: ${who}'s low layer keeps coming`, 10000);
   }
   await low.context().close();
+
+  // Firefox switches layers mid-stream (the rewriter's one SSRC, continuous
+  // sequence numbers and timestamps; VP8 picture ids jump) and decodes on.
+  const trackId = (await videoFrom(fox, idChrome)).trackId;
+  for (const [variant, fits] of [["l", (w) => w <= 320], ["h", (w) => w === 640]]) {
+    const before = await videoFrom(fox, idChrome);
+    await fox.evaluate((t, v) => window.videoroom.setTargetVariant(t, v), trackId, variant);
+    await poll(() => videoFrom(fox, idChrome), (v) => fits(v.frameWidth) && v.framesDecoded > before.framesDecoded + 30,
+      `Firefox: frames of the new layer after asking for ${variant}`, 20000);
+  }
   await fox.close();
   await chrome.context().close();
 }));
