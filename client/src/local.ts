@@ -23,7 +23,7 @@ export async function openCamera(video: boolean, ui: RoomUi): Promise<MediaStrea
 }
 
 // Simulcast (issue 22). With `&simulcast=1` (or `&simulcast=auto` in group
-// rooms, Chromium) the camera is published as three encodings. `&video=
+// rooms) the camera is published as three encodings. `&video=
 // low|medium|high` asks the server for that variant of every remote video
 // (setTargetTrackVariant).
 export type Variant = "h" | "m" | "l";
@@ -44,8 +44,7 @@ export function simulcastOptions(search: string, roomType: string | null): Simul
   const asked = params.get("simulcast");
   // Off unless asked while rooms.simulcast is off by default: a refused offer
   // makes Chrome start its one encoding small (320 wide for a while).
-  // Firefox's layers carry no rid the server can read.
-  const firefox = /Firefox\//.test(navigator.userAgent);
-  const publish = asked === "1" || (asked === "auto" && roomType === "group" && !firefox);
+  // Firefox publishes rids as well (media/README.md, Firefox and simulcast).
+  const publish = asked === "1" || (asked === "auto" && roomType === "group");
   return { publish, target: VARIANTS[params.get("video") ?? ""] ?? null };
 }
