@@ -248,6 +248,7 @@ void on_join(self_ptr self, engine_peer& p, const proto::media_join& j) {
   auto ice_servers = peer_ice_servers(*st.settings, p.info.id);  // TURN credentials per peer
   proto::peer_accepted accepted{
     p.info.id, p.info.role, st.type, st.owner, {}, std::move(ice_servers), hls_url(st)};
+  accepted.simulcast = st.media && session_config(st).simulcast;
   for (auto& [id, other] : st.peers)
     if (id != p.info.id && other.joined)
       accepted.peers_in_room.push_back(describe(other));

@@ -324,7 +324,7 @@ function onPeerAccepted(d: PeerAccepted): void {
     },
     (msg) => console.warn(msg),
     iceTransportPolicy,
-    simulcastOptions(location.search, state.roomType),
+    simulcastOptions(location.search, d.simulcast === true),
   );
   const others = (d.peersInRoom ?? []).filter((p) => !isSelf(p.id));
   for (const p of others) {
