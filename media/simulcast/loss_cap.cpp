@@ -7,6 +7,11 @@ namespace vr::media::simulcast {
 std::optional<variant> loss_cap::on_report(double fraction_lost, variant forwarded,
                                            std::int64_t now_us) {
   const bool settling = changed_us_ >= 0 && now_us - changed_us_ < cfg_.settle_us;
+  // While settling, reports still tell of the old layer: they are not averaged.
+  if (settling)
+    return std::nullopt;
+  average_ = average_ < 0 ? fraction_lost : average_ + cfg_.smoothing * (fraction_lost - average_);
+  fraction_lost = average_;
   if (fraction_lost > cfg_.down_loss) {
     good_since_us_ = -1;
     if (settling || forwarded == variant::l)
@@ -16,6 +21,7 @@ std::optional<variant> loss_cap::on_report(double fraction_lost, variant forward
       hold_us_ = std::min(hold_us_ * 2, cfg_.max_hold_us);
     cap_ = static_cast<variant>(static_cast<int>(forwarded) - 1);
     changed_us_ = now_us;
+    average_ = -1;  // reports after the settle describe the new layer
     last_was_up_ = false;
     return cap_;
   }
@@ -32,6 +38,7 @@ std::optional<variant> loss_cap::on_report(double fraction_lost, variant forward
     return std::nullopt;
   cap_ = static_cast<variant>(static_cast<int>(cap_) + 1);
   changed_us_ = now_us;
+  average_ = -1;
   last_was_up_ = true;
   good_since_us_ = -1;
   return cap_;

@@ -2,7 +2,9 @@
 // (RTCP receiver reports' fraction lost on the forwarded stream): a congested
 // path loses packets at the bottleneck's drop-tail queue. Plain C++, unit-tested.
 //
-// Heavy loss steps the cap one layer below the one being forwarded; a clean
+// The loss is smoothed over reports (a moving average): random loss of a few
+// percent on a report of ~50 packets often reads above 10% once, and must not
+// move anyone. Heavy loss steps the cap one layer below the one being forwarded; a clean
 // path for `hold` steps it one up again. A step up that is followed by loss
 // soon after was a failed probe: the next one waits twice as long (up to
 // `max_hold`), so a capped path does not flap between two layers.
@@ -23,6 +25,7 @@ public:
     std::int64_t settle_us = 2'000'000;  // after a change, reports are of the old layer
     std::int64_t hold_us = 5'000'000;
     std::int64_t max_hold_us = 40'000'000;
+    double smoothing = 0.4;  // weight of a new report in the average
   };
   loss_cap() : loss_cap(config{}) {}
   explicit loss_cap(config c) : cfg_(c), hold_us_(c.hold_us) {}
@@ -39,6 +42,7 @@ private:
   bool last_was_up_ = false;
   std::int64_t good_since_us_ = -1;
   std::int64_t hold_us_;
+  double average_ = -1;  // of the reports since the last change (-1: none yet)
 };
 
 }  // namespace vr::media::simulcast

@@ -91,3 +91,19 @@ TEST_CASE("simulcast: a probe up that stays clean resets the wait", "[simulcast]
   REQUIRE_FALSE(c.on_report(0.0, variant::m, 62 * s));
   CHECK(c.on_report(0.0, variant::m, 67 * s) == variant::h);
 }
+
+TEST_CASE("simulcast: random loss of a few percent that reads over 10% now and then moves nobody",
+          "[simulcast][loss_cap]") {
+  loss_cap c;
+  // 5% random loss on reports of ~50 packets: single reports of 12%, 14% now and then.
+  const double reports[] = {0.04, 0.12, 0.02, 0.06, 0.14, 0.04, 0.0, 0.08, 0.12, 0.02, 0.06, 0.04};
+  std::int64_t t = 0;
+  for (double f : reports)
+    CHECK_FALSE(c.on_report(f, variant::h, t += s));
+  CHECK(c.cap() == variant::h);
+  // Sustained heavy loss (a capped path) steps down within a few reports.
+  bool down = false;
+  for (int i = 0; i < 3 && !down; ++i)
+    down = c.on_report(0.25, variant::h, t += s) == variant::m;
+  CHECK(down);
+}
