@@ -7,8 +7,8 @@
 // Each step measures for a window: loss (sequence spans), one-way delay (send
 // stamps in the payload, stamp.hpp), the server's CPU (user+sys from /proc)
 // per forwarded packet, threads and RSS. A step fails at loss > 0.5%, delay
-// p99 > 50 ms or a receiver that got nothing; it is measured once more, and a
-// second failure ends the ramp. Prints a Markdown report and writes
+// p99 > 50 ms or a receiver that got nothing; it passes when one of up to
+// three windows passes, and a failed step ends the ramp. Prints a Markdown report and writes
 // capacity-latest.dat for bench/capacity.gp.
 #include "bench/load_subjects.hpp"
 #include "test/peer/encoded_loop.hpp"
@@ -217,16 +217,28 @@ step measure(subject& s, const std::vector<std::unique_ptr<load_peer>>& receiver
   return st;
 }
 
-// A step measured once more when it failed: a compile on the shared CPUs can
-// stall a server for tens of milliseconds once without its load being too much.
-step measure_twice(subject& s, const std::vector<std::unique_ptr<load_peer>>& receivers,
-                   std::chrono::seconds window, const baseline& base, int connections) {
-  auto st = measure(s, receivers, window, base, connections);
-  if (!st.failed.empty()) {
-    std::fprintf(stderr, "    failed (%s), measured again\n", st.failed.c_str());
-    st = measure(s, receivers, window, base, connections);
+// A step passes when one of up to three windows does: a compile on the shared
+// CPUs stalls a server or the generator for tens or hundreds of milliseconds
+// now and then, which a load the server cannot carry does in every window.
+// A step that failed all three reports its least bad window.
+constexpr int tries = 3;
+
+step measure_best_of(subject& s, const std::vector<std::unique_ptr<load_peer>>& receivers,
+                     std::chrono::seconds window, const baseline& base, int connections) {
+  auto worse = [](const step& a, const step& b) {
+    return a.loss_pct != b.loss_pct ? a.loss_pct > b.loss_pct : a.delay_p99_ms > b.delay_p99_ms;
+  };
+  step best;
+  for (int i = 0; i < tries; ++i) {
+    auto st = measure(s, receivers, window, base, connections);
+    if (st.failed.empty())
+      return st;
+    std::fprintf(stderr, "    window %d of %d failed (%s)\n", i + 1, tries, st.failed.c_str());
+    if (i == 0 || worse(best, st))
+      best = st;
   }
-  return st;
+  best.failed += " in " + std::to_string(tries) + " windows";
+  return best;
 }
 
 void log_step(const ramp& r, const step& st) {
@@ -261,7 +273,7 @@ void run_ramp(ramp& r, subject& s, const std::vector<int>& ladder, Grow grow, Re
       r.stop = std::string{"a join at "} + std::to_string(n) + " failed: " + e.what();
       break;
     }
-    auto st = measure_twice(s, receivers(), window, base, n * conns_per_n);
+    auto st = measure_best_of(s, receivers(), window, base, n * conns_per_n);
     st.n = n;
     log_step(r, st);
     r.steps.push_back(st);
@@ -508,8 +520,11 @@ int main(int argc, char** argv) {
       "publisher (1 → N) or with no peer (rooms), divided by the subscriber connections "
       "(1 → N: subscribers; rooms: peers, each publishing and receiving the other 3). A step "
       "fails at loss > %.1f%%, delay p99 > %.0f ms or a receiver that got nothing in the "
-      "window; it is measured once more, and a second failure ends the ramp (max = the last "
-      "step that passed). Each ramp starts no step after %lld s. *others on CPU 0 / 1*: what "
+      "window; it passes when one of up to three windows passes (other work on these CPUs "
+      "stalls a server or the generator now and then, a load too large fails every window), "
+      "and a failed step ends the ramp (max = the last step that passed; a failed step shows "
+      "its least bad window). A join that throws is tried once more. Each ramp starts no step "
+      "after %lld s. *others on CPU 0 / 1*: what "
       "else ran on the server's and the generator's CPU during the window (/proc/stat), in "
       "%% of that CPU. Load average (1/5/15 min) when the run began: %s.\n\n",
       server_cpu, generator_cpu, loop->video_bitrate_measured() / 1000,
