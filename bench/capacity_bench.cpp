@@ -526,10 +526,12 @@ int main(int argc, char** argv) {
       "its least bad window). A join that throws is tried once more. Each ramp starts no step "
       "after %lld s. *others on CPU 0 / 1*: what "
       "else ran on the server's and the generator's CPU during the window (/proc/stat), in "
-      "%% of that CPU. Load average (1/5/15 min) when the run began: %s.\n\n",
+      "%% of that CPU. Niceness of the servers and the generator: %d (scripts/bench: -10, ahead "
+      "of other work, whose compiles otherwise stalled them for 50-1000 ms in most windows). "
+      "Load average (1/5/15 min) when the run began: %s.\n\n",
       server_cpu, generator_cpu, loop->video_bitrate_measured() / 1000,
       static_cast<long long>(window.count()), max_loss_pct, max_delay_p99_ms,
-      static_cast<long long>(budget.count()), started.c_str());
+      static_cast<long long>(budget.count()), getpriority(PRIO_PROCESS, 0), started.c_str());
     std::printf("## One publisher → N subscribers\n\n");
     print_summary(fanout, "N");
     print_goal(fanout);
