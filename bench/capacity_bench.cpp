@@ -551,8 +551,8 @@ int main(int argc, char** argv) {
       "encoder's task) and two that carry the name of the CAF "
       "worker that built the pipeline, `caf.actor`: webrtcbin's own operations thread (a "
       "GMainLoop in libgstwebrtc) and its ICE agent's thread (a GMainLoop in "
-      "libgstwebrtcnice). Janus: one `hloop` thread per handle (its libnice loop), nothing "
-      "per packet path.\n\n");
+      "libgstwebrtcnice). Janus: one `hloop` thread per handle (its libnice loop, which receives, "
+      "relays and sends), two per peer in the rooms (publisher and subscriber handle).\n\n");
     std::vector<ramp> all = fanout;
     all.insert(all.end(), rooms.begin(), rooms.end());
     write_dat(out_dir + "/capacity-latest.dat", all);
