@@ -38,7 +38,7 @@ public:
   caf::timespan rooms_request_timeout = std::chrono::seconds(5);
   std::size_t rooms_max_rooms = 1000;                  // rooms on this node, 0 = unlimited
   std::size_t rooms_max_peers = 1000;                  // peers per room, 0 = unlimited
-  bool rooms_simulcast = false;                        // group rooms answer simulcast offers
+  bool rooms_simulcast = true;                         // group rooms answer simulcast offers
   std::size_t rooms_max_joins_per_second_per_ip = 20;  // 0 = unlimited
   // auth
   std::string auth_secret;  // HS256 key of join tokens; "" = open, no token needed

@@ -155,6 +155,13 @@ media::session_events session_events(engine_api engine, const engine_state& st) 
   ev.relay_streams = [engine](std::string node, std::vector<media::relay_stream> streams) {
     caf::anon_send(engine, session_relay_streams{std::move(node), std::move(streams)});
   };
+  ev.variant_availability = [engine](std::string peer, std::string track_id, std::string variant,
+                                     bool enabled) {
+    std::string publisher = track_id.substr(0, track_id.rfind(':'));
+    caf::anon_send(engine, session_variant_availability{std::move(peer),
+                                                        {enabled, std::move(publisher),
+                                                         std::move(track_id), std::move(variant)}});
+  };
   ev.error = [engine](std::string peer, std::string reason, std::string message) {
     caf::anon_send(engine, session_error{std::move(peer), {std::move(reason), std::move(message)}});
   };
@@ -292,6 +299,7 @@ void on_join(self_ptr self, engine_peer& p, const proto::media_join& j) {
   auto ice_servers = peer_ice_servers(*st.settings, p.info.id);  // TURN credentials per peer
   proto::peer_accepted accepted{
     p.info.id, p.info.role, st.type, st.owner, {}, std::move(ice_servers), hls_url(st)};
+  accepted.simulcast = st.media && session_config(st).simulcast;
   for (auto& [id, other] : st.peers)
     if (id != p.info.id && other.joined)
       accepted.peers_in_room.push_back(describe(other));
@@ -693,6 +701,12 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id,
       auto& out = self->state.relays_out;
       if (auto it = out.find(m.node); it != out.end())
         self->send(it->second, relay_offer{std::move(m.streams)});
+    },
+    [self](session_variant_availability& m) {
+      auto& st = self->state;
+      auto to = st.peers.find(m.peer_id);
+      if (to != st.peers.end() && to->second.joined)
+        send_event(self, to->second, std::move(m.availability));
     },
     [self](stats_tick&) {
       report_stats(self->state, false);

@@ -29,6 +29,7 @@ struct start_recording;
 struct stop_recording;
 struct session_vad;
 struct session_variant_switched;
+struct session_variant_availability;
 struct stats_tick;
 struct engine_mesh;
 struct mesh_event;
@@ -48,7 +49,7 @@ using engine_api = caf::typed_actor<
   caf::reacts_to<session_sdp>, caf::reacts_to<session_candidate>,
   caf::reacts_to<session_tracks_added>, caf::reacts_to<session_tracks_removed>,
   caf::reacts_to<session_error>, caf::reacts_to<session_vad>,
-  caf::reacts_to<session_variant_switched>,
+  caf::reacts_to<session_variant_switched>, caf::reacts_to<session_variant_availability>,
   // engine → itself: time to publish forwarding statistics.
   caf::reacts_to<stats_tick>,
   // room → engine: the room's engines on other nodes; engine → engine: their

@@ -32,6 +32,7 @@ void register_message_types(caf::actor_system_config& cfg) {
     .add_message_type<stop_recording>("vr::stop_recording")
     .add_message_type<session_vad>("vr::session_vad")
     .add_message_type<session_variant_switched>("vr::session_variant_switched")
+    .add_message_type<session_variant_availability>("vr::session_variant_availability")
     .add_message_type<stats_tick>("vr::stats_tick")
     .add_message_type<engine_mesh>("vr::engine_mesh")
     .add_message_type<mesh_event>("vr::mesh_event")

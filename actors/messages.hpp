@@ -174,6 +174,12 @@ struct session_variant_switched {
   std::string peer_id;
   proto::track_variant_switched switched;
 };
+// Subscriber `peer_id` is told a simulcast layer of a remote track stopped or
+// started flowing.
+struct session_variant_availability {
+  std::string peer_id;
+  proto::track_variant_availability availability;
+};
 struct stats_tick {};
 // room → engines: the engines of the room's other nodes (all of them, each time
 // the set changes). Each engine mirrors its own peers' media-session events to them.
@@ -376,6 +382,11 @@ typename Inspector::result_type inspect(Inspector& f, session_vad& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_variant_switched& x) {
   return f(meta::type_name("vr::session_variant_switched"), x.peer_id, x.switched);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_variant_availability& x) {
+  return f(meta::type_name("vr::session_variant_availability"), x.peer_id, x.availability);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, engine_mesh& x) {

@@ -222,7 +222,7 @@ typename Inspector::result_type inspect(Inspector& f, ice_server& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_accepted& x) {
   return f(meta::type_name("peer_accepted"), x.id, x.role, x.type, opt(x.owner_id), x.peers_in_room,
-           x.ice_servers, opt(x.hls_url));
+           x.ice_servers, opt(x.hls_url), x.simulcast);
 }
 
 template <class Inspector>

@@ -5,13 +5,9 @@
 // pinned to CPU 1 by scripts/bench). Prints a Markdown table and writes a data
 // file for the plot. A benchmark, not a test: every run is bounded in time.
 #include "bench/generator_floor.hpp"
-#include "bench/janus_peer.hpp"
-#include "bench/janus_process.hpp"
-#include "media/srtp_library.hpp"
+#include "bench/load_subjects.hpp"
 #include "test/peer/encoded_loop.hpp"
-#include "test/protocol_peer/protocol_peer.hpp"
 #include "test/sfu/proc_stats.hpp"
-#include "test/sfu/server_process.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -28,6 +24,7 @@
 
 using namespace vr;
 using namespace vr::test;
+using namespace vr::bench;
 using clock_type = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
@@ -38,141 +35,6 @@ constexpr int server_cpu = 0;
 double ms_since(clock_type::time_point t0) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
 }
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty())
-    return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
-
-// One peer of the load, whichever server it talks to.
-class load_peer {
-public:
-  virtual ~load_peer() = default;
-  virtual webrtc_peer& media() = 0;
-  // Video packets received from publisher `pub`.
-  virtual std::uint64_t video_from(const load_peer& pub) = 0;
-};
-
-// A server under test and the way its peers join.
-class subject {
-public:
-  virtual ~subject() = default;
-  virtual pid_t pid() const = 0;
-  virtual std::unique_ptr<load_peer> publisher(const std::string& name) = 0;
-  // A peer that receives the given publishers (and, in the mesh, publishes too).
-  virtual std::unique_ptr<load_peer> receiver(const std::string& name,
-                                              const std::vector<load_peer*>& pubs) = 0;
-  // Mesh: make every publisher receive every other.
-  virtual void cross_subscribe(const std::vector<load_peer*>& pubs) = 0;
-};
-
-peer_options load_options(const std::shared_ptr<encoded_loop>& loop) {
-  peer_options o;
-  o.loop = loop;
-  return o;
-}
-
-// ---- videoroom, through protocol.md ----
-
-class videoroom_peer : public load_peer {
-public:
-  explicit videoroom_peer(std::unique_ptr<protocol_peer> p) : p_(std::move(p)) {}
-  webrtc_peer& media() override { return p_->media(); }
-  std::uint64_t video_from(const load_peer& pub) override {
-    return p_->packets_from(static_cast<const videoroom_peer&>(pub).p_->peer_id(), "video");
-  }
-
-private:
-  std::unique_ptr<protocol_peer> p_;
-};
-
-class videoroom_subject : public subject {
-public:
-  videoroom_subject(std::shared_ptr<encoded_loop> loop, const std::string& bin)
-      : loop_(std::move(loop)), srv_(bin, VR_ROOT, {}, server_cpu) {}
-  pid_t pid() const override { return srv_.pid(); }
-  std::unique_ptr<load_peer> publisher(const std::string& name) override {
-    return join(name, true);
-  }
-  std::unique_ptr<load_peer> receiver(const std::string& name,
-                                      const std::vector<load_peer*>&) override {
-    return join(name, false);  // the server offers every publisher's tracks by itself
-  }
-  void cross_subscribe(const std::vector<load_peer*>&) override {}  // likewise
-
-private:
-  std::unique_ptr<load_peer> join(const std::string& name, bool publish) {
-    auto p = std::make_unique<protocol_peer>(name, load_options(loop_));
-    join_options o;
-    o.publish = publish;
-    o.role = publish ? "publisher" : "viewer";
-    auto r = p->connect_and_join(srv_.port(), "bench", o);
-    if (!r.ok)
-      throw std::runtime_error("videoroom: " + name + " could not join: " + r.reason);
-    // As Janus's publisher is (its API lists a feed only then): a subscriber's
-    // join → video must not include the publisher's own connection setup.
-    if (publish && !p->wait_for([&] { return p->media().publish_connected(); }, 15s))
-      throw std::runtime_error("videoroom: publisher " + name + " did not connect");
-    return std::make_unique<videoroom_peer>(std::move(p));
-  }
-  std::shared_ptr<encoded_loop> loop_;
-  server_process srv_;
-};
-
-// ---- Janus VideoRoom ----
-
-class janus_load_peer : public load_peer {
-public:
-  explicit janus_load_peer(std::unique_ptr<bench::janus_peer> p) : p_(std::move(p)) {}
-  webrtc_peer& media() override { return p_->media(); }
-  std::uint64_t video_from(const load_peer& pub) override {
-    return p_->media().packets(std::to_string(static_cast<const janus_load_peer&>(pub).p_->feed()) +
-                               ":video");
-  }
-  bench::janus_peer& peer() { return *p_; }
-
-private:
-  std::unique_ptr<bench::janus_peer> p_;
-};
-
-class janus_subject : public subject {
-public:
-  janus_subject(std::shared_ptr<encoded_loop> loop, const std::string& srtp_library)
-      : loop_(std::move(loop)), proc_(VR_ROOT "/bench/janus", server_cpu, srtp_library) {}
-  pid_t pid() const override { return proc_.pid(); }
-  std::unique_ptr<load_peer> publisher(const std::string& name) override {
-    auto p = make(name);
-    p->peer().publish();
-    return p;
-  }
-  std::unique_ptr<load_peer> receiver(const std::string& name,
-                                      const std::vector<load_peer*>& pubs) override {
-    auto p = make(name);
-    p->peer().subscribe(feeds(pubs, nullptr));
-    return p;
-  }
-  void cross_subscribe(const std::vector<load_peer*>& pubs) override {
-    for (auto* p : pubs)
-      static_cast<janus_load_peer*>(p)->peer().subscribe(feeds(pubs, p));
-  }
-
-private:
-  std::unique_ptr<janus_load_peer> make(const std::string& name) {
-    return std::make_unique<janus_load_peer>(std::make_unique<bench::janus_peer>(
-      name, load_options(loop_), bench::janus_process::ws_port, 1234));
-  }
-  static std::vector<std::uint64_t> feeds(const std::vector<load_peer*>& pubs, load_peer* except) {
-    std::vector<std::uint64_t> out;
-    for (auto* p : pubs)
-      if (p != except)
-        out.push_back(static_cast<janus_load_peer*>(p)->peer().feed());
-    return out;
-  }
-  std::shared_ptr<encoded_loop> loop_;
-  bench::janus_process proc_;
-};
 
 // ---- scenarios ----
 
@@ -197,31 +59,6 @@ struct load {
   std::vector<std::unique_ptr<load_peer>> others;     // publishers only sending
   std::vector<std::unique_ptr<load_peer>> receivers;  // whose packets are counted
 };
-
-struct totals {
-  std::uint64_t packets = 0, expected = 0;
-};
-
-totals count(const std::vector<std::unique_ptr<load_peer>>& receivers) {
-  totals t;
-  for (auto& r : receivers)
-    for (auto& [id, track] : r->media().received()) {
-      t.packets += track.packets;
-      t.expected += track.expected;
-    }
-  return t;
-}
-
-// Waits for `to` to receive video from every one of `from`; returns false after 15 s.
-bool gets_video(load_peer& to, const std::vector<load_peer*>& from) {
-  auto end = clock_type::now() + 15s;
-  while (clock_type::now() < end) {
-    if (std::all_of(from.begin(), from.end(), [&](load_peer* p) { return to.video_from(*p) > 0; }))
-      return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return false;
-}
 
 baseline idle(const subject& s) { return {proc_rss_kb(s.pid()), proc_threads(s.pid())}; }
 
@@ -443,28 +280,6 @@ std::vector<figures> run(std::vector<std::unique_ptr<subject>>& servers,
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
-// Server specs: "videoroom", "janus", "videoroom=/path/to/binary" (to
-// measure one build of ours against another), or "janus-openssl-srtp" (Janus
-// on the libsrtp2 our server uses, to tell that part of the difference apart;
-// one Janus at a time, its port is fixed).
-std::unique_ptr<subject> make_subject(const std::string& spec,
-                                      const std::shared_ptr<encoded_loop>& loop) {
-  if (spec == "janus")
-    return std::make_unique<janus_subject>(loop, "");
-  if (spec == "janus-openssl-srtp") {
-    auto lib = media::bundled_srtp_library();
-    if (lib.empty())
-      throw std::runtime_error(
-        "janus-openssl-srtp: built with VR_SRTP_OPENSSL=OFF, there is no OpenSSL libsrtp2");
-    return std::make_unique<janus_subject>(loop, lib);
-  }
-  if (spec == "videoroom")
-    return std::make_unique<videoroom_subject>(loop, VR_SERVER_BIN);
-  if (spec.starts_with("videoroom="))
-    return std::make_unique<videoroom_subject>(loop, spec.substr(10));
-  throw std::runtime_error("unknown server " + spec);
-}
-
 std::vector<std::string> split(const std::string& text) {
   std::vector<std::string> out;
   std::size_t at = 0;
@@ -522,7 +337,7 @@ int main(int argc, char** argv) {
       if (std::find(only.begin(), only.end(), kind) != only.end()) {
         std::vector<std::unique_ptr<subject>> servers;  // fresh servers for every scenario
         for (auto& n : names)
-          servers.push_back(make_subject(n, loop));
+          servers.push_back(make_subject(n, loop, server_cpu));
         rows.push_back(run(servers, names, sc, window));
       }
     // Once every scenario is done (no server runs), for as long as 1 → 1 measured delay.

@@ -1,8 +1,9 @@
-// LL-HLS under load: a headless Chromium page broadcasts its fake camera; 200
+// LL-HLS under load: a headless Chromium page broadcasts its fake camera; N
 // simulated viewers on loopback follow the stream as LL-HLS players do
 // (blocking playlist reload for the next part, then that part) for a bounded
 // window. Prints requests per second served and how late each part reaches a
-// viewer after its PROGRAM-DATE-TIME (packaging + serving latency).
+// viewer after its PROGRAM-DATE-TIME and after its end (packaging + serving).
+// All on 127.0.0.1; needs an fd limit above 2 × viewers (scripts/bench raises it).
 // Usage: node bench/hls_load.mjs [viewers=200] [seconds=20]
 import http from "node:http";
 import { startServer } from "../test/integration/lib/server.mjs";
@@ -30,7 +31,11 @@ function newestPart(text) {
   for (const line of text.split("\n")) {
     if (line.startsWith("#EXT-X-PROGRAM-DATE-TIME:")) { pdt = Date.parse(line.slice(25)); offset = 0; }
     const m = /#EXT-X-PART:DURATION=([0-9.]+),URI="seg(\d+)\.p(\d+)\.m4s"/.exec(line);
-    if (m) { last = { msn: Number(m[2]), part: Number(m[3]), start: pdt + offset * 1000 }; offset += Number(m[1]); }
+    if (m) {
+      const start = pdt + offset * 1000;
+      last = { msn: Number(m[2]), part: Number(m[3]), start, end: start + Number(m[1]) * 1000 };
+      offset += Number(m[1]);
+    }
   }
   return last;
 }
@@ -55,24 +60,36 @@ try {
   }
   if (!first) throw new Error("stream never started");
 
-  const latencies = [];
+  // Part latency from the part's start (its PROGRAM-DATE-TIME: includes the
+  // part's own duration) and from its end (start + duration: packaging and
+  // serving alone).
+  const latencies = [], fromEnd = [];
   let requests = 0, errors = 0;
   const end = Date.now() + seconds * 1000;
+  // A failed request counts as an error and the viewer starts over from a plain
+  // playlist load; every request is bounded (15 s), so the run is too.
+  const tryGet = (path) => get(srv.port, path).catch(() => ({ status: 0, body: Buffer.alloc(0) }));
   async function viewer() {
-    let r = await get(srv.port, url);
-    requests++;
-    let at = newestPart(r.body.toString());
+    let at = null;
     while (Date.now() < end) {
-      const next = `_HLS_msn=${at.msn}&_HLS_part=${at.part + 1}`;
-      r = await get(srv.port, `${url}?${next}`).catch(() => ({ status: 0 }));
+      if (!at) {
+        const r = await tryGet(url);
+        requests++;
+        at = r.status === 200 ? newestPart(r.body.toString()) : null;
+        if (!at) { errors++; await new Promise((res) => setTimeout(res, 200)); }
+        continue;
+      }
+      const r = await tryGet(`${url}?_HLS_msn=${at.msn}&_HLS_part=${at.part + 1}`);
       requests++;
-      if (r.status !== 200) { errors++; r = await get(srv.port, url); requests++; at = newestPart(r.body.toString()); continue; }
-      const text = r.body.toString();
-      const newest = newestPart(text);
-      const p = await get(srv.port, `${base}seg${newest.msn}.p${newest.part}.m4s`).catch(() => ({ status: 0 }));
+      const newest = r.status === 200 ? newestPart(r.body.toString()) : null;
+      if (!newest) { errors++; at = null; continue; }
+      const p = await tryGet(`${base}seg${newest.msn}.p${newest.part}.m4s`);
       requests++;
       if (p.status !== 200) errors++;
-      else latencies.push(Date.now() - newest.start);
+      else {
+        latencies.push(Date.now() - newest.start);
+        fromEnd.push(Date.now() - newest.end);
+      }
       at = newest;
     }
   }
@@ -80,10 +97,11 @@ try {
   await Promise.all(Array.from({ length: viewers }, viewer));
   const elapsed = (Date.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  const q = (f) => latencies[Math.min(latencies.length - 1, Math.floor(f * latencies.length))];
-  console.log(`| viewers | seconds | requests/s | errors | part latency p50 (ms) | p99 (ms) | max (ms) |`);
-  console.log(`|---|---|---|---|---|---|---|`);
-  console.log(`| ${viewers} | ${elapsed.toFixed(1)} | ${(requests / elapsed).toFixed(0)} | ${errors} | ${Math.round(q(0.5))} | ${Math.round(q(0.99))} | ${Math.round(latencies.at(-1))} |`);
+  fromEnd.sort((a, b) => a - b);
+  const q = (v, f) => (v.length ? Math.round(v[Math.min(v.length - 1, Math.floor(f * v.length))]) : "-");
+  console.log(`| viewers | seconds | requests/s | errors | parts received | part latency p50 (ms) | p99 (ms) | max (ms) | after the part's end p50 / p99 (ms) |`);
+  console.log(`|---|---|---|---|---|---|---|---|---|`);
+  console.log(`| ${viewers} | ${elapsed.toFixed(1)} | ${(requests / elapsed).toFixed(0)} | ${errors} | ${latencies.length} | ${q(latencies, 0.5)} | ${q(latencies, 0.99)} | ${q(latencies, 1)} | ${q(fromEnd, 0.5)} / ${q(fromEnd, 0.99)} |`);
 } finally {
   await browser.close();
   await srv.stop();

@@ -131,7 +131,7 @@ function report(rows) {
     const p = r.pub;
     const layers = p.out.layers.map((l) => `${l.rid ?? "-"}: ${l.frameWidth}`).join(", ");
     lines.push(
-      `| ${r.phase.name} | ${f1(p.out.framesEncoded / p.seconds)} | ${p.out.nackCount} | ${p.out.retransmittedPacketsSent} | ` +
+      `| ${r.phase.name} | ${f1(p.out.framesEncodedMax / p.seconds)} | ${p.out.nackCount} | ${p.out.retransmittedPacketsSent} | ` +
         `${p.out.pliCount} | ${Math.round((p.out.bytesSent * 8) / p.seconds / 1000)} | ${layers} | ${r.drops[2].down}/${r.drops[2].up} |`,
     );
   }

@@ -202,6 +202,19 @@ bool no_such_feed(const rapidjson::Document& reply) {
 
 }  // namespace
 
+void janus_peer::create_room(std::chrono::milliseconds timeout) {
+  auto& d = *impl_;
+  auto handle = d.attach(timeout);
+  auto r = d.call(d.message(handle, R"({"request":"create","room":)" + std::to_string(d.room) +
+                                      R"(,"publishers":6,"bitrate":0,"fir_freq":10,)"
+                                      R"("audiocodec":"opus","videocodec":"vp8",)"
+                                      R"("notify_joining":false,"record":false})"),
+                  timeout);
+  auto* data = impl::plugin_data(r);
+  if (!data || json::get_string(*data, "videoroom").value_or("") != "created")
+    throw std::runtime_error("janus: room not created: " + json::to_string(r));
+}
+
 void janus_peer::publish(std::chrono::milliseconds timeout) {
   auto& d = *impl_;
   d.pub_handle = d.attach(timeout);

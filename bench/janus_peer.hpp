@@ -22,6 +22,9 @@ public:
   janus_peer(const janus_peer&) = delete;
   janus_peer& operator=(const janus_peer&) = delete;
 
+  // Creates this peer's room (VP8 + Opus, no bitrate cap, as room 1234 of
+  // bench/janus/janus.plugin.videoroom.jcfg) on a handle of its own.
+  void create_room(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Joins as a publisher and publishes; returns once Janus answered.
   void publish(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // The feed id Janus gave this publisher (after publish()).

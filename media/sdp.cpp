@@ -245,6 +245,9 @@ std::vector<std::string> offered_rids(const GstSDPMedia* m) {
   return out;
 }
 
+constexpr const char* twcc_uri =
+  "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
 bool has_extmap(const GstSDPMedia* m, const char* uri) {
   for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
     const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, i);
@@ -254,9 +257,59 @@ bool has_extmap(const GstSDPMedia* m, const char* uri) {
   return false;
 }
 
+// An offered `extmap` as the answer states it: a direction (RFC 8285
+// `id/direction`) is the answerer's own, so an offer's `sendonly` (Firefox
+// offers its rid extensions so) is answered `recvonly`. Echoed unchanged, it
+// tells Firefox the server would send them, and Firefox then sends its layers
+// without rids.
+std::string answered_extmap(const std::string& offered) {
+  auto slash = offered.find('/');
+  auto space = offered.find(' ');
+  if (slash == std::string::npos || (space != std::string::npos && slash > space))
+    return offered;
+  auto end = space == std::string::npos ? offered.size() : space;
+  std::string dir = offered.substr(slash + 1, end - slash - 1);
+  if (dir == "sendonly")
+    dir = "recvonly";
+  else if (dir == "recvonly")
+    dir = "sendonly";
+  return offered.substr(0, slash + 1) + dir + offered.substr(end);
+}
+
+// Chrome starts its bandwidth estimate at 300 kbps and splits it over the
+// layers lowest first: the full layer gets its minimum (30 kbps, 2-4 fps at
+// 640x480) for the 10-15 s the estimate takes to grow here, and that layer is
+// what subscribers get by default (the Firefox "2 fps", media/README.md). A
+// start of 1 Mbps has every layer at full rate from the first second; the
+// estimate still falls where the path cannot carry it. Firefox ignores it.
+constexpr const char* simulcast_start_bitrate = "x-google-start-bitrate=1000";
+
+void set_start_bitrate(GstSDPMedia* answer) {
+  for (const auto& [pt, r] : rtpmaps(answer)) {
+    if (r.name != "vp8" && r.name != "vp9" && r.name != "h264" && r.name != "av1")
+      continue;
+    std::string prefix = std::to_string(pt) + " ";
+    bool found = false;
+    for (guint i = 0; i < gst_sdp_media_attributes_len(answer) && !found; i++) {
+      const GstSDPAttribute* a = gst_sdp_media_get_attribute(answer, i);
+      if (std::strcmp(a->key, "fmtp") || !a->value ||
+          std::strncmp(a->value, prefix.c_str(), prefix.size()))
+        continue;
+      found = true;
+      std::string value = std::string(a->value) + ";" + simulcast_start_bitrate;
+      GstSDPAttribute replacement;
+      gst_sdp_attribute_set(&replacement, "fmtp", value.c_str());
+      gst_sdp_media_replace_attribute(answer, i, &replacement);
+    }
+    if (!found)
+      gst_sdp_media_add_attribute(answer, "fmtp", (prefix + simulcast_start_bitrate).c_str());
+  }
+}
+
 // The answer's side of simulcast: webrtcbin 1.22 writes none of it.
 void accept_simulcast(GstSDPMedia* answer, const GstSDPMedia* offer,
                       const std::vector<std::string>& rids) {
+  set_start_bitrate(answer);
   // The layers are told apart by these extensions: answer them as offered.
   for (const char* uri :
        {"urn:ietf:params:rtp-hdrext:sdes:mid", "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
@@ -266,7 +319,7 @@ void accept_simulcast(GstSDPMedia* answer, const GstSDPMedia* offer,
     for (guint i = 0; i < gst_sdp_media_attributes_len(offer); i++) {
       const GstSDPAttribute* a = gst_sdp_media_get_attribute(offer, i);
       if (!std::strcmp(a->key, "extmap") && a->value && std::strstr(a->value, uri))
-        gst_sdp_media_add_attribute(answer, "extmap", a->value);
+        gst_sdp_media_add_attribute(answer, "extmap", answered_extmap(a->value).c_str());
     }
   }
   std::string list;
@@ -357,6 +410,25 @@ std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec
     plan.mlines.push_back(std::move(ml));
   }
   return plan;
+}
+
+void accept_transport_cc(GstSDPMessage& answer, const publish_plan& plan) {
+  const GstSDPMessage* offer = plan.for_webrtcbin.get();
+  for (guint i = 0; i < gst_sdp_message_medias_len(&answer) && i < plan.mlines.size() &&
+                    i < gst_sdp_message_medias_len(offer);
+       i++) {
+    if (!plan.mlines[i].accepted)
+      continue;
+    auto* m = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(&answer, i));
+    const GstSDPMedia* o = gst_sdp_message_get_media(offer, i);
+    if (has_extmap(m, twcc_uri))
+      continue;
+    for (guint k = 0; k < gst_sdp_media_attributes_len(o); k++) {
+      const GstSDPAttribute* a = gst_sdp_media_get_attribute(o, k);
+      if (!std::strcmp(a->key, "extmap") && a->value && std::strstr(a->value, twcc_uri))
+        gst_sdp_media_add_attribute(m, "extmap", a->value);
+    }
+  }
 }
 
 sdp_ptr answer_for_browser(const GstSDPMessage& answer, publish_plan& plan) {

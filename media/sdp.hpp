@@ -56,6 +56,14 @@ std::optional<publish_plan> plan_publish_offer(const GstSDPMessage& offer, codec
 // itself rejected.
 sdp_ptr answer_for_browser(const GstSDPMessage& answer, publish_plan& plan);
 
+// Adds the offer's transport-wide-cc extmap to webrtcbin's own answer on the
+// accepted m-lines, before it is set as the local description: webrtcbin 1.22
+// answers no extmap and takes its RTP session's receive caps from its answer,
+// so only then does the session know the extension id and send transport-cc
+// feedback (the browser's send-side estimate needs it; with the extension in
+// the browser's answer only, the browser gets none and its estimate collapses).
+void accept_transport_cc(GstSDPMessage& answer, const publish_plan& plan);
+
 // The id of `uri` in the m-line's `a=extmap:<id>[/<direction>] <uri>`, 0 if absent.
 unsigned extmap_id(const GstSDPMedia& m, const std::string& uri);
 

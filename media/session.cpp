@@ -101,6 +101,8 @@ session::session(session_config cfg, session_events events)
 
   // An empty live pipeline: PLAYING at once; elements added later follow it.
   gst_element_set_state(impl_->pipeline.get(), GST_STATE_PLAYING);
+  if (impl_->cfg.simulcast)
+    impl_->start_adapting();
 }
 
 session::~session() {

@@ -106,6 +106,10 @@ struct session_events {
   // track (relay_track_to, and later simulcast layers); the remote node's
   // session needs them (add_relayed_streams) to accept them.
   std::function<void(std::string node, std::vector<relay_stream>)> relay_streams;
+  // Subscriber `peer` is told that the publisher of `track_id` stopped (no
+  // packets for 2 s) or started again sending layer `variant`.
+  std::function<void(std::string peer, std::string track_id, std::string variant, bool enabled)>
+    variant_availability;
   // A bad request or a failed connection; the session goes on. peer may be "".
   std::function<void(std::string peer, std::string reason, std::string message)> error;
 };

@@ -163,12 +163,29 @@ void variant_branch::set_target(simulcast::variant v) {
   retarget();
 }
 
+void variant_branch::set_cap(simulcast::variant v) {
+  cap_ = v;
+  retarget();
+}
+
+void variant_branch::set_enabled(simulcast::variant_set enabled) {
+  enabled_ = enabled;
+  retarget();
+}
+
+simulcast::variant variant_branch::forwarded() const {
+  std::lock_guard lock(st_->mutex);
+  return st_->rw.current() ? *st_->rw.current() : st_->rw.target();
+}
+
 void variant_branch::retarget() {
   simulcast::variant_set present = 0;
   for (auto v : simulcast::all_variants)
     if (layers_[static_cast<unsigned>(v)])
       present |= simulcast::bit(v);
-  auto chosen = simulcast::choose_variant(wanted_, simulcast::variant::h, present);
+  // All idle (the publisher paused?): keep to what is there rather than nothing.
+  simulcast::variant_set usable = present & enabled_ ? present & enabled_ : present;
+  auto chosen = simulcast::choose_variant(wanted_, cap_, usable);
   if (!chosen)
     return;
   bool request;

@@ -33,6 +33,12 @@ public:
   // What the subscriber asked for; the layer forwarded is the best one present
   // up to it. A keyframe of it is requested when it changes.
   void set_target(simulcast::variant v);
+  // The highest layer the subscriber's path takes (simulcast::loss_cap).
+  void set_cap(simulcast::variant v);
+  // The layers the publisher is sending (idle ones are skipped while another is).
+  void set_enabled(simulcast::variant_set enabled);
+  // The layer forwarded now, or the one being switched to if none yet.
+  simulcast::variant forwarded() const;
 
   struct state;
 
@@ -46,6 +52,8 @@ private:
   std::array<source*, 3> layers_{};
   std::array<std::shared_ptr<const source::listener>, 3> listeners_{};
   simulcast::variant wanted_;
+  simulcast::variant cap_ = simulcast::variant::h;
+  simulcast::variant_set enabled_ = 0b111;
 };
 
 }  // namespace vr::media

@@ -22,8 +22,9 @@ export async function openCamera(video: boolean, ui: RoomUi): Promise<MediaStrea
   }
 }
 
-// Simulcast (issue 22). With `&simulcast=1` (or `&simulcast=auto` in group
-// rooms, Chromium) the camera is published as three encodings. `&video=
+// Simulcast (issue 22). The camera is published as three encodings when the
+// server takes them (peerAccepted.simulcast: rooms.simulcast, group rooms);
+// `&simulcast=0` turns it off, `&simulcast=1` asks for it anyway. `&video=
 // low|medium|high` asks the server for that variant of every remote video
 // (setTargetTrackVariant).
 export type Variant = "h" | "m" | "l";
@@ -39,13 +40,12 @@ export const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
 
 const VARIANTS: Record<string, Variant> = { low: "l", medium: "m", high: "h" };
 
-export function simulcastOptions(search: string, roomType: string | null): SimulcastOptions {
+export function simulcastOptions(search: string, serverTakesSimulcast: boolean): SimulcastOptions {
   const params = new URLSearchParams(search);
   const asked = params.get("simulcast");
-  // Off unless asked while rooms.simulcast is off by default: a refused offer
-  // makes Chrome start its one encoding small (320 wide for a while).
-  // Firefox's layers carry no rid the server can read.
-  const firefox = /Firefox\//.test(navigator.userAgent);
-  const publish = asked === "1" || (asked === "auto" && roomType === "group" && !firefox);
+  // A server that refuses simulcast makes Chrome start its one encoding small
+  // (320 wide for a while): offer it only where it is taken, unless asked.
+  // Firefox publishes rids as well (media/README.md, Firefox and simulcast).
+  const publish = asked === "1" || (asked !== "0" && serverTakesSimulcast);
   return { publish, target: VARIANTS[params.get("video") ?? ""] ?? null };
 }

@@ -180,6 +180,7 @@ export type PeerAccepted = {
   peersInRoom: Peer[];
   iceServers: IceServer[];
   hlsUrl?: string; // broadcast rooms
+  simulcast?: boolean; // the server takes simulcast cameras (rooms.simulcast, group rooms)
 };
 export type PeerDenied = { reason: string };
 export type PeerJoined = { peer: Peer };

@@ -72,6 +72,8 @@ const state = {
   trackMeta: new Map<TrackId, { kind: TrackKind; type?: TrackType; muted: boolean }>(),
   variants: new Map<TrackId, string>(), // simulcast layer received, by remote track
   variantSwitches: 0,
+  // trackVariantDisabled / trackVariantEnabled as they came (tests read them).
+  variantNotices: [] as { trackId: TrackId; variant: string; enabled: boolean }[],
 };
 
 // Per media session (one per channel join); `epoch` lets async work started by
@@ -106,6 +108,7 @@ const testHook = {
   // switches were announced, and asking for another layer.
   variants: () => Object.fromEntries(state.variants),
   get variantSwitches() { return state.variantSwitches; },
+  variantNotices: () => state.variantNotices.map((n) => ({ ...n })),
   setTargetVariant: (trackId: string, variant: "h" | "m" | "l") =>
     sig.sendMediaEvent("setTargetTrackVariant", { trackId, variant }),
   // Candidate types of the selected pair of each SFU connection, e.g.
@@ -321,7 +324,7 @@ function onPeerAccepted(d: PeerAccepted): void {
     },
     (msg) => console.warn(msg),
     iceTransportPolicy,
-    simulcastOptions(location.search, state.roomType),
+    simulcastOptions(location.search, d.simulcast === true),
   );
   const others = (d.peersInRoom ?? []).filter((p) => !isSelf(p.id));
   for (const p of others) {
@@ -446,8 +449,8 @@ const mediaHandlers: ServerMediaHandlers = {
   vadNotification: onVadNotification,
   trackVariantSwitched: onVariantSwitched,
   // Layer availability is not shown (yet): the server picks another layer itself.
-  trackVariantEnabled: () => {},
-  trackVariantDisabled: () => {},
+  trackVariantEnabled: (d) => state.variantNotices.push({ trackId: d.trackId, variant: d.variant, enabled: true }),
+  trackVariantDisabled: (d) => state.variantNotices.push({ trackId: d.trackId, variant: d.variant, enabled: false }),
   trackUpdated: onTrackUpdated,
   error: onMediaError,
 };

@@ -6,6 +6,7 @@
 //   media/session/subscriber.cpp  subscribe connections: offer/answer state, m-line reuse, linking
 //   media/session/recorder.cpp    LL-HLS recording of broadcast publishers
 //   media/session/room_recorder.cpp  recording every track to files (recordStart)
+//   media/session/adaptation.cpp  simulcast layers follow subscriber loss and idle layers
 #pragma once
 
 #include "media/forwarding.hpp"
@@ -19,9 +20,12 @@
 #include "media/relay/relay_sender.hpp"
 #include "media/sdp.hpp"
 #include "media/session.hpp"
+#include "media/simulcast/loss_cap.hpp"
 #include "media/simulcast/variant.hpp"
 #include "media/variant_branch.hpp"
+#include "media/webrtcbin/receiver_reports.hpp"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -54,7 +58,15 @@ struct slot {
   bool caps_sent = false;               // `track`'s caps sent into the sink pad before linking
   std::unique_ptr<branch> br;           // linked once negotiated and connected
   std::unique_ptr<variant_branch> vbr;  // instead of br for a simulcast track
+  // Simulcast: the layer cap from the subscriber's receiver reports, and how
+  // many report blocks on our SSRC were read (receiver_reports::block::count).
+  simulcast::loss_cap cap;
+  std::uint64_t last_report_count = 0;
 };
+
+// When each layer of a simulcast track last had a packet (monotonic µs),
+// written on streaming threads.
+using layer_clock = std::array<std::atomic<std::int64_t>, 3>;
 
 struct published {
   std::unique_ptr<source> src;
@@ -64,6 +76,10 @@ struct published {
   bool simulcast = false;
   simulcast::variant first_variant = simulcast::variant::h;
   std::map<simulcast::variant, std::unique_ptr<source>> more_layers;
+  // Which layers flow (session/adaptation.cpp): idle ones are disabled.
+  std::shared_ptr<layer_clock> last_packet = std::make_shared<layer_clock>();
+  std::array<std::shared_ptr<const source::listener>, 3> activity;
+  simulcast::variant_set enabled = 0;
 
   source* layer(simulcast::variant v) const {
     if (simulcast && v == first_variant)
@@ -121,6 +137,7 @@ struct peer {
   // own RTX SSRCs until ours are set again, so no branch starts meanwhile.
   bool sub_applying = false;
   std::map<std::string, simulcast::variant> target_variants;  // by track id (setTargetTrackVariant)
+  receiver_reports reports;  // what the subscriber's browser reports receiving
 };
 
 // The room's recording to files, while it is on.
@@ -241,6 +258,13 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void link_ready(peer& q);
   void link_variants(peer& q, slot& s, published& pub);
   void set_target_variant(const std::string& id, const std::string& tid, simulcast::variant v);
+
+  // session/adaptation.cpp: simulcast layers follow bandwidth and activity
+  void start_adapting();
+  void adapt();
+  void watch_layer(published& pub, simulcast::variant v, source& src);
+  void update_layers(peer& p, const std::string& mid, published& pub, std::int64_t now_us);
+  void update_caps(peer& q, std::int64_t now_us);
   std::unique_ptr<peer_connection> make_subscribe_connection(peer& q);
 
   // session/relay.cpp: the cascade relay

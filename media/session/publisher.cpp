@@ -55,6 +55,10 @@ void session::impl::next_publish(peer& p) {
         return;
       if (!answer)
         return self->publish_failed(*q, "create answer: " + err);
+      // Congestion feedback to simulcast publishers (they pick their layers
+      // by it); off with simulcast off, like the rest of simulcast.
+      if (self->cfg.simulcast)
+        sdp::accept_transport_cc(*answer, *plan_holder);
       auto answer_holder = std::make_shared<sdp_ptr>(std::move(answer));
       q->pub->set_local(GST_WEBRTC_SDP_TYPE_ANSWER, **answer_holder, [=](std::string err) {
         peer* q = self->find(pid, serial);
@@ -279,6 +283,7 @@ void session::impl::source_rid(const std::string& pid, std::uint64_t serial, con
     pub.kind = caps_kind(pub.src->caps().get());
     pub.simulcast = true;
     pub.first_variant = *v;
+    watch_layer(pub, *v, *pub.src);
     announce(*p, mid);
     return;
   }
@@ -290,6 +295,7 @@ void session::impl::source_rid(const std::string& pid, std::uint64_t serial, con
     return;
   }
   source& added = *(pub.more_layers[*v] = std::move(src));
+  watch_layer(pub, *v, added);
   std::string tid = track_id(pid, mid);
   for (auto& [id, q] : peers)
     for (auto& s : q->slots)

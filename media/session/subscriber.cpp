@@ -37,6 +37,8 @@ void session::impl::remove_track_everywhere(const std::string& tid) {
         continue;
       s->br.reset();
       s->vbr.reset();
+      s->cap = {};
+      s->last_report_count = 0;
       s->track.clear();
       s->negotiated = false;
     }
@@ -271,6 +273,8 @@ void session::impl::link_variants(peer& q, slot& s, published& pub) {
   for (auto v : simulcast::all_variants)
     if (source* layer = pub.layer(v))
       s.vbr->add_layer(v, *layer);
+  s.vbr->set_enabled(pub.enabled);
+  s.vbr->set_cap(s.cap.cap());
 }
 
 void session::impl::set_target_variant(const std::string& id, const std::string& tid,

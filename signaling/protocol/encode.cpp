@@ -89,6 +89,8 @@ struct media_writer {
     w.EndArray();
     if (e.hls_url)
       field(w, "hlsUrl", *e.hls_url);
+    json::key(w, "simulcast");
+    w.Bool(e.simulcast);
     return "peerAccepted";
   }
   std::string_view operator()(const peer_joined& e) const {

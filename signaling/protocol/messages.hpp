@@ -180,6 +180,8 @@ struct peer_accepted {
   std::vector<peer_desc> peers_in_room;
   std::vector<ice_server> ice_servers;
   std::optional<std::string> hls_url;
+  // Group rooms with rooms.simulcast: publish cameras as simulcast layers.
+  bool simulcast = false;
 };
 struct peer_joined {
   peer_desc peer;

@@ -1,6 +1,7 @@
 // Interop (issue 22): a Firefox page and a Chromium page in one group room decode
-// each other's video and receive each other's audio through the server. Firefox is
-// Debian's firefox-esr, driven headless over WebDriver BiDi by puppeteer-core.
+// each other's video and receive each other's audio through the server, without
+// and with simulcast (both publishing three rid layers). Firefox is Debian's
+// firefox-esr, driven headless over WebDriver BiDi by puppeteer-core.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
@@ -19,7 +20,7 @@ const FIREFOX_PREFS = {
   "media.autoplay.default": 0, // allowed: the remote <video> plays without a click
 };
 
-let srv, chromium, firefox;
+let srv, srvSimulcast, chromium, firefox;
 const servers = [];
 
 async function launchFirefox() {
@@ -29,16 +30,18 @@ async function launchFirefox() {
 }
 
 before(async () => {
-  srv = await startServer();
-  servers.push(srv);
+  [srv, srvSimulcast] = await Promise.all([startServer(), startServer({ "rooms.simulcast": "true" })]);
+  servers.push(srv, srvSimulcast);
   [chromium, firefox] = await Promise.all([launch(), launchFirefox()]);
 });
 
 after(async () => {
   await firefox?.close();
   await chromium?.close();
-  const { code } = await srv.stop();
-  assert.equal(code, 0, "the server exits cleanly");
+  for (const s of [srv, srvSimulcast]) {
+    const { code } = await s.stop();
+    assert.equal(code, 0, "the server exits cleanly");
+  }
 });
 
 // The remote <video> of `from` on a page: its size and play position.
@@ -47,13 +50,17 @@ const remoteVideo = (from) => {
   return v ? { width: v.videoWidth, time: v.currentTime } : null;
 };
 
-test("a Firefox page and a Chromium page decode each other's video and hear each other", guard(() => servers, async () => {
+// Opens `room` in Firefox (`query` appended to the URL) and in Chromium; checks
+// that each decodes the other's video (at least `minFrames` in 3 s, after the
+// start) and receives its audio, and that each page's remote <video> plays.
+// Returns both pages and peer ids.
+async function decodeEachOther(server, room, query, minFrames) {
   // puppeteer's Page has evaluate/waitForFunction like Playwright's; the helpers
   // of browser.mjs that only evaluate work on both.
   const fox = await firefox.newPage();
-  await fox.goto(`${srv.httpUrl}/room/e2e_firefox?display_name=Fox`);
+  await fox.goto(`${server.httpUrl}/room/${room}?display_name=Fox${query}`);
   await fox.waitForFunction(() => window.videoroom?.state === "joined", { timeout: 15000 });
-  const chrome = await openRoom(chromium, srv.httpUrl, "e2e_firefox", "Chris");
+  const chrome = await openRoom(chromium, server.httpUrl, room, "Chris", query);
   const [idFox, idChrome] = await Promise.all([peerId(fox), peerId(chrome)]);
   assert.notEqual(idFox, idChrome);
 
@@ -67,7 +74,7 @@ test("a Firefox page and a Chromium page decode each other's video and hear each
   for (const [who, s0, s1, from] of [["Firefox", a0, a1, idChrome], ["Chromium", b0, b1, idFox]]) {
     const frames = received(s1, from, "video", "framesDecoded") - received(s0, from, "video", "framesDecoded");
     const bytes = received(s1, from, "audio", "bytesReceived") - received(s0, from, "audio", "bytesReceived");
-    assert.ok(frames > 15, `${who} decoded ${frames} frames in 3 s`);
+    assert.ok(frames >= minFrames, `${who} decoded ${frames} frames in 3 s (want ${minFrames})`);
     assert.ok(bytes > 3000, `${who} received ${bytes} audio bytes in 3 s`);
   }
 
@@ -76,7 +83,49 @@ test("a Firefox page and a Chromium page decode each other's video and hear each
     const v0 = await poll(() => page.evaluate(remoteVideo, from), (v) => v?.width > 0, `${who}'s <video> of the other`, 10000);
     await poll(() => page.evaluate(remoteVideo, from), (v) => v.time > v0.time + 0.5, `${who}'s <video> playing`, 10000);
   }
+  return { fox, chrome, idFox, idChrome };
+}
 
+test("a Firefox page and a Chromium page decode each other's video and hear each other", guard(() => servers, async () => {
+  const { fox, chrome } = await decodeEachOther(srv, "e2e_firefox", "", 16);
+  await fox.close();
+  await chrome.context().close();
+}));
+
+// The video tracks `from` a page receives, as its stats list them.
+const videoFrom = async (page, from) => (await stats(page)).inbound.find((t) => t.peerId === from && t.kind === "video");
+
+test("with simulcast, Firefox and Chromium publish layers and decode each other at full rate", guard(() => servers, async () => {
+  // At least 10 fps each way, measured over 3 s.
+  const { fox, chrome, idFox, idChrome } = await decodeEachOther(srvSimulcast, "e2e_firefox_simulcast", "&simulcast=1", 30);
+  // Both really send several layers (each answer accepted simulcast with rids
+  // the server reads: Firefox's only when its rid extension is answered recvonly).
+  for (const [who, page] of [["Firefox", fox], ["Chromium", chrome]]) {
+    const out = (await stats(page)).outbound.filter((o) => o.kind === "video" && o.packetsSent > 0);
+    assert.ok(out.length >= 2, `${who} sends several video encodings: ${JSON.stringify(out)}`);
+  }
+  // Subscribers get h by default (full size: the fake cameras are 640 wide),
+  // and a Chromium page asking for low gets at most 320 wide, of each.
+  const low = await openRoom(chromium, srvSimulcast.httpUrl, "e2e_firefox_simulcast", "Low", "&video=low");
+  for (const [who, page, from] of [["Chromium of Firefox", chrome, idFox], ["Firefox of Chromium", fox, idChrome]])
+    await poll(() => videoFrom(page, from), (v) => v?.frameWidth === 640, `${who}: 640-wide frames (h)`, 30000);
+  for (const [who, from] of [["Firefox", idFox], ["Chromium", idChrome]]) {
+    const v0 = await poll(() => videoFrom(low, from), (v) => v?.framesDecoded > 10 && v.frameWidth > 0 && v.frameWidth <= 320,
+      `low subscriber: frames of ${who} at most 320 wide`, 30000);
+    await poll(() => videoFrom(low, from), (v) => v.framesDecoded > v0.framesDecoded + 15 && v.frameWidth <= 320,
+      `low subscriber: ${who}'s low layer keeps coming`, 10000);
+  }
+  await low.context().close();
+
+  // Firefox switches layers mid-stream (the rewriter's one SSRC, continuous
+  // sequence numbers and timestamps; VP8 picture ids jump) and decodes on.
+  const trackId = (await videoFrom(fox, idChrome)).trackId;
+  for (const [variant, fits] of [["l", (w) => w <= 320], ["h", (w) => w === 640]]) {
+    const before = await videoFrom(fox, idChrome);
+    await fox.evaluate((t, v) => window.videoroom.setTargetVariant(t, v), trackId, variant);
+    await poll(() => videoFrom(fox, idChrome), (v) => fits(v.frameWidth) && v.framesDecoded > before.framesDecoded + 30,
+      `Firefox: frames of the new layer after asking for ${variant}`, 20000);
+  }
   await fox.close();
   await chrome.context().close();
 }));

@@ -380,6 +380,7 @@ T("media session: peerAccepted, peerJoined, peerUpdated, peerLeft; viewers can't
     ownerId: a.id,
     peersInRoom: [],
     iceServers: [],
+    simulcast: true, // a group room with rooms.simulcast (its default)
   });
 
   const mA = a.peer.log.mark();
@@ -391,6 +392,7 @@ T("media session: peerAccepted, peerJoined, peerUpdated, peerLeft; viewers can't
     ownerId: a.id,
     peersInRoom: [{ id: a.id, metadata: { displayName: "Ann" }, role: "publisher", tracks: {} }],
     iceServers: [],
+    simulcast: true,
   });
   assert.deepEqual((await a.peer.waitMedia(topic, "peerJoined", { since: mA })).data, {
     peer: { id: b.id, metadata: { displayName: "Bob" }, role: "publisher", tracks: {} },

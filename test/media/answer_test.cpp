@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <sstream>
 
 using namespace vr;
@@ -145,6 +146,15 @@ TEST_CASE("with simulcast on, the answer accepts the offer's rids and their exte
         std::string::npos);
   CHECK(audio.find("a=simulcast") == std::string::npos);
   CHECK(first_line(video) == "m=video 9 UDP/TLS/RTP/SAVPF 96 97");
+  // Transport-wide sequence numbers, answered as offered (webrtcbin sends the
+  // transport-cc feedback), on both m-lines: one transport under BUNDLE.
+  for (const auto& m : {audio, video}) {
+    CHECK(
+      m.find(
+        "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01") !=
+      std::string::npos);
+    CHECK(m.find("transport-cc") != std::string::npos);
+  }
 }
 
 TEST_CASE("with simulcast on, the plan names the video rids and their extension id") {
@@ -166,4 +176,66 @@ TEST_CASE("with simulcast on, the plan names the video rids and their extension 
   REQUIRE(off);
   for (const auto& ml : off->mlines)
     CHECK(ml.rid_ext_id == 0);
+}
+
+namespace {
+
+// Firefox's simulcast offer differs from Chrome's: its rid extensions are
+// offered `sendonly` (RFC 8285 direction), and it keeps its a=ssrc lines.
+std::string firefox_simulcast_offer() {
+  std::string offer = chrome_simulcast_offer();
+  for (const char* ext : {"a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+                          "a=extmap:11 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"}) {
+    auto pos = offer.find(ext);
+    REQUIRE(pos != std::string::npos);
+    offer.insert(pos + std::strlen("a=extmap:1") + 1, "/sendonly");
+  }
+  return offer;
+}
+
+}  // namespace
+
+TEST_CASE("with simulcast on, extensions offered sendonly are answered recvonly") {
+  answer_capture cap;
+  auto cfg = loopback_config();
+  cfg.simulcast = true;
+  std::string answer = answer_to(firefox_simulcast_offer().c_str(), cfg, cap);
+  INFO(answer);
+  REQUIRE(!answer.empty());
+  std::string video = section(answer, "video");
+  // Echoed `sendonly`, Firefox sends its layers without the rid extension.
+  CHECK(video.find("a=extmap:10/recvonly urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id") !=
+        std::string::npos);
+  CHECK(video.find("a=extmap:11/recvonly urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id") !=
+        std::string::npos);
+  CHECK(video.find("sendonly urn") == std::string::npos);
+  CHECK(video.find("a=simulcast:recv l;m;h") != std::string::npos);
+  // The id is read the same with a direction (the publisher's pads use it).
+  media::sdp_ptr offer = media::parse_sdp(firefox_simulcast_offer());
+  REQUIRE(offer);
+  auto plan = media::sdp::plan_publish_offer(*offer, {.simulcast = true});
+  REQUIRE(plan);
+  for (const auto& ml : plan->mlines)
+    if (ml.kind == "video")
+      CHECK(ml.rid_ext_id == 10);
+}
+
+TEST_CASE("with simulcast on, the answer starts Chrome's estimate high enough for every layer") {
+  answer_capture cap;
+  auto cfg = loopback_config();
+  cfg.simulcast = true;
+  std::string answer = answer_to(chrome_simulcast_offer().c_str(), cfg, cap);
+  INFO(answer);
+  REQUIRE(!answer.empty());
+  std::string audio = section(answer, "audio"), video = section(answer, "video");
+  // At the default 300 kbps start the full layer (what subscribers get) runs
+  // at 2-4 fps for its first 10-15 s (media/README.md, Firefox and simulcast).
+  CHECK(video.find("a=fmtp:96 x-google-start-bitrate=1000") != std::string::npos);
+  CHECK(video.find("a=fmtp:97 apt=96") != std::string::npos);  // RTX untouched
+  CHECK(video.find("97 apt=96;x-google") == std::string::npos);
+  CHECK(audio.find("x-google") == std::string::npos);
+  // Without simulcast one encoding takes the whole estimate: left alone.
+  answer_capture plain;
+  CHECK(answer_to(chrome_simulcast_offer().c_str(), loopback_config(), plain).find("x-google") ==
+        std::string::npos);
 }

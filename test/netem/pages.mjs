@@ -55,6 +55,9 @@ export async function videoStats(page) {
     out: {
       streams: out.length,
       framesEncoded: sum(out, "framesEncoded"),
+      // The frame rate sent: the busiest layer's (all layers of a simulcast
+      // camera encode the same frames when the path carries them).
+      framesEncodedMax: out.reduce((m, s) => Math.max(m, s.framesEncoded ?? 0), 0),
       nackCount: sum(out, "nackCount"),
       pliCount: sum(out, "pliCount"),
       retransmittedPacketsSent: sum(out, "retransmittedPacketsSent"),

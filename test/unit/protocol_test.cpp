@@ -324,13 +324,14 @@ TEST_CASE("server media events nest their JSON in the payload's data string", "[
                                 std::nullopt};
   CHECK(
     inner(accepted) ==
-    R"(peerAccepted {"id":"p1","role":"publisher","roomType":"group","ownerId":"p1","peersInRoom":[{"id":"p2","metadata":{"displayName":"b"},"role":"viewer","tracks":{"p2:0":{"kind":"video","metadata":{"t":1}}}}],"iceServers":[{"urls":"stun:h:1"},{"urls":"turn:h:2","username":"u","credential":"p"}]})");
+    R"(peerAccepted {"id":"p1","role":"publisher","roomType":"group","ownerId":"p1","peersInRoom":[{"id":"p2","metadata":{"displayName":"b"},"role":"viewer","tracks":{"p2:0":{"kind":"video","metadata":{"t":1}}}}],"iceServers":[{"urls":"stun:h:1"},{"urls":"turn:h:2","username":"u","credential":"p"}],"simulcast":false})");
   accepted.hls_url = "/dev/live/p1/t/playlist.m3u8";
   accepted.peers_in_room.clear();
   accepted.owner_id.reset();
+  accepted.simulcast = true;
   CHECK(
     inner(accepted) ==
-    R"(peerAccepted {"id":"p1","role":"publisher","roomType":"group","ownerId":null,"peersInRoom":[],"iceServers":[{"urls":"stun:h:1"},{"urls":"turn:h:2","username":"u","credential":"p"}],"hlsUrl":"/dev/live/p1/t/playlist.m3u8"})");
+    R"(peerAccepted {"id":"p1","role":"publisher","roomType":"group","ownerId":null,"peersInRoom":[],"iceServers":[{"urls":"stun:h:1"},{"urls":"turn:h:2","username":"u","credential":"p"}],"hlsUrl":"/dev/live/p1/t/playlist.m3u8","simulcast":true})");
   CHECK(inner(proto::peer_joined{other}).starts_with(R"(peerJoined {"peer":{"id":"p2",)"));
   CHECK(inner(proto::peer_left{"p2"}) == R"(peerLeft {"peerId":"p2"})");
   CHECK(inner(proto::peer_updated{"p2", {R"({"x":1})"}}) ==
