@@ -8,7 +8,8 @@ export const CONNECTION_TIMEOUT_MS = 1000;
 // Starts `n` nodes, the first alone and the others seeded by it. Each server
 // object gets `nodeName` ("127.0.0.1:PORT", its name in the cluster).
 // `connectionTimeoutMs`: how long a silent node is still counted.
-export async function startCluster(n, { connectionTimeoutMs = CONNECTION_TIMEOUT_MS } = {}) {
+// `perNode(i)`: more config overrides for node i.
+export async function startCluster(n, { connectionTimeoutMs = CONNECTION_TIMEOUT_MS, perNode = () => ({}) } = {}) {
   const nodes = [];
   for (let i = 0; i < n; i++) {
     const nodePort = await freePort();
@@ -18,6 +19,7 @@ export async function startCluster(n, { connectionTimeoutMs = CONNECTION_TIMEOUT
       "cluster.seeds": seeds,
       "cluster.heartbeat-interval": `${HEARTBEAT_MS}ms`,
       "cluster.connection-timeout": `${connectionTimeoutMs}ms`,
+      ...perNode(i),
     });
     srv.nodeName = `127.0.0.1:${nodePort}`;
     nodes.push(srv);
