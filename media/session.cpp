@@ -3,6 +3,7 @@
 // The rest of session::impl is in session/ (see session/impl.hpp).
 #include "media/session.hpp"
 
+#include "media/bin_elements.hpp"
 #include "media/runtime.hpp"
 #include "media/session/impl.hpp"
 #include "media/webrtcbin/webrtcbin_tuning.hpp"
@@ -289,22 +290,8 @@ session::stats session::get_stats() const {
   }
   // Safe from any thread: bin iteration takes the bin locks (and resyncs).
   if (GstElement* pipeline = impl_->pipeline.get()) {
-    iterator_ptr it(gst_bin_iterate_recurse(GST_BIN(pipeline)));
-    for (bool done = false; !done;) {
-      GValue item = G_VALUE_INIT;
-      switch (gst_iterator_next(it.get(), &item)) {
-        case GST_ITERATOR_OK:
-          s.elements++;
-          g_value_unset(&item);
-          break;
-        case GST_ITERATOR_RESYNC:
-          gst_iterator_resync(it.get());
-          s.elements = 0;
-          break;
-        default:
-          done = true;
-      }
-    }
+    for_each_element(
+      GST_BIN(pipeline), true, [&](GstElement*) { s.elements++; }, [&] { s.elements = 0; });
   }
   return s;
 }

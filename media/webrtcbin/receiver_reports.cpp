@@ -1,5 +1,6 @@
 #include "media/webrtcbin/receiver_reports.hpp"
 
+#include "media/bin_elements.hpp"
 #include "media/gst_ptr.hpp"
 
 #include <gst/rtp/gstrtcpbuffer.h>
@@ -10,26 +11,11 @@ namespace vr::media {
 namespace {
 
 GstElement* find_rtpbin(GstElement* webrtcbin) {
-  iterator_ptr it(gst_bin_iterate_elements(GST_BIN(webrtcbin)));
   GstElement* found = nullptr;
-  for (bool done = false; !done;) {
-    GValue item = G_VALUE_INIT;
-    switch (gst_iterator_next(it.get(), &item)) {
-      case GST_ITERATOR_OK: {
-        auto* e = GST_ELEMENT(g_value_get_object(&item));
-        GstElementFactory* f = gst_element_get_factory(e);
-        if (!found && f && !std::strcmp(GST_OBJECT_NAME(f), "rtpbin"))
-          found = GST_ELEMENT(gst_object_ref(e));
-        g_value_unset(&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync(it.get());
-        break;
-      default:
-        done = true;
-    }
-  }
+  for_each_element(GST_BIN(webrtcbin), false, [&](GstElement* e) {
+    if (!found && made_by(e, "rtpbin"))
+      found = GST_ELEMENT(gst_object_ref(e));
+  });
   return found;
 }
 

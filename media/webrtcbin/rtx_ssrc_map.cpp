@@ -1,5 +1,6 @@
 #include "media/webrtcbin/rtx_ssrc_map.hpp"
 
+#include "media/bin_elements.hpp"
 #include "media/gst_ptr.hpp"
 
 #include <cstring>
@@ -12,25 +13,10 @@ void pin_rtx_ssrc_map(GstElement* webrtcbin, const std::map<std::uint32_t, std::
   for (auto [media, rtx] : map)
     gst_structure_set(s.get(), std::to_string(media).c_str(), G_TYPE_UINT, guint(rtx), nullptr);
   // Setting the same map twice (after a resync) is harmless.
-  iterator_ptr it(gst_bin_iterate_recurse(GST_BIN(webrtcbin)));
-  for (bool done = false; !done;) {
-    GValue item = G_VALUE_INIT;
-    switch (gst_iterator_next(it.get(), &item)) {
-      case GST_ITERATOR_OK: {
-        auto* e = GST_ELEMENT(g_value_get_object(&item));
-        GstElementFactory* f = gst_element_get_factory(e);
-        if (f && !std::strcmp(GST_OBJECT_NAME(f), "rtprtxsend"))
-          g_object_set(e, "ssrc-map", s.get(), nullptr);
-        g_value_unset(&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync(it.get());
-        break;
-      default:
-        done = true;
-    }
-  }
+  for_each_element(GST_BIN(webrtcbin), true, [&](GstElement* e) {
+    if (made_by(e, "rtprtxsend"))
+      g_object_set(e, "ssrc-map", s.get(), nullptr);
+  });
 }
 
 }  // namespace vr::media
