@@ -107,8 +107,11 @@ test("with simulcast, Firefox and Chromium publish layers and decode each other 
   // Subscribers get h by default (full size: the fake cameras are 640 wide),
   // and a Chromium page asking for low gets at most 320 wide, of each.
   const low = await openRoom(chromium, srvSimulcast.httpUrl, "e2e_firefox_simulcast", "Low", "&video=low");
-  for (const [who, page, from] of [["Chromium of Firefox", chrome, idFox], ["Firefox of Chromium", fox, idChrome]])
-    await poll(() => videoFrom(page, from), (v) => v?.frameWidth === 640, `${who}: 640-wide frames (h)`, 30000);
+  // Firefox starts its own h layer only once its send estimate has grown (no
+  // start bitrate it heeds), later still on a loaded machine: seen after more
+  // than 36 s in a full CI run, ~15 s on a quiet one.
+  for (const [who, page, from, ms] of [["Chromium of Firefox", chrome, idFox, 90000], ["Firefox of Chromium", fox, idChrome, 30000]])
+    await poll(() => videoFrom(page, from), (v) => v?.frameWidth === 640, `${who}: 640-wide frames (h)`, ms);
   for (const [who, from] of [["Firefox", idFox], ["Chromium", idChrome]]) {
     const v0 = await poll(() => videoFrom(low, from), (v) => v?.framesDecoded > 10 && v.frameWidth > 0 && v.frameWidth <= 320,
       `low subscriber: frames of ${who} at most 320 wide`, 30000);
