@@ -137,11 +137,13 @@ function report(rows) {
   }
   const at5 = rows.find((r) => r.phase.loss === 5);
   const keep = (fps(at5.subs[1]) / fps(at5.subs[0])) * 100;
-  const topKept = rows.every((r) => r.subs.slice(0, 2).every((d) => d.in.frameWidth >= r.top));
+  // The capped viewer must not drag the others down: the clean one keeps the
+  // top layer (the lossy one may be moved down by its own loss).
+  const topKept = rows.every((r) => r.subs[0].in.frameWidth >= r.top);
   lines.push(
     "",
     `At 5% loss the lossy viewer decodes ${Math.round(keep)}% of the clean viewer's frame rate (goal: at least 90%).`,
-    `While one viewer is capped, the others ${topKept ? "keep" : "do NOT always keep"} the top variant.`,
+    `While one viewer is capped, the clean viewer ${topKept ? "keeps" : "does NOT always keep"} the top variant.`,
     "",
   );
   const md = lines.join("\n");

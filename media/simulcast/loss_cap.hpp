@@ -20,7 +20,7 @@ namespace vr::media::simulcast {
 class loss_cap {
 public:
   struct config {
-    double down_loss = 0.10;             // above: step down
+    double down_loss = 0.10;             // above (averaged): step down
     double up_loss = 0.02;               // below, for `hold`: step up
     std::int64_t settle_us = 2'000'000;  // after a change, reports are of the old layer
     std::int64_t hold_us = 5'000'000;

@@ -87,7 +87,7 @@ TEST_CASE("simulcast: a probe up that stays clean resets the wait", "[simulcast]
   REQUIRE(c.on_report(0.0, variant::m, 21 * s) == variant::h);
   // Clean for long after that probe: the path takes h, the wait is back to 5 s.
   REQUIRE_FALSE(c.on_report(0.0, variant::h, 40 * s));
-  REQUIRE(c.on_report(0.30, variant::h, 60 * s) == variant::m);
+  REQUIRE(c.on_report(0.40, variant::h, 60 * s) == variant::m);  // averaged with the clean 40 s
   REQUIRE_FALSE(c.on_report(0.0, variant::m, 62 * s));
   CHECK(c.on_report(0.0, variant::m, 67 * s) == variant::h);
 }
