@@ -42,6 +42,14 @@ GST_DEBUG_CATEGORY_EXTERN(vr_session_debug);
 #define GST_CAT_DEFAULT vr_session_debug
 
 namespace vr::media {
+
+// The `ssrc` field of RTP caps; 0 when they have none.
+inline std::uint32_t caps_ssrc(const GstCaps* caps) {
+  guint ssrc = 0;
+  if (caps && !gst_caps_is_empty(caps))
+    gst_structure_get_uint(gst_caps_get_structure(caps, 0), "ssrc", &ssrc);
+  return ssrc;
+}
 namespace session_detail {
 
 // One m-line of a subscribe connection. The webrtcbin sink pad is kept for the

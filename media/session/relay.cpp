@@ -13,17 +13,10 @@
 namespace vr::media {
 namespace {
 
-std::uint32_t ssrc_of(const GstCaps* caps) {
-  guint ssrc = 0;
-  if (caps && !gst_caps_is_empty(caps))
-    gst_structure_get_uint(gst_caps_get_structure(caps, 0), "ssrc", &ssrc);
-  return ssrc;
-}
-
 relay_stream describe(const std::string& tid, const std::string& kind, const source& src,
                       const std::string& variant) {
   caps_ptr caps = src.caps();
-  return {tid, kind, to_string(gchar_ptr(gst_caps_to_string(caps.get()))), ssrc_of(caps.get()),
+  return {tid, kind, to_string(gchar_ptr(gst_caps_to_string(caps.get()))), caps_ssrc(caps.get()),
           variant};
 }
 

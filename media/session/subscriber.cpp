@@ -11,16 +11,6 @@
 #include <algorithm>
 
 namespace vr::media {
-namespace {
-
-std::uint32_t caps_ssrc(const GstCaps* caps) {
-  guint ssrc = 0;
-  if (caps && !gst_caps_is_empty(caps))
-    gst_structure_get_uint(gst_caps_get_structure(caps, 0), "ssrc", &ssrc);
-  return ssrc;
-}
-
-}  // namespace
 
 // Stops feeding a track to every subscriber. Its m-lines stay (sendonly,
 // silent) and are reused for the next track of the same kind.
