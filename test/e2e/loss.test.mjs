@@ -8,29 +8,15 @@
 // server moving a viewer to a smaller layer) is e2e: simulcast_adapt, and the
 // figures with simulcast are bench/results/impaired-latest.md.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { guard, sleep, startServer } from "../integration/lib/server.mjs";
-import { captureStats, startNetem } from "../netem/netem.mjs";
-import { delta, openPage, videoStats, waitPublishing } from "../netem/pages.mjs";
-import { launch, poll } from "./browser.mjs";
+import { test } from "node:test";
+import { guard, sleep } from "../integration/lib/server.mjs";
+import { captureStats } from "../netem/netem.mjs";
+import { delta, openPage, serverBrowserAndNetem, videoStats, waitPublishing } from "../netem/pages.mjs";
+import { poll } from "./browser.mjs";
 
 const WINDOW_MS = 15000;
-let srv, net, browser;
-const servers = [];
-
-before(async () => {
-  srv = await startServer();
-  servers.push(srv);
-  net = await startNetem();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await net?.stop();
-  const { code } = await srv.stop();
-  assert.equal(code, 0, "the server exits cleanly");
-});
+const env = serverBrowserAndNetem();
+const servers = env.servers;
 
 // Waits until the `receivers` decode video, lets it settle, then reads each
 // page's video stats over WINDOW_MS and returns the deltas.
@@ -47,13 +33,13 @@ async function measure(pages, receivers) {
 const fps = (d) => d.in.framesDecoded / d.seconds;
 
 test("at 5% loss on a subscriber's path it keeps >= 90% of the clean subscriber's frame rate (NACK, RTX from the server)", guard(() => servers, async () => {
-  const pub = await openPage(browser, srv.httpUrl, "e2e_loss_down", "Pub", { query: "&simulcast=0" });
+  const pub = await openPage(env.browser, env.srv.httpUrl, "e2e_loss_down", "Pub", { query: "&simulcast=0" });
   await waitPublishing(pub);
-  const clean = await openPage(browser, srv.httpUrl, "e2e_loss_down", "Clean", { query: "&role=viewer" });
-  const lossy = await openPage(browser, srv.httpUrl, "e2e_loss_down", "Lossy", { query: "&role=viewer", net, profile: { loss: 5 } });
+  const clean = await openPage(env.browser, env.srv.httpUrl, "e2e_loss_down", "Clean", { query: "&role=viewer" });
+  const lossy = await openPage(env.browser, env.srv.httpUrl, "e2e_loss_down", "Lossy", { query: "&role=viewer", net: env.net, profile: { loss: 5 } });
   const [, dClean, dLossy] = await measure([pub, clean, lossy], [clean, lossy]);
 
-  const c = await net.counters(lossy.link);
+  const c = await env.net.counters(lossy.link);
   assert.ok(c.relayed.down > 300, `the lossy subscriber's media went through its relay: ${JSON.stringify(c)}`);
   assert.ok(c.nftDrops.down > 10, `nftables dropped packets on its path: ${JSON.stringify(c)}`);
   assert.ok(fps(dClean) > 10, `the clean subscriber decodes (${fps(dClean).toFixed(1)} fps)`);
@@ -71,25 +57,25 @@ test("at 5% loss on a subscriber's path it keeps >= 90% of the clean subscriber'
 // server pinning them (sdp::pin_rtx_ssrcs) the browser dropped every
 // retransmission and the lossy viewer got about 2 fps.
 test("at 5% loss a viewer whose first m-line is video, re-offered, still gets the server's RTX", guard(() => servers, async () => {
-  const ctx = await browser.newContext();
+  const ctx = await env.browser.newContext();
   await captureStats(ctx);
   const page = await ctx.newPage();
-  await page.goto(`${srv.httpUrl}/room/e2e_loss_video_first?simulcast=0`);
+  await page.goto(`${env.srv.httpUrl}/room/e2e_loss_video_first?simulcast=0`);
   await page.fill("[data-testid=lobby-name]", "Pub");
   await page.check("[data-testid=join-muted-audio]");
   await page.click("[data-testid=join]");
   await page.waitForFunction(() => window.videoroom?.state === "joined", null, { timeout: 15000 });
   const pub = { page, name: "Pub" };
   await waitPublishing(pub);
-  const clean = await openPage(browser, srv.httpUrl, "e2e_loss_video_first", "Clean", { query: "&role=viewer" });
-  const lossy = await openPage(browser, srv.httpUrl, "e2e_loss_video_first", "Lossy", { query: "&role=viewer", net, profile: { loss: 5 } });
+  const clean = await openPage(env.browser, env.srv.httpUrl, "e2e_loss_video_first", "Clean", { query: "&role=viewer" });
+  const lossy = await openPage(env.browser, env.srv.httpUrl, "e2e_loss_video_first", "Lossy", { query: "&role=viewer", net: env.net, profile: { loss: 5 } });
   const kinds = (p) => p.page.evaluate(() => [...(window.__vrPcs[0]?.remoteDescription?.sdp ?? "").matchAll(/^m=(\w+)/gm)].map((m) => m[1]).join(","));
   for (const v of [clean, lossy]) await poll(() => kinds(v), (k) => k === "video", `${v.name}'s first offer: video only`, 15000);
   await page.click("[data-testid=mute-audio]");  // unmute: audio flows, a second offer adds it
   for (const v of [clean, lossy]) await poll(() => kinds(v), (k) => k === "video,audio", `${v.name}'s re-offer: video, then audio`, 15000);
   const [, dClean, dLossy] = await measure([pub, clean, lossy], [clean, lossy]);
 
-  const c = await net.counters(lossy.link);
+  const c = await env.net.counters(lossy.link);
   // On failure: the RTX SSRC the viewer was told, and the RTP it was sent per "payloadType/ssrc".
   const fid = await lossy.page.evaluate(() => window.__vrPcs[0].remoteDescription.sdp.match(/a=ssrc-group:FID.*/g));
   const seen = `FID ${JSON.stringify(fid)}, sent ${JSON.stringify(c.relayed.rtpDown)}`;
@@ -103,13 +89,13 @@ test("at 5% loss a viewer whose first m-line is video, re-offered, still gets th
   for (const p of [pub, clean, lossy]) await p.page.context().close();
 }));
 
-test("at 5% loss on the publisher's path subscribers keep >= 90% of its frame rate (NACK from the server, RTX from the browser)", guard(() => servers, async () => {
-  const pub = await openPage(browser, srv.httpUrl, "e2e_loss_up", "Pub", { query: "&simulcast=0", net, profile: { loss: 5 } });
+test("at 5% loss on the publisher's path subscribers keep >= 90% of its frame rate (NACK from the server, RTX from the env.browser)", guard(() => servers, async () => {
+  const pub = await openPage(env.browser, env.srv.httpUrl, "e2e_loss_up", "Pub", { query: "&simulcast=0", net: env.net, profile: { loss: 5 } });
   await waitPublishing(pub);
-  const sub = await openPage(browser, srv.httpUrl, "e2e_loss_up", "Sub", { query: "&role=viewer" });
+  const sub = await openPage(env.browser, env.srv.httpUrl, "e2e_loss_up", "Sub", { query: "&role=viewer" });
   const [dPub, dSub] = await measure([pub, sub], [sub]);
 
-  const c = await net.counters(pub.link);
+  const c = await env.net.counters(pub.link);
   assert.ok(c.relayed.up > 300 && c.nftDrops.up > 10, `the publisher's media went through its lossy relay: ${JSON.stringify(c)}`);
   const sent = dPub.out.framesEncodedMax / dPub.seconds;
   assert.ok(sent > 10, `the publisher encodes (${sent.toFixed(1)} fps)`);

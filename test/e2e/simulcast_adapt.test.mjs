@@ -7,28 +7,13 @@
 // feedback from the server (its available bitrate grows). Run by ctest under
 // test/netem/in-netns.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { guard, startServer } from "../integration/lib/server.mjs";
-import { startNetem } from "../netem/netem.mjs";
-import { openPage, waitPublishing } from "../netem/pages.mjs";
-import { launch, peerId, poll, stats } from "./browser.mjs";
+import { test } from "node:test";
+import { guard } from "../integration/lib/server.mjs";
+import { openPage, serverBrowserAndNetem, waitPublishing } from "../netem/pages.mjs";
+import { peerId, poll, stats } from "./browser.mjs";
 
-let srv, net, browser;
-const servers = [];
-
-before(async () => {
-  srv = await startServer({ "rooms.simulcast": "true" });
-  servers.push(srv);
-  net = await startNetem();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await net?.stop();
-  const { code } = await srv.stop();
-  assert.equal(code, 0, "the server exits cleanly");
-});
+const env = serverBrowserAndNetem({ "rooms.simulcast": "true" });
+const servers = env.servers;
 
 // The one remote video track of `from` this page receives: its stats.
 async function video(page, from) {
@@ -69,14 +54,14 @@ const setActive = (page, rid, active) =>
 
 test("a subscriber capped at 300 kbit/s is switched down by itself; the uncapped keeps h; the publisher's estimate grows", guard(() => servers, async () => {
   const room = "e2e_simulcast_cap";
-  const pub = await openPage(browser, srv.httpUrl, room, "Pub", { query: "&simulcast=1" });
+  const pub = await openPage(env.browser, env.srv.httpUrl, room, "Pub", { query: "&simulcast=1" });
   // Chrome's estimate as soon as it has one (its start value, 300 kbit/s).
   const start = await poll(() => availableOutgoing(pub.page), (b) => b > 0, "the publisher's availableOutgoingBitrate", 15000);
   await waitPublishing(pub);
   const pid = await peerId(pub.page);
-  const clean = await openPage(browser, srv.httpUrl, room, "Clean", { query: "&role=viewer" });
-  const capped = await openPage(browser, srv.httpUrl, room, "Capped", {
-    query: "&role=viewer", net, profile: { down: { kbps: 300, queueMs: 250 } },
+  const clean = await openPage(env.browser, env.srv.httpUrl, room, "Clean", { query: "&role=viewer" });
+  const capped = await openPage(env.browser, env.srv.httpUrl, room, "Capped", {
+    query: "&role=viewer", net: env.net, profile: { down: { kbps: 300, queueMs: 250 } },
   });
 
   const full = await poll(() => video(clean.page, pid), (v) => v.framesDecoded > 30 && v.frameWidth === 640, "the clean viewer decodes 640-wide frames", 40000);
@@ -86,7 +71,7 @@ test("a subscriber capped at 300 kbit/s is switched down by itself; the uncapped
   assert.ok(told[tid] !== "h");
   const low = await poll(() => video(capped.page, pid), (v) => v.framesDecoded > 30 && v.frameWidth > 0 && v.frameWidth <= 320, "the capped viewer decodes frames at most 320 wide", 30000);
   await poll(() => video(capped.page, pid), (v) => v.framesDecoded > low.framesDecoded + 30 && v.frameWidth <= 320, "and keeps decoding them", 20000);
-  const c = await net.counters(capped.link);
+  const c = await env.net.counters(capped.link);
   assert.ok(c.relayed.down > 300, `the capped viewer's media went through its relay: ${JSON.stringify(c)}`);
   // Meanwhile the clean viewer still gets the full picture.
   const stillFull = await video(clean.page, pid);
@@ -109,10 +94,10 @@ test("a subscriber capped at 300 kbit/s is switched down by itself; the uncapped
 
 test("a layer the publisher stops is disabled for its subscribers, who move to another, and enabled when it comes back", guard(() => servers, async () => {
   const room = "e2e_simulcast_idle";
-  const pub = await openPage(browser, srv.httpUrl, room, "Pub", { query: "&simulcast=1" });
+  const pub = await openPage(env.browser, env.srv.httpUrl, room, "Pub", { query: "&simulcast=1" });
   await waitPublishing(pub);
   const pid = await peerId(pub.page);
-  const sub = await openPage(browser, srv.httpUrl, room, "Sub", { query: "&role=viewer" });
+  const sub = await openPage(env.browser, env.srv.httpUrl, room, "Sub", { query: "&role=viewer" });
   const full = await poll(() => video(sub.page, pid), (v) => v.framesDecoded > 30 && v.frameWidth === 640, "the viewer decodes 640-wide frames", 40000);
   const tid = full.trackId;
 

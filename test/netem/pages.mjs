@@ -1,6 +1,8 @@
 // Room pages for impaired tests and the impaired benchmark: a page with or without
 // an impaired path, and the raw RTP stats of its video.
-import { captureStats, rtpStats } from "./netem.mjs";
+import { after, before } from "node:test";
+import { serverAndBrowser } from "../e2e/browser.mjs";
+import { captureStats, rtpStats, startNetem } from "./netem.mjs";
 
 // Opens the room page in a fresh context; with `profile`, through `net.impair`.
 // Returns { page, link } once joined.
@@ -74,4 +76,17 @@ export function delta(a, b) {
   for (const side of ["in", "out"])
     for (const [k, v] of Object.entries(b[side])) d[side][k] = typeof v === "number" && !/^frame(Width|Height)$|^streams$/.test(k) ? v - (a[side][k] ?? 0) : v;
   return d;
+}
+
+// serverAndBrowser (test/e2e/browser.mjs) plus the impairment harness: `env.net`
+// is set before the first test too and stopped after the last one.
+export function serverBrowserAndNetem(overrides = {}) {
+  const env = serverAndBrowser(overrides);
+  before(async () => {
+    env.net = await startNetem();
+  });
+  after(async () => {
+    await env.net?.stop();
+  });
+  return env;
 }
