@@ -65,6 +65,9 @@ struct engine_state {
   // (TOKEN random per room, so URLs cannot be guessed from peer ids alone).
   std::string hls_token, hls_publisher, hls_stream;
   std::optional<std::string> remote_hls_url;  // the publisher is on another node
+  // Broadcast viewers whose `join` came before the URL crossed the mesh: they
+  // are accepted once it arrives (or after hls_wait without it).
+  std::map<std::string, proto::media_join> awaiting_hls;
   std::shared_ptr<std::atomic<bool>> hls_started = std::make_shared<std::atomic<bool>>(false);
   static inline const char* name = "engine_actor";
 
@@ -292,8 +295,19 @@ void report_stats(engine_state& st, bool ending) {
   st.reported = now;
 }
 
-void on_join(self_ptr self, engine_peer& p, const proto::media_join& j) {
+// How long a broadcast viewer's join waits for the URL from the publisher's node.
+constexpr auto hls_wait = std::chrono::seconds(1);
+
+// `may_wait`: false once a viewer has waited for the URL.
+void on_join(self_ptr self, engine_peer& p, const proto::media_join& j, bool may_wait = true) {
   auto& st = self->state;
+  if (may_wait && st.type == room_type::broadcast && p.info.role == peer_role::viewer &&
+      !hls_url(st) && !st.mesh.empty() && !st.awaiting_hls.count(p.info.id)) {
+    if (st.awaiting_hls.empty())
+      self->delayed_send(self, hls_wait, hls_wait_over{});
+    st.awaiting_hls.emplace(p.info.id, j);
+    return;
+  }
   p.metadata = j.metadata;
   p.joined = true;
   auto ice_servers = peer_ice_servers(*st.settings, p.info.id);  // TURN credentials per peer
@@ -593,6 +607,14 @@ void on_engine_down(self_ptr self, const caf::actor_addr& engine) {
   }
 }
 
+// The broadcast viewers that waited for the URL (their join answered now).
+void accept_awaiting(self_ptr self) {
+  auto waiting = std::exchange(self->state.awaiting_hls, {});
+  for (auto& [id, j] : waiting)
+    if (auto it = self->state.peers.find(id); it != self->state.peers.end() && !it->second.joined)
+      on_join(self, it->second, j, false);
+}
+
 // A node engine with no peer tells its registry, which ends it unless a join
 // is on its way here.
 void maybe_idle(self_ptr self) {
@@ -689,7 +711,11 @@ engine_api::behavior_type engine_actor(self_ptr self, std::string room_id,
     },
     [self](engine_mesh& m) { on_mesh(self, m); },
     [self](mesh_event& m) { on_mesh_event(self, m); },
-    [self](mesh_hls& m) { self->state.remote_hls_url = std::move(m.url); },
+    [self](mesh_hls& m) {
+      self->state.remote_hls_url = std::move(m.url);
+      accept_awaiting(self);
+    },
+    [self](hls_wait_over&) { accept_awaiting(self); },
     [self](relay_request& r) { on_relay_request(self, r); },
     [self](relay_offer& o) {
       auto& st = self->state;

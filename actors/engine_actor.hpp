@@ -35,6 +35,7 @@ struct engine_mesh;
 struct mesh_event;
 struct join_refused;
 struct mesh_hls;
+struct hls_wait_over;
 struct relay_request;
 struct relay_offer;
 struct session_relay_streams;
@@ -55,6 +56,7 @@ using engine_api = caf::typed_actor<
   // room → engine: the room's engines on other nodes; engine → engine: their
   // peers' media-session events (a cascaded room).
   caf::reacts_to<engine_mesh>, caf::reacts_to<mesh_event>, caf::reacts_to<mesh_hls>,
+  caf::reacts_to<hls_wait_over>,
   // room → node engine: a join handed to it was refused.
   caf::reacts_to<join_refused>,
   // engine ↔ engine: node-to-node media of a cascaded room; media::session →

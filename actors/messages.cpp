@@ -37,6 +37,7 @@ void register_message_types(caf::actor_system_config& cfg) {
     .add_message_type<engine_mesh>("vr::engine_mesh")
     .add_message_type<mesh_event>("vr::mesh_event")
     .add_message_type<mesh_hls>("vr::mesh_hls")
+    .add_message_type<hls_wait_over>("vr::hls_wait_over")
     .add_message_type<join_refused>("vr::join_refused")
     .add_message_type<relay_request>("vr::relay_request")
     .add_message_type<relay_offer>("vr::relay_offer")

@@ -198,6 +198,8 @@ struct mesh_event {
 struct mesh_hls {
   std::string url;
 };
+// engine → itself: viewers waiting for the broadcast's URL wait no longer.
+struct hls_wait_over {};
 // engine → the engine of a track's node: send me these tracks, to the UDP
 // port I opened on my cluster.media-address, with this SRTP key.
 struct relay_request {
@@ -412,6 +414,10 @@ typename Inspector::result_type inspect(Inspector& f, relay_offer& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_relay_streams& x) {
   return f(meta::type_name("vr::session_relay_streams"), x.node, x.streams);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hls_wait_over&) {
+  return f(meta::type_name("vr::hls_wait_over"));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_refused&) {
