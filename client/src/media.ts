@@ -18,7 +18,13 @@ export type InboundStat = {
   frameWidth?: number; // of the last decoded frame (simulcast layer in use)
   rtt?: number; // seconds, of the connection's selected candidate pair
 };
-export type OutboundStat = { kind: string | undefined; type?: TrackType; packetsSent: number; bytesSent: number };
+export type OutboundStat = {
+  kind: string | undefined;
+  type?: TrackType;
+  packetsSent: number;
+  bytesSent: number;
+  frameWidth?: number; // video: the encoding's current size
+};
 
 // The fields of an RTCStats entry of type inbound-rtp or outbound-rtp that stats() reads.
 export type RtpStats = {
@@ -293,7 +299,13 @@ export class MediaSession {
     (await this.publishPc?.getStats())?.forEach((s: RtpStats) => {
       if (s.type !== "outbound-rtp") return;
       const type = s.mid != null ? typeOfMid.get(String(s.mid)) : undefined;
-      outbound.push({ kind: s.kind ?? s.mediaType, type, packetsSent: s.packetsSent ?? 0, bytesSent: s.bytesSent ?? 0 });
+      outbound.push({
+        kind: s.kind ?? s.mediaType,
+        type,
+        packetsSent: s.packetsSent ?? 0,
+        bytesSent: s.bytesSent ?? 0,
+        frameWidth: s.frameWidth,
+      });
     });
     return { inbound, outbound };
   }
