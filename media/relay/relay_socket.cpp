@@ -1,4 +1,5 @@
 #include "media/relay/relay_socket.hpp"
+#include "media/webrtcbin/immediate_nack.hpp"
 
 #include "media/relay/relay_stream.hpp"
 
@@ -81,16 +82,11 @@ std::uint16_t rtp_seq(GstBuffer* buf) {
 }
 
 buffer_ptr make_nack(std::uint32_t media_ssrc, const std::vector<std::uint16_t>& seqs) {
-  // FCI words: a packet id and a bitmask of the 16 after it.
+  // FCI words: a packet id and a bitmask of the 16 after it (the same
+  // encoding as the subscribers' immediate NACKs).
   std::vector<std::uint32_t> words;
-  for (std::size_t i = 0; i < seqs.size();) {
-    std::uint16_t pid = seqs[i++];
-    std::uint16_t blp = 0;
-    while (i < seqs.size() && std::uint16_t(seqs[i] - pid) >= 1 &&
-           std::uint16_t(seqs[i] - pid) <= 16)
-      blp |= std::uint16_t(1u << (std::uint16_t(seqs[i++] - pid) - 1));
-    words.push_back((std::uint32_t(pid) << 16) | blp);
-  }
+  for (auto e : nack_entries(seqs))
+    words.push_back((std::uint32_t(e.pid) << 16) | e.blp);
   buffer_ptr buf(gst_rtcp_buffer_new(1400));
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   gst_rtcp_buffer_map(buf.get(), GST_MAP_READWRITE, &rtcp);
