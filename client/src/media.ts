@@ -24,6 +24,9 @@ export type OutboundStat = {
   packetsSent: number;
   bytesSent: number;
   frameWidth?: number; // video: the encoding's current size
+  rid?: string; // simulcast: the layer this encoding is
+  framesEncoded?: number;
+  qualityLimitationReason?: string; // why the browser sends it smaller: cpu, bandwidth
 };
 
 // The fields of an RTCStats entry of type inbound-rtp or outbound-rtp that stats() reads.
@@ -41,6 +44,9 @@ export type RtpStats = {
   packetsLost?: number;
   framesPerSecond?: number;
   frameWidth?: number;
+  rid?: string;
+  framesEncoded?: number;
+  qualityLimitationReason?: string;
   // candidate-pair entries
   nominated?: boolean;
   state?: string;
@@ -305,6 +311,9 @@ export class MediaSession {
         packetsSent: s.packetsSent ?? 0,
         bytesSent: s.bytesSent ?? 0,
         frameWidth: s.frameWidth,
+        rid: s.rid,
+        framesEncoded: s.framesEncoded,
+        qualityLimitationReason: s.qualityLimitationReason,
       });
     });
     return { inbound, outbound };
