@@ -148,6 +148,9 @@ void variant_branch::add_layer(simulcast::variant v, source& src) {
   if (layers_[i])
     return;
   layers_[i] = &src;
+  // A layer is added at its first packet: it flows. The session's idle
+  // watch sees it flowing from then on and would not tell us again.
+  enabled_ |= simulcast::bit(v);
   {
     std::lock_guard lock(st_->keyframe_mutex);
     st_->keyframe[i] = src.keyframe_requester();
