@@ -15,6 +15,8 @@ export type MeetingHooks = {
   toast: (text: string) => void;
   // Inbound stats per remote track, with the peer that sends it.
   inboundStats: () => Promise<(InboundStat & { peerId: string | null })[]>;
+  // The simulcast layer (h, m, l) received of a peer's camera, if it has layers.
+  layerOf: (peerId: string) => string | undefined;
 };
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -115,7 +117,7 @@ export function setupMeeting(h: MeetingHooks): void {
   };
   new MutationObserver(applySink).observe(grid, { childList: true });
 
-  watchQuality(grid, h.inboundStats);
+  watchQuality(grid, h.inboundStats, h.layerOf);
 }
 
 export type Quality = "good" | "fair" | "poor";
@@ -128,8 +130,12 @@ export function quality(loss: number, rtt: number | undefined, fps: number | und
   return "good";
 }
 
-// A dot on each remote tile, from getStats every 2 seconds.
-function watchQuality(grid: HTMLElement, read: MeetingHooks["inboundStats"]): void {
+const LAYER_NAMES: Record<string, string> = { h: "high", m: "medium", l: "low" };
+
+// A dot on each remote tile, from getStats every 2 seconds, and a badge while
+// the camera comes in one of its lower simulcast layers (asked for, or the
+// server's choice for this connection or the sender's).
+function watchQuality(grid: HTMLElement, read: MeetingHooks["inboundStats"], layerOf: MeetingHooks["layerOf"]): void {
   const last = new Map<string, { lost: number; received: number }>();
   const tick = async () => {
     const all = await read().catch(() => []);
@@ -159,10 +165,27 @@ function watchQuality(grid: HTMLElement, read: MeetingHooks["inboundStats"]): vo
       const text = `network ${q}: ${(loss * 100).toFixed(1)}% loss` +
         (rtt !== undefined ? `, ${Math.round(rtt * 1000)} ms` : "") +
         (video?.framesPerSecond !== undefined ? `, ${Math.round(video.framesPerSecond)} fps` : "");
+      const layer = layerOf(peer);
+      const fullText = text + (layer ? `; video: ${LAYER_NAMES[layer] ?? layer} quality layer` : "");
       dot.dataset.quality = q;
-      dot.title = text;
-      dot.setAttribute("aria-label", text);
+      dot.title = fullText;
+      dot.setAttribute("aria-label", fullText);
+      showLayer(tile, layer);
     }
   };
   setInterval(() => void tick(), 2000);
+}
+
+// "SD" / "LD" on a tile whose camera comes in the m or l layer; nothing for h.
+function showLayer(tile: HTMLElement, layer: string | undefined): void {
+  tile.dataset.layer = layer ?? "";
+  let badge = tile.querySelector<HTMLElement>(".layer");
+  if (!badge) {
+    badge = document.createElement("span");
+    badge.className = "layer";
+    badge.setAttribute("aria-hidden", "true"); // the dot's label says it
+    tile.append(badge);
+  }
+  badge.textContent = layer === "m" ? "SD" : layer === "l" ? "LD" : "";
+  badge.hidden = badge.textContent === "";
 }

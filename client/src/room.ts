@@ -622,6 +622,11 @@ setupMeeting({
   replaceLocalTrack,
   toast: (t) => ui.toast(t),
   inboundStats: async () => (await testHook.stats()).inbound,
+  layerOf: (peer) => {
+    for (const [trackId, layer] of state.variants)
+      if (state.trackOwner.get(trackId) === peer && state.trackMeta.get(trackId)?.type !== "screen") return layer;
+    return undefined;
+  },
 });
 if (needsLobby) {
   void runLobby(room, (token && tokenName(token)) || undefined).then((choice) => {

@@ -33,6 +33,16 @@ test("subscribers decode the layer they ask for and switch mid-stream", guard(()
   assert.ok(out.length >= 2, `several video encodings sent: ${JSON.stringify(out)}`);
   assert.equal((await variants(sub))[full.trackId], "h", "the default subscriber was told it gets h");
   assert.notEqual((await variants(low))[full.trackId], "h", "the low subscriber was told it gets a lower layer");
+  // The tiles say so: no badge on the default subscriber's, "SD"/"LD" on the low one's.
+  const badge = (page) => page.evaluate((pid) => {
+    const tile = document.querySelector(`.tile[data-peer-id="${pid}"]`);
+    const b = tile?.querySelector(".layer");
+    return { layer: tile?.dataset.layer, text: b?.textContent, shown: !!b && !b.hidden && b.offsetWidth > 0,
+      label: tile?.querySelector(".quality")?.getAttribute("aria-label") };
+  }, id);
+  await poll(() => badge(sub), (b) => b.layer === "h" && !b.shown && /high quality layer/.test(b.label), "no layer badge on the full-quality tile");
+  await poll(() => badge(low), (b) => ["m", "l"].includes(b.layer) && b.shown && ["SD", "LD"].includes(b.text) && /(medium|low) quality layer/.test(b.label),
+    "an SD/LD badge on the low subscriber's tile");
 
   // h → l → h on one subscriber: the picture changes size and never stops.
   const trackId = full.trackId;
