@@ -55,6 +55,15 @@ delay delay_of(const std::vector<std::unique_ptr<protocol_peer>>& subs) {
   return {bench::percentile(p50, 0.5), p99};
 }
 
+// Adds what `subs` received so far (packets and the sequence spans) to `t`.
+void add_received(bench::totals& t, const std::vector<std::unique_ptr<protocol_peer>>& subs) {
+  for (auto& s : subs)
+    for (auto& [id, tr] : s->media().received()) {
+      t.packets += tr.packets;
+      t.expected += tr.expected;
+    }
+}
+
 std::unique_ptr<protocol_peer> join(test_cluster& c, std::size_t node, const std::string& room,
                                     const std::string& name, bool publish,
                                     const std::shared_ptr<encoded_loop>& loop) {
@@ -130,13 +139,9 @@ int main(int argc, char** argv) {
       bench::totals t0;
       for (std::size_t n = 0; n < nodes; ++n) {
         before[n] = relay_of(c, n);
-        for (auto& s : subs[n]) {
+        add_received(t0, subs[n]);
+        for (auto& s : subs[n])
           s->media().clear_latency();
-          for (auto& [id, tr] : s->media().received()) {
-            t0.packets += tr.packets;
-            t0.expected += tr.expected;
-          }
-        }
       }
       std::this_thread::sleep_for(window);
       relay_sample after[nodes];
@@ -145,11 +150,7 @@ int main(int argc, char** argv) {
       for (std::size_t n = 0; n < nodes; ++n) {
         after[n] = relay_of(c, n);
         d[n] = delay_of(subs[n]);
-        for (auto& s : subs[n])
-          for (auto& [id, tr] : s->media().received()) {
-            t1.packets += tr.packets;
-            t1.expected += tr.expected;
-          }
+        add_received(t1, subs[n]);
       }
       once_per_node = once_per_node && after[0].tracks_out == 4;
       const double secs = static_cast<double>(window.count());
