@@ -60,6 +60,17 @@ export async function poll(read, pred, what, timeoutMs = 20000) {
 // Polls `pred(await stats(page))` until true or the time is up.
 export const waitStats = (page, pred, what, timeoutMs = 20000) => poll(() => stats(page), pred, what, timeoutMs);
 
+// The width of each video layer `page` sends now, by rid ({ h: 640, m: 320 }),
+// the widest one encoding (top), and the encodings. Under CPU load a browser
+// sends every layer smaller (qualityLimitationReason "cpu"): tests compare what
+// a subscriber decodes with this rather than with the camera's size.
+export async function sentVideo(page) {
+  const sent = { encodings: (await stats(page)).outbound.filter((o) => o.kind === "video") };
+  for (const o of sent.encodings) if (o.rid) sent[o.rid] = o.frameWidth;
+  sent.top = Math.max(0, ...sent.encodings.filter((o) => o.framesEncoded > 0).map((o) => o.frameWidth ?? 0));
+  return sent;
+}
+
 // Sum of a field over the inbound tracks of `kind` from `from`.
 export function received(s, from, kind, field) {
   return s.inbound.filter((t) => t.peerId === from && t.kind === kind).reduce((a, t) => a + t[field], 0);

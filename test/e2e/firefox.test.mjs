@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { guard, startServer } from "../integration/lib/server.mjs";
-import { launch, openRoom, peerId, poll, received, stats, waitStats } from "./browser.mjs";
+import { launch, openRoom, peerId, poll, received, sentVideo, stats, waitStats } from "./browser.mjs";
 
 const FIREFOX = "/usr/bin/firefox-esr";
 
@@ -95,14 +95,10 @@ test("a Firefox page and a Chromium page decode each other's video and hear each
 // The video tracks `from` a page receives, as its stats list them.
 const videoFrom = async (page, from) => (await stats(page)).inbound.find((t) => t.peerId === from && t.kind === "video");
 
-// What `page` decodes of `from`'s camera, and the width of each layer `publisher`
-// (the page of `from`) sends now, by rid ({ h: 640, m: 320 }), the widest (top),
-// with its encodings.
+// What `page` decodes of `from`'s camera, and what `publisher` (the page of
+// `from`) sends now (sentVideo).
 async function receivedAndSent(page, from, publisher) {
-  const [got, out] = await Promise.all([videoFrom(page, from), stats(publisher).then((s) => s.outbound)]);
-  const sent = { encodings: out.filter((o) => o.kind === "video") };
-  for (const o of sent.encodings) if (o.rid) sent[o.rid] = o.frameWidth;
-  sent.top = Math.max(0, ...sent.encodings.filter((o) => o.framesEncoded > 0).map((o) => o.frameWidth ?? 0));
+  const [got, sent] = await Promise.all([videoFrom(page, from), sentVideo(publisher)]);
   return { got, sent };
 }
 

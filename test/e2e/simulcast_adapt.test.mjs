@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { guard } from "../integration/lib/server.mjs";
 import { openPage, serverBrowserAndNetem, waitPublishing } from "../netem/pages.mjs";
-import { peerId, poll, stats } from "./browser.mjs";
+import { peerId, poll, sentVideo, stats } from "./browser.mjs";
 
 const env = serverBrowserAndNetem({ "rooms.simulcast": "true" });
 const servers = env.servers;
@@ -20,6 +20,13 @@ async function video(page, from) {
   const s = await stats(page);
   return s.inbound.find((t) => t.peerId === from && t.kind === "video") ?? { framesDecoded: 0 };
 }
+// The same, with the width the publisher's h layer has now (sentH): a layer
+// "at full size" is as wide as the publisher sends it, which CPU load shrinks.
+const videoAndH = (page, publisher, from) => async () => {
+  const [v, sent] = await Promise.all([video(page, from), sentVideo(publisher)]);
+  return { ...v, sentH: sent.h };
+};
+const full = (v) => v.sentH > 0 && v.frameWidth === v.sentH;
 const variants = (page) => page.evaluate(() => window.videoroom.variants());
 const notices = (page) => page.evaluate(() => window.videoroom.variantNotices());
 
@@ -64,8 +71,8 @@ test("a subscriber capped at 300 kbit/s is switched down by itself; the uncapped
     query: "&role=viewer", net: env.net, profile: { down: { kbps: 300, queueMs: 250 } },
   });
 
-  const full = await poll(() => video(clean.page, pid), (v) => v.framesDecoded > 30 && v.frameWidth === 640, "the clean viewer decodes 640-wide frames", 40000);
-  const tid = full.trackId;
+  const first = await poll(videoAndH(clean.page, pub.page, pid), (v) => v.framesDecoded > 30 && full(v), "the clean viewer decodes h-wide frames", 40000);
+  const tid = first.trackId;
   // The server moves the capped viewer down without being asked.
   const told = await poll(() => variants(capped.page), (m) => m[tid] === "m" || m[tid] === "l", "trackVariantSwitched to a lower layer for the capped viewer", 40000);
   assert.ok(told[tid] !== "h");
@@ -75,7 +82,7 @@ test("a subscriber capped at 300 kbit/s is switched down by itself; the uncapped
   assert.ok(c.relayed.down > 300, `the capped viewer's media went through its relay: ${JSON.stringify(c)}`);
   // Meanwhile the clean viewer still gets the full picture.
   const stillFull = await video(clean.page, pid);
-  await poll(() => video(clean.page, pid), (v) => v.frameWidth === 640 && v.framesDecoded > stillFull.framesDecoded + 30, "the clean viewer keeps 640-wide frames", 20000);
+  await poll(videoAndH(clean.page, pub.page, pid), (v) => full(v) && v.framesDecoded > stillFull.framesDecoded + 30, "the clean viewer keeps h-wide frames", 20000);
   assert.equal((await variants(clean.page))[tid], "h", "the clean viewer was never moved off h");
 
   // Publisher congestion feedback: the answer accepted transport-wide sequence
@@ -98,18 +105,18 @@ test("a layer the publisher stops is disabled for its subscribers, who move to a
   await waitPublishing(pub);
   const pid = await peerId(pub.page);
   const sub = await openPage(env.browser, env.srv.httpUrl, room, "Sub", { query: "&role=viewer" });
-  const full = await poll(() => video(sub.page, pid), (v) => v.framesDecoded > 30 && v.frameWidth === 640, "the viewer decodes 640-wide frames", 40000);
-  const tid = full.trackId;
+  const first = await poll(videoAndH(sub.page, pub.page, pid), (v) => v.framesDecoded > 30 && full(v), "the viewer decodes h-wide frames", 40000);
+  const tid = first.trackId;
 
   assert.ok(await setActive(pub.page, "h", false), "the publisher has an h encoding");
   const off = await poll(() => notices(sub.page), (n) => n.some((x) => x.trackId === tid && x.variant === "h" && !x.enabled), "trackVariantDisabled for h", 20000);
   assert.ok(!off.some((x) => x.enabled), "nothing enabled before");
-  const moved = await poll(() => video(sub.page, pid), (v) => v.frameWidth > 0 && v.frameWidth <= 320 && v.framesDecoded > full.framesDecoded + 30, "frames of a lower layer after h stopped", 20000);
+  const moved = await poll(() => video(sub.page, pid), (v) => v.frameWidth > 0 && v.frameWidth <= 320 && v.framesDecoded > first.framesDecoded + 30, "frames of a lower layer after h stopped", 20000);
   await poll(() => video(sub.page, pid), (v) => v.framesDecoded > moved.framesDecoded + 30, "and they keep coming", 20000);
   assert.notEqual((await variants(sub.page))[tid], "h", "trackVariantSwitched named the lower layer");
 
   assert.ok(await setActive(pub.page, "h", true));
   await poll(() => notices(sub.page), (n) => n.some((x) => x.trackId === tid && x.variant === "h" && x.enabled), "trackVariantEnabled for h", 20000);
-  await poll(() => video(sub.page, pid), (v) => v.frameWidth === 640, "back to 640-wide frames", 20000);
+  await poll(videoAndH(sub.page, pub.page, pid), full, "back to h-wide frames", 20000);
   for (const p of [pub, sub]) await p.page.context().close();
 }));
