@@ -81,39 +81,43 @@ std::uint16_t rtp_seq(GstBuffer* buf) {
   return static_cast<std::uint16_t>((h[2] << 8) | h[3]);
 }
 
+namespace {
+
+// One RTCP feedback packet about `media_ssrc` from the relay, which has no
+// SSRC of its own; its FCI is the 32-bit `words`.
+buffer_ptr feedback_packet(GstRTCPType type, GstRTCPFBType fb, std::uint32_t media_ssrc,
+                           const std::vector<std::uint32_t>& words = {}) {
+  buffer_ptr buf(gst_rtcp_buffer_new(1400));
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  gst_rtcp_buffer_map(buf.get(), GST_MAP_READWRITE, &rtcp);
+  GstRTCPPacket packet;
+  gst_rtcp_buffer_add_packet(&rtcp, type, &packet);
+  gst_rtcp_packet_fb_set_type(&packet, fb);
+  gst_rtcp_packet_fb_set_sender_ssrc(&packet, 1);
+  gst_rtcp_packet_fb_set_media_ssrc(&packet, media_ssrc);
+  if (!words.empty()) {
+    gst_rtcp_packet_fb_set_fci_length(&packet, static_cast<guint16>(words.size()));
+    guint8* fci = gst_rtcp_packet_fb_get_fci(&packet);
+    for (std::size_t i = 0; i < words.size(); i++)
+      GST_WRITE_UINT32_BE(fci + 4 * i, words[i]);
+  }
+  gst_rtcp_buffer_unmap(&rtcp);
+  return buf;
+}
+
+}  // namespace
+
 buffer_ptr make_nack(std::uint32_t media_ssrc, const std::vector<std::uint16_t>& seqs) {
   // FCI words: a packet id and a bitmask of the 16 after it (the same
   // encoding as the subscribers' immediate NACKs).
   std::vector<std::uint32_t> words;
   for (auto e : nack_entries(seqs))
     words.push_back((std::uint32_t(e.pid) << 16) | e.blp);
-  buffer_ptr buf(gst_rtcp_buffer_new(1400));
-  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
-  gst_rtcp_buffer_map(buf.get(), GST_MAP_READWRITE, &rtcp);
-  GstRTCPPacket packet;
-  gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_RTPFB, &packet);
-  gst_rtcp_packet_fb_set_type(&packet, GST_RTCP_RTPFB_TYPE_NACK);
-  gst_rtcp_packet_fb_set_sender_ssrc(&packet, 1);
-  gst_rtcp_packet_fb_set_media_ssrc(&packet, media_ssrc);
-  gst_rtcp_packet_fb_set_fci_length(&packet, static_cast<guint16>(words.size()));
-  guint8* fci = gst_rtcp_packet_fb_get_fci(&packet);
-  for (std::size_t i = 0; i < words.size(); i++)
-    GST_WRITE_UINT32_BE(fci + 4 * i, words[i]);
-  gst_rtcp_buffer_unmap(&rtcp);
-  return buf;
+  return feedback_packet(GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK, media_ssrc, words);
 }
 
 buffer_ptr make_pli(std::uint32_t media_ssrc) {
-  buffer_ptr buf(gst_rtcp_buffer_new(1400));
-  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
-  gst_rtcp_buffer_map(buf.get(), GST_MAP_READWRITE, &rtcp);
-  GstRTCPPacket packet;
-  gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_PSFB, &packet);
-  gst_rtcp_packet_fb_set_type(&packet, GST_RTCP_PSFB_TYPE_PLI);
-  gst_rtcp_packet_fb_set_sender_ssrc(&packet, 1);  // the relay has no SSRC of its own
-  gst_rtcp_packet_fb_set_media_ssrc(&packet, media_ssrc);
-  gst_rtcp_buffer_unmap(&rtcp);
-  return buf;
+  return feedback_packet(GST_RTCP_TYPE_PSFB, GST_RTCP_PSFB_TYPE_PLI, media_ssrc);
 }
 
 rtcp_feedback read_feedback(GstBuffer* buf) {
