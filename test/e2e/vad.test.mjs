@@ -54,11 +54,13 @@ test("a speaking page's audio track is notified as speech, then silence, to the 
 
   // Bob hears Ann: her audio reaches his page.
   await waitStats(b.page, (s) => received(s, ia, "audio", "packetsReceived") > 20, "audio from Ann");
-  const added = await poll(
-    async () => b.events.find((e) => e.type === "tracksAdded" && e.data.peerId === ia &&
-      Object.values(e.data.tracks).some((t) => t.kind === "audio")),
-    (e) => e !== undefined, "Ann's audio track announced to Bob");
-  const track = Object.entries(added.data.tracks).find(([, t]) => t.kind === "audio")[0];
+  // Ann's tracks reach Bob in tracksAdded, or in peerAccepted's peersInRoom
+  // when Ann's offer was answered before Bob joined.
+  const annTracks = (e) => e.type === "tracksAdded" && e.data.peerId === ia ? e.data.tracks
+    : e.type === "peerAccepted" ? e.data.peersInRoom.find((p) => p.id === ia)?.tracks : undefined;
+  const audioOf = (tracks) => Object.entries(tracks ?? {}).find(([, t]) => t.kind === "audio")?.[0];
+  const track = await poll(async () => b.events.map((e) => audioOf(annTracks(e))).find((id) => id),
+    (id) => id !== undefined, "Ann's audio track announced to Bob");
 
   const vad = () => b.events.filter((e) => e.type === "vadNotification" && e.data.trackId === track)
     .map((e) => e.data.status);
