@@ -89,11 +89,21 @@ struct published {
   std::array<std::shared_ptr<const source::listener>, 3> activity;
   simulcast::variant_set enabled = 0;
 
+  // A recording waits once for the top layer (room_recorder.cpp).
+  bool recording_waited = false;
+
   source* layer(simulcast::variant v) const {
     if (simulcast && v == first_variant)
       return src.get();
     auto it = more_layers.find(v);
     return it == more_layers.end() ? nullptr : it->second.get();
+  }
+  // The highest layer present (`src` for a plain track).
+  source& best() const {
+    for (auto v : {simulcast::variant::h, simulcast::variant::m, simulcast::variant::l})
+      if (source* s = simulcast ? layer(v) : nullptr)
+        return *s;
+    return *src;
   }
 };
 
@@ -254,6 +264,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void source_rid(const std::string& pid, std::uint64_t serial, const source* src,
                   const std::string& rid);
   void announce(peer& p, const std::string& mid);
+  void layer_added(peer& p, const std::string& mid, simulcast::variant v, source& added);
   void watch_voice(peer& p, const std::string& mid);
 
   // session/subscriber.cpp: the subscriber side

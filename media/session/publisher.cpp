@@ -296,12 +296,21 @@ void session::impl::source_rid(const std::string& pid, std::uint64_t serial, con
   }
   source& added = *(pub.more_layers[*v] = std::move(src));
   watch_layer(pub, *v, added);
-  std::string tid = track_id(pid, mid);
+  layer_added(*p, mid, *v, added);
+  relay_layer(track_id(pid, mid), *v, added);
+}
+
+// A simulcast track's next layer, local or relayed: its subscribers' branches
+// take it, and a recording waiting for the top layer starts.
+void session::impl::layer_added(peer& p, const std::string& mid, simulcast::variant v,
+                                source& added) {
+  std::string tid = track_id(p.id, mid);
   for (auto& [id, q] : peers)
     for (auto& s : q->slots)
       if (s->track == tid && s->vbr)
-        s->vbr->add_layer(*v, added);
-  relay_layer(tid, *v, added);
+        s->vbr->add_layer(v, added);
+  if (v == simulcast::variant::h)
+    record_track(p, mid);
 }
 
 void session::impl::source_caps(const std::string& pid, std::uint64_t serial,

@@ -122,10 +122,7 @@ void session::impl::on_relayed_stream(const std::string& node, const relay_strea
   } else if (v && entry->second.simulcast && !entry->second.layer(*v)) {
     // Another layer of a relayed simulcast track, also for its subscribers.
     source& added = *(entry->second.more_layers[*v] = std::move(src));
-    for (auto& [id, q] : peers)
-      for (auto& sl : q->slots)
-        if (sl->track == s.track_id && sl->vbr)
-          sl->vbr->add_layer(*v, added);
+    layer_added(*p, mid, *v, added);
   } else {
     p->ignored.push_back(std::move(src));
   }

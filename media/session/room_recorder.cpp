@@ -65,7 +65,24 @@ void session::impl::record_track(peer& p, const std::string& mid) {
   auto it = p.sources.find(mid);
   if (recording->tracks.count(tid) || it == p.sources.end())
     return;
-  auto caps = it->second.src->caps();
+  published& pub = it->second;
+  // A simulcast camera's layers start in any order, Firefox's top one up to a
+  // second after the others: a track announced without its top layer waits
+  // for it (source_rid) up to 2 s, rather than being recorded in a low layer
+  // for good. A camera too small for three layers never sends `h`.
+  if (pub.simulcast && !pub.layer(simulcast::variant::h) && !pub.recording_waited) {
+    pub.recording_waited = true;
+    std::weak_ptr<impl> weak = weak_from_this();
+    rt->post_after(std::chrono::seconds(2), [weak, pid = p.id, serial = p.serial, mid] {
+      auto self = weak.lock();
+      peer* q = self ? self->find(pid, serial) : nullptr;
+      if (q && !self->closed && q->announced.count(mid))
+        self->record_track(*q, mid);
+    });
+    return;
+  }
+  source& src = pub.best();
+  auto caps = src.caps();
   auto format = recording::format_for(caps.get());
   if (!format) {
     gchar_ptr text{caps ? gst_caps_to_string(caps.get()) : nullptr};
@@ -91,14 +108,14 @@ void session::impl::record_track(peer& p, const std::string& mid) {
   };
   try {
     recording->tracks[tid] = std::make_unique<recording::track_recorder>(
-      bin(), *it->second.src, recording->out.dir / file, *format, std::move(on_first));
+      bin(), src, recording->out.dir / file, *format, std::move(on_first));
   } catch (const std::exception& e) {
     return emit_error(p.id, "recording_failed", e.what());
   }
   recording->files[tid] = file;
   recording->manifest.add_peer(p.id, p.display_name);
   recording->manifest.tracks.push_back(
-    {tid, p.id, it->second.kind, format->codec, file, std::nullopt, std::nullopt});
+    {tid, p.id, pub.kind, format->codec, file, std::nullopt, std::nullopt});
   recording_count = recording->tracks.size();
   write_manifest();
 }

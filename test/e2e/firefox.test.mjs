@@ -3,10 +3,14 @@
 // and with simulcast (both publishing three rid layers). Firefox is Debian's
 // firefox-esr, driven headless over WebDriver BiDi by puppeteer-core.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import { guard, startServer } from "../integration/lib/server.mjs";
+import { Peer, closeAll } from "../integration/lib/client.mjs";
 import { launch, openRoom, peerId, poll, received, sentVideo, stats, waitStats } from "./browser.mjs";
+import { manifest, widestFrame } from "./recording_files.mjs";
 
 const FIREFOX = "/usr/bin/firefox-esr";
 
@@ -22,6 +26,7 @@ const FIREFOX_PREFS = {
 
 let srv, srvSimulcast, chromium, firefox;
 const servers = [];
+const recDir = mkdtempSync(path.join(tmpdir(), "vr-firefox-e2e-"));
 
 async function launchFirefox() {
   assert.ok(existsSync(FIREFOX), "firefox-esr is not installed (Debian package firefox-esr)");
@@ -30,18 +35,20 @@ async function launchFirefox() {
 }
 
 before(async () => {
-  [srv, srvSimulcast] = await Promise.all([startServer(), startServer({ "rooms.simulcast": "true" })]);
+  [srv, srvSimulcast] = await Promise.all([startServer(), startServer({ "rooms.simulcast": "true", "recording.dir": recDir })]);
   servers.push(srv, srvSimulcast);
   [chromium, firefox] = await Promise.all([launch(), launchFirefox()]);
 });
 
 after(async () => {
+  await closeAll();
   await firefox?.close();
   await chromium?.close();
   for (const s of [srv, srvSimulcast]) {
     const { code } = await s.stop();
     assert.equal(code, 0, "the server exits cleanly");
   }
+  rmSync(recDir, { recursive: true, force: true });
 });
 
 // The remote <video> of `from` on a page: its size and play position.
@@ -103,6 +110,12 @@ async function receivedAndSent(page, from, publisher) {
 }
 
 test("with simulcast, Firefox and Chromium publish layers and decode each other at full rate", guard(() => servers, async () => {
+  // A node client owns the room and records it from before the pages publish:
+  // each camera is to be written from its top layer, Firefox's too, which
+  // starts after its other layers.
+  const owner = await Peer.connect(srvSimulcast, "owner");
+  const joined = await owner.joinOk("room:e2e_firefox_simulcast", { displayName: "Owner" });
+  assert.equal((await owner.request(joined.channel, "recordStart", {})).status, "ok");
   // At least 10 fps each way, measured over 3 s.
   const { fox, chrome, idFox, idChrome } = await decodeEachOther(srvSimulcast, "e2e_firefox_simulcast", "&simulcast=1", 30);
   // Both really send several layers (each answer accepted simulcast with rids
@@ -121,6 +134,14 @@ test("with simulcast, Firefox and Chromium publish layers and decode each other 
     "Firefox of Chromium: frames as wide as Chromium's h encoding", 30000);
   await poll(() => receivedAndSent(chrome, idFox, fox), ({ got, sent }) => got?.frameWidth === sent.top && sent.top >= 320,
     "Chromium of Firefox: frames as wide as Firefox's widest encoding", 60000);
+  const sent = { [idFox]: await sentVideo(fox), [idChrome]: await sentVideo(chrome) };
+  assert.equal((await owner.request(joined.channel, "recordStop", {})).status, "ok");
+  const m = await poll(() => manifest(recDir, "e2e_firefox_simulcast"), (x) => typeof x?.stoppedAt === "string", "the recording's manifest closed", 10000);
+  for (const [who, id] of [["Firefox", idFox], ["Chromium", idChrome]]) {
+    const t = m.tracks.find((x) => x.peerId === id && x.kind === "video");
+    assert.ok(t, `${who}'s camera recorded: ${JSON.stringify(m.tracks)}`);
+    await poll(async () => widestFrame(path.join(m.dir, t.file)), (w) => w > sent[id].m, `${who}'s camera recorded from its top layer (${JSON.stringify(sent[id])})`, 10000);
+  }
   for (const [who, from] of [["Firefox", idFox], ["Chromium", idChrome]]) {
     const v0 = await poll(() => videoFrom(low, from), (v) => v?.framesDecoded > 10 && v.frameWidth > 0 && v.frameWidth <= 320,
       `low subscriber: frames of ${who} at most 320 wide`, 30000);

@@ -1,16 +1,17 @@
 // Recording with real browsers: a node client joins first (the owner), two
 // Chromium room pages publish camera and microphone, the owner records about
 // 4 s; every file the manifest lists (video and audio of both pages) is
-// decoded by ffprobe and lasts about as long as it was recorded.
+// decoded by ffprobe, lasts about as long as it was recorded, and a simulcast
+// camera is written from its widest layer.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { guard, sleep, startServer } from "../integration/lib/server.mjs";
 import { Peer, closeAll } from "../integration/lib/client.mjs";
-import { launch, openRoom, peerId, poll, received, waitStats } from "./browser.mjs";
+import { launch, openRoom, peerId, poll, received, sentVideo, waitStats } from "./browser.mjs";
+import { manifest, probe, widestFrame } from "./recording_files.mjs";
 
 let srv, browser;
 const servers = [];
@@ -30,21 +31,7 @@ after(async () => {
   assert.equal(code, 0, "the server exits cleanly");
 });
 
-// ffprobe's view of a file: codec, decoded frames, container duration (NaN if none).
-function probe(file) {
-  const out = execFileSync("ffprobe", ["-v", "error", "-count_frames", "-show_entries",
-    "stream=codec_type,codec_name,nb_read_frames:format=duration", "-of", "json", file], { encoding: "utf8" });
-  const j = JSON.parse(out);
-  const s = j.streams[0] ?? {};
-  return { type: s.codec_type, codec: s.codec_name, frames: Number(s.nb_read_frames), duration: Number(j.format?.duration) };
-}
-
-function manifest() {
-  const dirs = existsSync(recDir) ? readdirSync(recDir).filter((d) => d.startsWith("e2e_rec-")) : [];
-  if (dirs.length !== 1) return null;
-  const file = path.join(recDir, dirs[0], "manifest.json");
-  return existsSync(file) ? { dir: path.join(recDir, dirs[0]), ...JSON.parse(readFileSync(file, "utf8")) } : null;
-}
+const roomManifest = () => manifest(recDir, "e2e_rec");
 
 test("the owner records two browsers: every track's file decodes with the recorded duration", guard(() => servers, async () => {
   const owner = await Peer.connect(srv, "owner");
@@ -62,13 +49,14 @@ test("the owner records two browsers: every track's file decodes with the record
   const started = Date.now();
   assert.deepEqual((await owner.waitEvent("room:e2e_rec", "recordingChanged", { since: mark }))[4], { active: true, by: joined.response.peerId });
   // The pages' tracks are being written: all four have their first frame.
-  await poll(manifest, (m) => m?.tracks.length === 4 && m.tracks.every((t) => t.startOffsetMs !== null), "four tracks started", 10000);
+  await poll(roomManifest, (m) => m?.tracks.length === 4 && m.tracks.every((t) => t.startOffsetMs !== null), "four tracks started", 10000);
   await poll(() => srv.metrics(), (x) => x.get("vr_recording_tracks") === 4, "vr_recording_tracks 4", 5000);
   await sleep(Math.max(0, 4000 - (Date.now() - started)));
+  const sent = await Promise.all(pages.map(sentVideo));
   assert.equal((await owner.request(joined.channel, "recordStop", {})).status, "ok");
   const recorded = (Date.now() - started) / 1000;
 
-  const m = await poll(manifest, (x) => typeof x?.stoppedAt === "string", "the manifest closed", 10000);
+  const m = await poll(roomManifest, (x) => typeof x?.stoppedAt === "string", "the manifest closed", 10000);
   await poll(() => srv.metrics(), (x) => x.get("vr_recording_tracks") === 0, "vr_recording_tracks 0", 5000);
   assert.deepEqual(m.peers.map((p) => [p.id, p.displayName]).sort(), [[ids[0], "Ann"], [ids[1], "Bob"]].sort());
   for (const id of ids)
@@ -82,6 +70,10 @@ test("the owner records two browsers: every track's file decodes with the record
     if (t.kind === "video") {
       assert.equal(p.codec, t.codec === "H264" ? "h264" : t.codec.toLowerCase(), t.file);
       assert.ok(p.frames >= 2 * 10, `${t.file}: ${p.frames} video frames decoded`);
+      const s = sent[ids.indexOf(t.peerId)];
+      assert.ok(s.h > s.m, `${t.peerId} publishes simulcast: ${JSON.stringify(s)}`);
+      const w = widestFrame(file);
+      assert.ok(w > s.m, `${t.file}: ${w} wide, from the top layer (${JSON.stringify(s)})`);
     } else {
       assert.equal(p.codec, "opus", t.file);
       assert.ok(p.frames >= 2 * 50, `${t.file}: ${p.frames} audio frames decoded`);
