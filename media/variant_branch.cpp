@@ -112,6 +112,21 @@ GstPadProbeReturn on_upstream(GstPad*, GstPadProbeInfo* info, gpointer data) {
 
 }  // namespace
 
+layered_format layered_format_of(const GstCaps* rtp_caps) {
+  layered_format f;
+  if (!rtp_caps || gst_caps_is_empty(rtp_caps))
+    return f;
+  const GstStructure* st = gst_caps_get_structure(rtp_caps, 0);
+  gint clock_rate = 0;
+  if (gst_structure_get_int(st, "clock-rate", &clock_rate) && clock_rate > 0)
+    f.clock_rate = static_cast<std::uint32_t>(clock_rate);
+  const char* name = gst_structure_get_string(st, "encoding-name");
+  f.codec = !g_strcmp0(name, "VP8")    ? simulcast::codec::vp8
+            : !g_strcmp0(name, "H264") ? simulcast::codec::h264
+                                       : simulcast::codec::other;
+  return f;
+}
+
 variant_branch::variant_branch(source& first, GstPad* webrtc_sink, std::uint32_t out_ssrc,
                                std::uint32_t clock_rate, simulcast::codec codec,
                                simulcast::variant target,

@@ -15,6 +15,13 @@
 
 namespace vr::media {
 
+// What a variant_branch needs to know of a track's RTP stream (its caps).
+struct layered_format {
+  simulcast::codec codec = simulcast::codec::other;
+  std::uint32_t clock_rate = 90000;
+};
+layered_format layered_format_of(const GstCaps* rtp_caps);
+
 class variant_branch {
 public:
   // `first` is the layer whose caps the subscriber's m-line was offered with:

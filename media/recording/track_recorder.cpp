@@ -1,6 +1,7 @@
 #include "media/recording/track_recorder.hpp"
 
 #include "media/forwarding.hpp"
+#include "media/variant_branch.hpp"
 
 #include <stdexcept>
 
@@ -119,7 +120,7 @@ std::optional<file_format> format_for(const GstCaps* rtp_caps) {
 
 track_recorder::track_recorder(GstBin* pipeline, source& src, const std::filesystem::path& file,
                                const file_format& format,
-                               std::function<void(GstClockTime)> on_first)
+                               std::function<void(GstClockTime)> on_first, bool layered)
     : pipeline_(pipeline), tee_(retain(src.tee())), st_(std::make_shared<state>()) {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -154,18 +155,32 @@ track_recorder::track_recorder(GstBin* pipeline, source& src, const std::filesys
   GST_INFO("recording %" GST_PTR_FORMAT " to %s", src.caps().get(), file.c_str());
   gst_bin_add(pipeline_, bin_.get());
   gst_element_sync_state_with_parent(bin_.get());
+  pad_ptr sink_pad{gst_element_get_static_pad(bin_.get(), "sink")};
+  if (layered) {
+    // Like a subscriber asking for `h`; it asks for keyframes itself. Its
+    // packets are not the session's forwarded ones: counted apart.
+    caps_ptr caps = src.caps();
+    guint ssrc = 0;
+    if (caps && !gst_caps_is_empty(caps.get()))
+      gst_structure_get_uint(gst_caps_get_structure(caps.get(), 0), "ssrc", &ssrc);
+    const layered_format f = layered_format_of(caps.get());
+    layers_ = std::make_unique<variant_branch>(src, sink_pad.get(), ssrc, f.clock_rate, f.codec,
+                                               simulcast::variant::h,
+                                               std::make_shared<forward_counters>(), nullptr);
+    return;
+  }
   tee_src_.reset(gst_element_request_pad_simple(tee_.get(), "src_%u"));
   gst_pad_add_probe(  // before the link: no buffer passes unisolated
     tee_src_.get(),
     static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
     &isolate, nullptr, nullptr);
-  pad_ptr sink_pad{gst_element_get_static_pad(bin_.get(), "sink")};
   gst_pad_link(tee_src_.get(), sink_pad.get());
   if (st_->video)
     src.request_keyframe();
 }
 
 track_recorder::~track_recorder() {
+  layers_.reset();
   if (tee_src_)
     gst_element_release_request_pad(tee_.get(), tee_src_.get());
   gst_element_set_state(bin_.get(), GST_STATE_NULL);
@@ -173,9 +188,11 @@ track_recorder::~track_recorder() {
 }
 
 void track_recorder::finish(std::function<void()> done) {
-  if (!tee_src_)
+  if (!tee_src_ && !layers_)
     return;
-  gst_element_release_request_pad(tee_.get(), tee_src_.get());
+  layers_.reset();
+  if (tee_src_)
+    gst_element_release_request_pad(tee_.get(), tee_src_.get());
   tee_src_.reset();
   {
     std::lock_guard lock(st_->mutex);
@@ -183,6 +200,16 @@ void track_recorder::finish(std::function<void()> done) {
   }
   pad_ptr sink_pad{gst_element_get_static_pad(bin_.get(), "sink")};
   gst_pad_send_event(sink_pad.get(), gst_event_new_eos());
+}
+
+void track_recorder::add_layer(simulcast::variant v, source& layer) {
+  if (layers_)
+    layers_->add_layer(v, layer);
+}
+
+void track_recorder::set_enabled(simulcast::variant_set flowing) {
+  if (layers_)
+    layers_->set_enabled(flowing);
 }
 
 bool track_recorder::wait_finished(std::chrono::milliseconds timeout) {

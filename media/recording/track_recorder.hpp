@@ -8,6 +8,7 @@
 #pragma once
 
 #include "media/gst_ptr.hpp"
+#include "media/simulcast/variant.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -21,6 +22,7 @@
 namespace vr::media {
 
 class source;
+class variant_branch;
 
 namespace recording {
 
@@ -37,8 +39,14 @@ public:
   // a streaming thread, with the running time of the first buffer the muxer
   // gets (video starts at a keyframe, asked of the publisher here).
   // Throws std::runtime_error when the branch cannot be built.
+  // With `layered`, `src` is the first layer of a simulcast track: the file
+  // gets one layer at a time, the best one flowing (add_layer, set_enabled),
+  // switched at a keyframe into one continuous stream (media/variant_branch),
+  // so a top layer that starts late (Firefox's, or Chrome's as its bandwidth
+  // estimate grows) is recorded from when it comes.
   track_recorder(GstBin* pipeline, source& src, const std::filesystem::path& file,
-                 const file_format& format, std::function<void(GstClockTime)> on_first);
+                 const file_format& format, std::function<void(GstClockTime)> on_first,
+                 bool layered = false);
   // Stops at once: a file not finish()ed keeps what was written (as after a crash).
   ~track_recorder();
   track_recorder(const track_recorder&) = delete;
@@ -51,6 +59,11 @@ public:
   bool wait_finished(std::chrono::milliseconds timeout);
   bool finished();
 
+  // A simulcast track's layers (the first one included) as they come, and the
+  // ones flowing: see `layered`.
+  void add_layer(simulcast::variant v, source& layer);
+  void set_enabled(simulcast::variant_set flowing);
+
   struct state;  // shared with the pad probes
 
 private:
@@ -58,6 +71,7 @@ private:
   element_ptr tee_;
   element_ptr bin_;
   pad_ptr tee_src_;
+  std::unique_ptr<variant_branch> layers_;  // instead of tee_src_ when layered
   std::shared_ptr<state> st_;
 };
 

@@ -3,7 +3,8 @@
 // - a layer with no packet for 2 s is disabled (the publisher lowered its
 //   bandwidth or paused the encoding): subscribers forwarding it move to the
 //   best layer still flowing, and every subscriber of the track is told
-//   (variant_availability); a packet again enables it.
+//   (variant_availability); a packet again enables it. A recording of the
+//   track follows the same way.
 // - each subscriber's receiver reports on a simulcast stream drive its
 //   simulcast::loss_cap: heavy loss steps its layer down, a clean path back up.
 #include "media/session/impl.hpp"
@@ -68,6 +69,8 @@ void session::impl::update_layers(peer& p, const std::string& mid, published& pu
     if (changed & simulcast::bit(v))
       GST_INFO("%s: layer %s %s", tid.c_str(), simulcast::to_string(v).data(),
                flowing & simulcast::bit(v) ? "flows again" : "went idle");
+  if (auto* rec = recorder_of(tid))
+    rec->set_enabled(flowing);
   for (auto& [qid, q] : peers)
     for (auto& s : q->slots) {
       if (s->track != tid || !s->vbr)

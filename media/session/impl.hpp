@@ -89,21 +89,11 @@ struct published {
   std::array<std::shared_ptr<const source::listener>, 3> activity;
   simulcast::variant_set enabled = 0;
 
-  // A recording waits once for the top layer (room_recorder.cpp).
-  bool recording_waited = false;
-
   source* layer(simulcast::variant v) const {
     if (simulcast && v == first_variant)
       return src.get();
     auto it = more_layers.find(v);
     return it == more_layers.end() ? nullptr : it->second.get();
-  }
-  // The highest layer present (`src` for a plain track).
-  source& best() const {
-    for (auto v : {simulcast::variant::h, simulcast::variant::m, simulcast::variant::l})
-      if (source* s = simulcast ? layer(v) : nullptr)
-        return *s;
-    return *src;
   }
 };
 
@@ -307,6 +297,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   // session/room_recorder.cpp: every track to a file
   void start_room_recording(recording_output out);
   void stop_room_recording();
+  recording::track_recorder* recorder_of(const std::string& tid);  // null: not recorded
   void record_track(peer& p, const std::string& mid);
   void close_track(const std::string& tid);
   void write_manifest();

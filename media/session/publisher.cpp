@@ -301,7 +301,7 @@ void session::impl::source_rid(const std::string& pid, std::uint64_t serial, con
 }
 
 // A simulcast track's next layer, local or relayed: its subscribers' branches
-// take it, and a recording waiting for the top layer starts.
+// and its recording take it.
 void session::impl::layer_added(peer& p, const std::string& mid, simulcast::variant v,
                                 source& added) {
   std::string tid = track_id(p.id, mid);
@@ -309,8 +309,8 @@ void session::impl::layer_added(peer& p, const std::string& mid, simulcast::vari
     for (auto& s : q->slots)
       if (s->track == tid && s->vbr)
         s->vbr->add_layer(v, added);
-  if (v == simulcast::variant::h)
-    record_track(p, mid);
+  if (auto* rec = recorder_of(tid))
+    rec->add_layer(v, added);
 }
 
 void session::impl::source_caps(const std::string& pid, std::uint64_t serial,

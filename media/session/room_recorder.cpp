@@ -66,23 +66,7 @@ void session::impl::record_track(peer& p, const std::string& mid) {
   if (recording->tracks.count(tid) || it == p.sources.end())
     return;
   published& pub = it->second;
-  // A simulcast camera's layers start in any order, Firefox's top one up to a
-  // second after the others: a track announced without its top layer waits
-  // for it (source_rid) up to 2 s, rather than being recorded in a low layer
-  // for good. A camera too small for three layers never sends `h`.
-  if (pub.simulcast && !pub.layer(simulcast::variant::h) && !pub.recording_waited) {
-    pub.recording_waited = true;
-    std::weak_ptr<impl> weak = weak_from_this();
-    rt->post_after(std::chrono::seconds(2), [weak, pid = p.id, serial = p.serial, mid] {
-      auto self = weak.lock();
-      peer* q = self ? self->find(pid, serial) : nullptr;
-      if (q && !self->closed && q->announced.count(mid))
-        self->record_track(*q, mid);
-    });
-    return;
-  }
-  source& src = pub.best();
-  auto caps = src.caps();
+  auto caps = pub.src->caps();
   auto format = recording::format_for(caps.get());
   if (!format) {
     gchar_ptr text{caps ? gst_caps_to_string(caps.get()) : nullptr};
@@ -107,8 +91,14 @@ void session::impl::record_track(peer& p, const std::string& mid) {
       });
   };
   try {
-    recording->tracks[tid] = std::make_unique<recording::track_recorder>(
-      bin(), src, recording->out.dir / file, *format, std::move(on_first));
+    // A simulcast camera is written from its best layer flowing, the top one
+    // once it comes (track_recorder, `layered`).
+    auto& rec = recording->tracks[tid] = std::make_unique<recording::track_recorder>(
+      bin(), *pub.src, recording->out.dir / file, *format, std::move(on_first), pub.simulcast);
+    for (auto v : simulcast::all_variants)
+      if (source* layer = pub.simulcast ? pub.layer(v) : nullptr)
+        rec->add_layer(v, *layer);
+    rec->set_enabled(pub.enabled);
   } catch (const std::exception& e) {
     return emit_error(p.id, "recording_failed", e.what());
   }
@@ -118,6 +108,13 @@ void session::impl::record_track(peer& p, const std::string& mid) {
     {tid, p.id, pub.kind, format->codec, file, std::nullopt, std::nullopt});
   recording_count = recording->tracks.size();
   write_manifest();
+}
+
+recording::track_recorder* session::impl::recorder_of(const std::string& tid) {
+  if (!recording)
+    return nullptr;
+  auto it = recording->tracks.find(tid);
+  return it == recording->tracks.end() ? nullptr : it->second.get();
 }
 
 // The track is gone (or the recording stops): its file is finished, not cut.

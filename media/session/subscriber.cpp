@@ -230,14 +230,7 @@ void session::impl::link_ready(peer& q) {
 // One layer of a simulcast track at a time, the subscriber's target (h unless
 // it asked otherwise), rewritten to the SSRC its m-line was offered with.
 void session::impl::link_variants(peer& q, slot& s, published& pub) {
-  caps_ptr caps = pub.src->caps();
-  const GstStructure* st = gst_caps_get_structure(caps.get(), 0);
-  gint clock_rate = 90000;
-  gst_structure_get_int(st, "clock-rate", &clock_rate);
-  const char* name = gst_structure_get_string(st, "encoding-name");
-  simulcast::codec codec = !g_strcmp0(name, "VP8")    ? simulcast::codec::vp8
-                           : !g_strcmp0(name, "H264") ? simulcast::codec::h264
-                                                      : simulcast::codec::other;
+  const layered_format format = layered_format_of(pub.src->caps().get());
   auto wanted = q.target_variants.find(s.track);
   simulcast::variant target =
     wanted == q.target_variants.end() ? simulcast::variant::h : wanted->second;
@@ -257,9 +250,9 @@ void session::impl::link_variants(peer& q, slot& s, published& pub) {
   };
   GST_INFO("%s: layer %s of %s (ssrc %u)", q.id.c_str(), simulcast::to_string(target).data(),
            s.track.c_str(), s.ssrc);
-  s.vbr = std::make_unique<variant_branch>(*pub.src, s.sink.get(), s.ssrc,
-                                           static_cast<std::uint32_t>(clock_rate), codec, target,
-                                           counters, std::move(on_switched));
+  s.vbr = std::make_unique<variant_branch>(*pub.src, s.sink.get(), s.ssrc, format.clock_rate,
+                                           format.codec, target, counters,
+                                           std::move(on_switched));
   for (auto v : simulcast::all_variants)
     if (source* layer = pub.layer(v))
       s.vbr->add_layer(v, *layer);
