@@ -251,8 +251,7 @@ void session::impl::link_variants(peer& q, slot& s, published& pub) {
   GST_INFO("%s: layer %s of %s (ssrc %u)", q.id.c_str(), simulcast::to_string(target).data(),
            s.track.c_str(), s.ssrc);
   s.vbr = std::make_unique<variant_branch>(*pub.src, s.sink.get(), s.ssrc, format.clock_rate,
-                                           format.codec, target, counters,
-                                           std::move(on_switched));
+                                           format.codec, target, counters, std::move(on_switched));
   for (auto v : simulcast::all_variants)
     if (source* layer = pub.layer(v))
       s.vbr->add_layer(v, *layer);
