@@ -50,17 +50,22 @@ struct variant_branch::state {
     std::span<const std::uint8_t> data(map.data, map.size);
     auto rtp = simulcast::parse_rtp(data);
     simulcast::packet_in in;
+    std::optional<simulcast::vp8_ids> vp8;
+    std::size_t payload_offset = 0;
     if (rtp) {
-      in = {v, rtp->seq, rtp->timestamp,
-            simulcast::keyframe_start(codec, data.subspan(rtp->payload_offset, rtp->payload_size)),
+      auto payload = data.subspan(rtp->payload_offset, rtp->payload_size);
+      payload_offset = rtp->payload_offset;
+      in = {v, rtp->seq, rtp->timestamp, simulcast::keyframe_start(codec, payload),
             g_get_monotonic_time()};
+      if (codec == simulcast::codec::vp8)
+        vp8 = simulcast::read_vp8_ids(payload);
     }
     gst_buffer_unmap(buf, &map);
     if (!rtp)
       return;
 
     std::unique_lock lock(mutex);
-    auto out = rw.on_packet(in);
+    auto out = rw.on_packet(in, vp8);
     if (!out) {
       // Waiting for a keyframe of the target: the first request may have been
       // answered before this branch could take it, and a subscriber that got
@@ -77,6 +82,9 @@ struct variant_branch::state {
     if (gst_buffer_map(copy, &map, GST_MAP_WRITE)) {
       simulcast::rewrite_header(std::span<std::uint8_t>(map.data, map.size), out->seq,
                                 out->timestamp, out->ssrc);
+      if (out->vp8)
+        simulcast::write_vp8_ids(
+          std::span<std::uint8_t>(map.data, map.size).subspan(payload_offset), *out->vp8);
       gst_buffer_unmap(copy, &map);
     }
     counters->packets.fetch_add(1, std::memory_order_relaxed);

@@ -2,6 +2,7 @@
 #include "media/simulcast/rewriter.hpp"
 #include "media/simulcast/rtp_packet.hpp"
 #include "media/simulcast/variant.hpp"
+#include "media/simulcast/vp8_descriptor.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -200,6 +201,53 @@ TEST_CASE("simulcast: a switch happens only at a keyframe of the target", "[simu
   CHECK(next_h->seq == static_cast<std::uint16_t>(first_h->seq + 1));
   CHECK(next_h->timestamp == first_h->timestamp);
   CHECK_FALSE(next_h->switched);
+}
+
+TEST_CASE("simulcast: VP8 picture ids and TL0PICIDX are read and written in place", "[simulcast]") {
+  // X, I and L; a 15-bit picture id (M bit) 0x1234; TL0PICIDX 0x56; a key frame tag.
+  bytes p{0x90, 0xc0, 0x92, 0x34, 0x56, 0x10};
+  auto ids = read_vp8_ids(p);
+  REQUIRE(ids);
+  CHECK(ids->long_picture_id);
+  CHECK(ids->picture_id == 0x1234);
+  CHECK(ids->tl0picidx == 0x56);
+  write_vp8_ids(p, {0x7ffe, true, 0xff});
+  CHECK(p == bytes{0x90, 0xc0, 0xff, 0xfe, 0xff, 0x10});  // M bit kept, tag untouched
+  // A 7-bit id keeps its width.
+  bytes short_id{0x90, 0x80, 0x12, 0x10};
+  write_vp8_ids(short_id, {0x1ff, false, std::nullopt});
+  CHECK(short_id == bytes{0x90, 0x80, 0x7f, 0x10});
+  CHECK(read_vp8_ids(bytes{0x10, 0x10})->picture_id == std::nullopt);  // no X: no ids
+  CHECK_FALSE(read_vp8_ids(bytes{0x90, 0xc0, 0x92}));                  // cut short
+}
+
+TEST_CASE("simulcast: VP8 picture ids and TL0PICIDX continue across a switch", "[simulcast]") {
+  rewriter rw(1, 90000, variant::h);
+  std::int64_t now = 0;
+  // h numbers its pictures from 30000 (TL0 200), m from 5 (TL0 7).
+  auto vp8 = [](int pid, int tl0) {
+    return vp8_ids{static_cast<std::uint16_t>(pid), true, static_cast<std::uint8_t>(tl0)};
+  };
+  std::optional<packet_out> last;
+  for (int i = 0; i < 5; ++i) {
+    last = rw.on_packet({variant::h, static_cast<std::uint16_t>(100 + i),
+                         static_cast<std::uint32_t>(3000 * i), i == 0, now += 33'000},
+                        vp8(32766 + i, 254 + i));
+    REQUIRE(last);
+    // The first layer goes out as it came; both wrap (15 and 8 bits).
+    CHECK(last->vp8->picture_id == (32766 + i) % 32768);
+    CHECK(last->vp8->tl0picidx == (254 + i) % 256);
+  }
+  rw.set_target(variant::m);
+  for (int i = 0; i < 5; ++i) {
+    auto o = rw.on_packet({variant::m, static_cast<std::uint16_t>(9 + i),
+                           static_cast<std::uint32_t>(777 + 3000 * i), i == 0, now += 33'000},
+                          vp8(5 + i, 7 + i));
+    REQUIRE(o);
+    CHECK(o->switched == (i == 0));
+    CHECK(o->vp8->picture_id == (*last->vp8->picture_id + 1 + i) % 32768);
+    CHECK(o->vp8->tl0picidx == (*last->vp8->tl0picidx + 1 + i) % 256);
+  }
 }
 
 TEST_CASE("simulcast: the variant chosen is capped and skips stopped layers", "[simulcast]") {
