@@ -46,10 +46,10 @@ std::optional<vp8_ids> read_vp8_ids(std::span<const std::uint8_t> p) {
   vp8_ids ids;
   if (l->picture_id) {
     ids.long_picture_id = l->long_picture_id;
-    ids.picture_id = l->long_picture_id
-                       ? static_cast<std::uint16_t>((p[l->picture_id] & 0x7f) << 8 |
-                                                    p[l->picture_id + 1])
-                       : static_cast<std::uint16_t>(p[l->picture_id] & 0x7f);
+    ids.picture_id =
+      l->long_picture_id
+        ? static_cast<std::uint16_t>((p[l->picture_id] & 0x7f) << 8 | p[l->picture_id + 1])
+        : static_cast<std::uint16_t>(p[l->picture_id] & 0x7f);
   }
   if (l->tl0picidx)
     ids.tl0picidx = p[l->tl0picidx];
