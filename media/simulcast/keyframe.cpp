@@ -1,33 +1,20 @@
 #include "media/simulcast/keyframe.hpp"
 
+#include "media/simulcast/vp8_descriptor.hpp"
+
 namespace vr::media::simulcast {
 
 bool vp8_keyframe_start(std::span<const std::uint8_t> p) {
   if (p.empty())
     return false;
-  const std::uint8_t first = p[0];
-  const bool start = first & 0x10;
-  const int partition = first & 0x07;
+  const bool start = p[0] & 0x10;
+  const int partition = p[0] & 0x07;
   if (!start || partition != 0)
     return false;
-  std::size_t i = 1;
-  if (first & 0x80) {  // X: extension byte follows
-    if (i >= p.size())
-      return false;
-    const std::uint8_t x = p[i++];
-    if (x & 0x80) {  // I: picture id, 7 or 15 bits
-      if (i >= p.size())
-        return false;
-      i += (p[i] & 0x80) ? 2 : 1;
-    }
-    if (x & 0x40)  // L: TL0PICIDX
-      ++i;
-    if (x & 0x30)  // T or K: one byte
-      ++i;
-  }
-  if (i >= p.size())
+  auto i = vp8_descriptor_size(p);
+  if (!i || *i >= p.size())
     return false;
-  return (p[i] & 0x01) == 0;  // P bit of the frame tag: 0 is a key frame
+  return (p[*i] & 0x01) == 0;  // P bit of the frame tag: 0 is a key frame
 }
 
 bool h264_keyframe_start(std::span<const std::uint8_t> p) {

@@ -1,7 +1,8 @@
 // One subscriber's view of one simulcast track: packets of the variant being
 // forwarded get one SSRC and continuous sequence numbers, timestamps and (VP8)
-// picture ids and TL0PICIDX, so the subscriber's decoder sees one stream. A new target takes over
-// only at a keyframe of it; until then the current variant keeps flowing.
+// picture ids and TL0PICIDX, so the subscriber's decoder sees one stream. A
+// new target takes over only at a keyframe of it; until then the current
+// variant keeps flowing.
 #pragma once
 
 #include "media/simulcast/variant.hpp"

@@ -7,6 +7,7 @@ namespace {
 struct layout {
   std::size_t picture_id = 0, tl0picidx = 0;  // offsets, 0: absent
   bool long_picture_id = false;
+  std::size_t size = 1;  // of the whole descriptor
 };
 
 std::optional<layout> find(std::span<const std::uint8_t> p) {
@@ -34,10 +35,16 @@ std::optional<layout> find(std::span<const std::uint8_t> p) {
     ++i;
   if (i > p.size())
     return std::nullopt;
+  l.size = i;
   return l;
 }
 
 }  // namespace
+
+std::optional<std::size_t> vp8_descriptor_size(std::span<const std::uint8_t> p) {
+  auto l = find(p);
+  return l ? std::optional<std::size_t>(l->size) : std::nullopt;
+}
 
 std::optional<vp8_ids> read_vp8_ids(std::span<const std::uint8_t> p) {
   auto l = find(p);

@@ -5,6 +5,7 @@
 // continue (simulcast::rewriter), as the sequence numbers and timestamps are.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -16,6 +17,10 @@ struct vp8_ids {
   bool long_picture_id = false;             // the M bit: 15 bits
   std::optional<std::uint8_t> tl0picidx;
 };
+
+// The descriptor's length in bytes (the VP8 payload header follows it);
+// nullopt unless `payload` starts with a well-formed descriptor.
+std::optional<std::size_t> vp8_descriptor_size(std::span<const std::uint8_t> payload);
 
 // nullopt unless `payload` starts with a well-formed descriptor.
 std::optional<vp8_ids> read_vp8_ids(std::span<const std::uint8_t> payload);
